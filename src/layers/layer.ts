@@ -1,0 +1,77 @@
+/**
+ * The layer contract every layer module implements.
+ *
+ * A layer maps a minibatch (N, ...inputShape) to (N, ...outputShape). `inputShape` and
+ * `outputShape` are per-example shapes — [C, H, W] for images, [D] for vectors — fixed when the
+ * layer is built (shape inference happens at build time, so a bad definition fails before any data
+ * flows). Only N may change from call to call.
+ *
+ * Protocol, one training step:
+ *   y  = layer.forward(x, { training: true })   // caches what backward needs
+ *   dx = layer.backward(dy)                     // dy: same shape as y; returns dL/dx
+ *
+ * - backward ADDS dL/dparam into each parameter's `grad` (never overwrites): a parameter used on two
+ *   paths receives the sum, and the trainer zeroes gradients explicitly before the next step.
+ * - The tensor returned by forward (and by backward) may be a buffer the layer owns and reuses on the
+ *   next call: copy it (`clone()`) to keep it. This is what keeps allocation out of the training loop.
+ * - forward checks the input shape and throws a ShapeError naming the layer.
+ */
+import type { Shape, Tensor } from '../tensor/tensor.ts';
+import type { Executor } from '../parallel/executor.ts';
+
+/** A learnable tensor with its gradient accumulator and per-parameter multipliers. */
+export interface Parameter {
+  /** Short name inside the layer: 'weights', 'bias', 'gamma', 'beta'. */
+  readonly name: string;
+  readonly value: Tensor;
+  /** dL/dvalue, accumulated by backward, zeroed by the trainer. Same shape as value. */
+  readonly grad: Tensor;
+  /** Multiplies the learning rate for this parameter (Caffe's lr_mult). Default 1. */
+  learningRateMultiplier: number;
+  /** Multiplies the regularization strength for this parameter. Default 1 for weights, 0 for biases. */
+  decayMultiplier: number;
+}
+
+/** Whether the forward pass is for training (dropout active, batch statistics) or inference. */
+export interface ForwardMode {
+  readonly training: boolean;
+}
+
+export const TRAINING: ForwardMode = Object.freeze({ training: true });
+export const INFERENCE: ForwardMode = Object.freeze({ training: false });
+
+export interface Layer {
+  /** Layer type as written in definitions: 'fc', 'conv', 'pool', 'relu', 'softmax', ... */
+  readonly type: string;
+  /** Human-readable name used in errors and summaries, e.g. 'conv1'. */
+  name: string;
+  /** Per-example input shape the layer was built for. */
+  readonly inputShape: Shape;
+  /** Per-example output shape. */
+  readonly outputShape: Shape;
+  /** Learnable parameters (empty for activations and pooling). */
+  parameters(): Parameter[];
+  /** x: (N, ...inputShape) → y: (N, ...outputShape). */
+  forward(input: Tensor, mode: ForwardMode): Tensor;
+  /** dy: (N, ...outputShape) → dx: (N, ...inputShape); adds parameter gradients into `grad`. */
+  backward(outputGrad: Tensor): Tensor;
+  /** Hyper-parameters as plain JSON (type included), enough to rebuild the layer. */
+  config(): Record<string, unknown>;
+  /** Optional: layers with parallel kernels accept an executor (default: serial). */
+  setExecutor?(executor: Executor): void;
+}
+
+/** Creates a Parameter with a zeroed gradient of the same shape. */
+export function makeParameter(
+  name: string,
+  value: Tensor,
+  options: { learningRateMultiplier?: number; decayMultiplier?: number } = {},
+): Parameter {
+  return {
+    name,
+    value,
+    grad: (value.constructor as typeof Tensor).zeros(value.shape),
+    learningRateMultiplier: options.learningRateMultiplier ?? 1,
+    decayMultiplier: options.decayMultiplier ?? 1,
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Executor: how a layer runs a kernel over a range of work, possibly split across threads.
+ *
+ * A layer never spawns threads. It calls `executor.parallelFor(kernelName, args, total)`; the
+ * executor splits [0, total) into contiguous parts and runs the registered range kernel
+ * `kernels[kernelName](args, start, end)` on each part — on the calling thread (SerialExecutor,
+ * portable, what browsers use) or on a pool of worker_threads (Node; see worker-pool.ts).
+ *
+ * Determinism rule for every range kernel: each output element is written by exactly one part, and
+ * its value does not depend on where the range was cut (sums run in the same order whatever the
+ * split). That is what makes results bit-identical for any number of workers.
+ */
+export type KernelArgValue = Float32Array | Int32Array | Uint8Array | number | boolean;
+export type KernelArgs = { readonly [key: string]: KernelArgValue };
+
+/** A kernel that processes the items [start, end) of its work range. Pure; allocates nothing. */
+export type RangeKernel = (args: KernelArgs, start: number, end: number) => void;
+
+export interface Executor {
+  /** How many threads compute, the calling thread counting as one. */
+  readonly threads: number;
+  /** Runs registered kernel `kernelName` over [0, total). Returns when all parts are done. */
+  parallelFor(kernelName: string, args: KernelArgs, total: number): void;
+}
+
+/**
+ * Splits [0, total) into `parts` contiguous ranges whose sizes differ by at most one.
+ * Returns part boundaries b[0]=0 < … ≤ b[parts]=total.
+ */
+export function splitRange(total: number, parts: number): number[] {
+  const bounds = [0];
+  for (let part = 1; part <= parts; part++) bounds.push(Math.floor((total * part) / parts));
+  return bounds;
+}
