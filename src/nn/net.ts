@@ -1,0 +1,98 @@
+/**
+ * Net: a sequential network — a list of layers applied in order, with a classification loss on top.
+ *
+ *   x (N, ...inputShape) → layer 1 → … → layer L → scores (N, classes) → loss
+ *
+ * The last layer decides the loss, as in ConvNetJS: a final 'softmax' layer means softmax
+ * cross-entropy, a final 'svm' layer means the multiclass hinge loss. For training, the loss is computed
+ * from the scores *before* that final layer (the logits): softmax followed by cross-entropy has the
+ * simple, numerically stable gradient p − onehot(y), which is what the loss module returns, so the
+ * softmax layer itself is never back-propagated through in training. For prediction, `forward` runs
+ * every layer, so a softmax net returns probabilities.
+ */
+import { ConfigError, ShapeError, formatShape } from '../errors.ts';
+import type { ForwardMode, Layer, Parameter } from '../layers/layer.ts';
+import { INFERENCE, TRAINING } from '../layers/layer.ts';
+import type { Executor } from '../parallel/executor.ts';
+import type { Shape, Tensor } from '../tensor/tensor.ts';
+import { softmaxCrossEntropyLoss } from '../losses/softmax-cross-entropy.ts';
+import { svmLoss } from '../losses/svm.ts';
+
+export type LossKind = 'softmax' | 'svm';
+
+export class Net {
+  readonly layers: Layer[];
+  readonly inputShape: Shape;
+  /** The classification loss implied by the final layer. */
+  readonly loss: LossKind;
+
+  constructor(inputShape: Shape, layers: Layer[]) {
+    if (layers.length === 0) throw new ConfigError('Net: a network needs at least one layer');
+    this.inputShape = inputShape;
+    this.layers = layers;
+    const last = layers[layers.length - 1];
+    if (last.type !== 'softmax' && last.type !== 'svm') {
+      throw new ConfigError(`Net: the last layer must be 'softmax' or 'svm' (it decides the loss), got '${last.type}'`);
+    }
+    this.loss = last.type;
+    // Shapes must chain: each layer was built for the previous layer's output.
+    let shape = inputShape;
+    for (const layer of layers) {
+      if (layer.inputShape.length !== shape.length || layer.inputShape.some((d, i) => d !== shape[i])) {
+        throw new ShapeError(`Net: ${layer.name} was built for input ${formatShape(layer.inputShape)} but receives ${formatShape(shape)}`);
+      }
+      shape = layer.outputShape;
+    }
+  }
+
+  /** Number of classes: the size of the final layer's output. */
+  get classes(): number {
+    return this.layers[this.layers.length - 1].outputShape[0];
+  }
+
+  /** Every learnable parameter, layer by layer. */
+  parameters(): Parameter[] {
+    return this.layers.flatMap((layer) => layer.parameters());
+  }
+
+  /** Total number of learnable values. */
+  parameterCount(): number {
+    return this.parameters().reduce((total, p) => total + p.value.size, 0);
+  }
+
+  /** Sets every parameter gradient to zero (gradients accumulate; the trainer clears them per step). */
+  zeroGrad(): void {
+    for (const parameter of this.parameters()) parameter.grad.zero();
+  }
+
+  /** Routes every layer's parallel kernels through `executor`. */
+  setExecutor(executor: Executor): void {
+    for (const layer of this.layers) layer.setExecutor?.(executor);
+  }
+
+  /** x: (N, ...inputShape) → output of layer `upTo` (exclusive; default all). Output buffers belong to the layers. */
+  forward(input: Tensor, mode: ForwardMode = INFERENCE, upTo = this.layers.length): Tensor {
+    let activation = input;
+    for (let i = 0; i < upTo; i++) activation = this.layers[i].forward(activation, mode);
+    return activation;
+  }
+
+  /** Class probabilities (softmax net) or scores (svm net), (N, classes). */
+  predict(input: Tensor): Tensor {
+    return this.forward(input, INFERENCE);
+  }
+
+  /**
+   * One forward/backward pass of the data loss on a minibatch: x (N, ...inputShape), labels (N).
+   * Adds dL/dθ into every parameter's grad (call zeroGrad first) and returns the mean loss and the
+   * logits (N, classes) for accuracy bookkeeping (a layer-owned buffer: read it before the next call).
+   */
+  lossAndGradients(input: Tensor, labels: ArrayLike<number>, mode: ForwardMode = TRAINING): { loss: number; logits: Tensor } {
+    const last = this.layers.length - 1;
+    const logits = this.forward(input, mode, last);
+    const { loss, scoresGrad } = this.loss === 'softmax' ? softmaxCrossEntropyLoss(logits, labels) : svmLoss(logits, labels);
+    let gradient = scoresGrad;
+    for (let i = last - 1; i >= 0; i--) gradient = this.layers[i].backward(gradient);
+    return { loss, logits };
+  }
+}
