@@ -57,6 +57,11 @@ export interface Layer {
   backward(outputGrad: Tensor): Tensor;
   /** Hyper-parameters as plain JSON (type included), enough to rebuild the layer. */
   config(): Record<string, unknown>;
+  /**
+   * Optional: state that is not learned by gradients but must be saved with the model, e.g. batch
+   * normalization's running mean and variance.
+   */
+  buffers?(): { name: string; value: Tensor }[];
   /** Optional: layers with parallel kernels accept an executor (default: serial). */
   setExecutor?(executor: Executor): void;
 }
