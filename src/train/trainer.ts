@@ -1,0 +1,289 @@
+/**
+ * Trainer: epochs of shuffled minibatches, augmentation, updates, evaluation, metrics and
+ * checkpoints — the loop every later command (train, npm start) runs.
+ *
+ * One training step (DESIGN.md, "data flow"):
+ *   batch of indices from the epoch's permutation → uint8 pixels to normalized float32 (N, C, H, W)
+ *   → random flip/shift → zero gradients → Net.lossAndGradients (forward + backward)
+ *   → regularizer adds λ·dR/dW into the gradients → optimizer updates every parameter → metrics.
+ *
+ * Reproducibility. Everything random — the epoch permutation, augmentation and dropout masks — draws
+ * from ONE Rng, in a fixed order. A checkpoint captures that Rng's state together with the weights,
+ * the optimizer state, the current epoch's permutation and the position in it, so `resume` continues
+ * bit-identically to a run that was never interrupted. (Dropout layers must be built with the same
+ * Rng object as the trainer; buildNet does that.)
+ *
+ * This module is portable: files are written by the caller through the `onCheckpoint` and
+ * `onMetrics` hooks (src/train/run-files.ts on Node).
+ */
+import { ConfigError } from '../errors.ts';
+import type { Parameter } from '../layers/layer.ts';
+import type { LayerDefinition } from '../nn/definition.ts';
+import { encodeFloat32, decodeFloat32 } from '../nn/float-codec.ts';
+import type { ModelFile, Preprocessing } from '../nn/model-file.ts';
+import { loadWeightsInto, netToModelFile } from '../nn/model-file.ts';
+import type { Net } from '../nn/net.ts';
+import type { Rng, RngState } from '../tensor/rng.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import type { ImageDataset } from '../data/dataset.ts';
+import { toFloatBatch } from '../data/dataset.ts';
+import type { AugmentOptions } from './augment.ts';
+import { augmentBatch } from './augment.ts';
+import { evaluate } from './evaluate.ts';
+
+/** What the trainer needs of an optimizer (src/optim/optimizer.ts provides it). */
+export interface OptimizerLike {
+  step(parameters: Parameter[]): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+  /** Learning rate in force at the current step (for the metrics log). */
+  currentLearningRate?(): number;
+}
+
+/** One line of metrics.jsonl (the format src/viz reads). */
+export type MetricsLine =
+  | { kind: 'step'; epoch: number; step: number; examples: number; loss: number; lr?: number; seconds: number }
+  | {
+      kind: 'epoch'; epoch: number; step: number; examples: number; trainLoss: number; trainAccuracy: number;
+      validationAccuracy?: number; testAccuracy?: number; seconds: number; examplesPerSecond: number;
+    };
+
+export interface TrainerOptions {
+  net: Net;
+  definition: LayerDefinition[];
+  classNames: string[];
+  train: ImageDataset;
+  validation?: ImageDataset;
+  test?: ImageDataset;
+  preprocessing: Preprocessing;
+  optimizer: OptimizerLike;
+  /** Adds λ·dR/dθ into the gradients and returns λ·R (omit for no regularization). */
+  regularize?: (parameters: Parameter[]) => number;
+  batchSize: number;
+  epochs: number;
+  /** Stop after this many updates in total (across resumes). */
+  maxSteps?: number;
+  /** Stop (after the current step, with a checkpoint) once this much training time has passed. */
+  maxSeconds?: number;
+  augment?: AugmentOptions;
+  /** The one source of randomness: order, augmentation, dropout. */
+  rng: Rng;
+  /** A 'step' metrics line every this many steps (default 50). */
+  logEvery?: number;
+  /** Evaluate on at most this many validation/test examples per epoch (default all). */
+  evaluationLimit?: number;
+  onMetrics?: (line: MetricsLine) => void;
+  onCheckpoint?: (checkpoint: Checkpoint) => void;
+  /** Called after every step, for progress bars. */
+  onProgress?: (progress: { epoch: number; stepInEpoch: number; stepsPerEpoch: number; loss: number; examplesPerSecond: number; seconds: number }) => void;
+}
+
+export interface Checkpoint {
+  format: 'convnet-ts-checkpoint';
+  version: 1;
+  model: ModelFile;
+  optimizer: unknown;
+  rng: { words: RngState; spareGaussian: number | null };
+  /** Epoch in progress (0-based) and how many of its batches are done. */
+  epoch: number;
+  stepInEpoch: number;
+  globalStep: number;
+  examplesSeen: number;
+  seconds: number;
+  /** This epoch's example order, base64 of little-endian int32 (stored through the float codec's bytes). */
+  order: string;
+  /** Last epoch summary, if any epoch finished. */
+  lastEpoch?: MetricsLine;
+}
+
+export interface TrainResult {
+  epochs: MetricsLine[];
+  steps: number;
+  seconds: number;
+  examplesPerSecond: number;
+  stoppedBy: 'epochs' | 'maxSteps' | 'maxSeconds';
+}
+
+/** Raised when the loss becomes NaN or infinite: training stops, the last good checkpoint stays. */
+export class TrainingDivergedError extends Error {
+  override readonly name = 'TrainingDivergedError';
+}
+
+export class Trainer {
+  private readonly options: TrainerOptions;
+  private epoch = 0;
+  private stepInEpoch = 0;
+  private globalStep = 0;
+  private examplesSeen = 0;
+  private secondsBefore = 0;
+  private order: Int32Array;
+  private lastEpoch: MetricsLine | undefined;
+
+  constructor(options: TrainerOptions) {
+    if (!(options.batchSize >= 1) || !Number.isInteger(options.batchSize)) {
+      throw new ConfigError(`trainer: batch size must be a positive integer, got ${options.batchSize}`);
+    }
+    if (options.train.count === 0) throw new ConfigError('trainer: the training set is empty');
+    const [c, h, w] = options.net.inputShape;
+    const d = options.train;
+    if (d.channels * d.height * d.width !== c * (h ?? 1) * (w ?? 1)) {
+      throw new ConfigError(
+        `trainer: the network takes (${options.net.inputShape.join(', ')}) but '${d.name}' images are (${d.channels}, ${d.height}, ${d.width})`,
+      );
+    }
+    this.options = options;
+    this.order = options.rng.permutation(options.train.count);
+  }
+
+  /** Restores everything a checkpoint holds; the next `run` continues exactly where it stopped. */
+  restore(checkpoint: Checkpoint, source = 'checkpoint'): void {
+    loadWeightsInto(this.options.net, checkpoint.model, source);
+    this.options.optimizer.setState(checkpoint.optimizer);
+    this.options.rng.setState(checkpoint.rng);
+    this.epoch = checkpoint.epoch;
+    this.stepInEpoch = checkpoint.stepInEpoch;
+    this.globalStep = checkpoint.globalStep;
+    this.examplesSeen = checkpoint.examplesSeen;
+    this.secondsBefore = checkpoint.seconds;
+    this.lastEpoch = checkpoint.lastEpoch;
+    const orderBits = decodeFloat32(checkpoint.order, this.options.train.count, `${source}: order`);
+    this.order = new Int32Array(orderBits.buffer);
+  }
+
+  /** The complete training state, JSON-ready. */
+  checkpoint(seconds: number): Checkpoint {
+    const { net, definition, classNames, preprocessing } = this.options;
+    return {
+      format: 'convnet-ts-checkpoint',
+      version: 1,
+      model: netToModelFile(net, definition, { classNames, preprocessing }),
+      optimizer: this.options.optimizer.getState(),
+      rng: this.options.rng.getState(),
+      epoch: this.epoch,
+      stepInEpoch: this.stepInEpoch,
+      globalStep: this.globalStep,
+      examplesSeen: this.examplesSeen,
+      seconds,
+      order: encodeFloat32(new Float32Array(this.order.buffer, this.order.byteOffset, this.order.length)),
+      ...(this.lastEpoch ? { lastEpoch: this.lastEpoch } : {}),
+    };
+  }
+
+  /** Trains until the epochs, maxSteps or maxSeconds run out. */
+  run(): TrainResult {
+    const o = this.options;
+    const { net, train, batchSize } = o;
+    const stepsPerEpoch = Math.ceil(train.count / batchSize);
+    const logEvery = o.logEvery ?? 50;
+    const parameters = net.parameters();
+    const started = performance.now();
+    const elapsed = () => this.secondsBefore + (performance.now() - started) / 1000;
+    const examplesAtStart = this.examplesSeen;
+    const epochs: MetricsLine[] = [];
+    let stoppedBy: TrainResult['stoppedBy'] = 'epochs';
+
+    let raw = Tensor.zeros([batchSize, train.channels, train.height, train.width]);
+    let augmented = Tensor.zeros(raw.shape);
+    let epochLossSum = 0;
+    let epochCorrect = 0;
+    let epochSeen = 0;
+    const outer: { stop: boolean } = { stop: false };
+
+    while (this.epoch < o.epochs && !outer.stop) {
+      for (; this.stepInEpoch < stepsPerEpoch; ) {
+        if (o.maxSteps !== undefined && this.globalStep >= o.maxSteps) {
+          stoppedBy = 'maxSteps';
+          outer.stop = true;
+          break;
+        }
+        if (o.maxSeconds !== undefined && elapsed() >= o.maxSeconds) {
+          stoppedBy = 'maxSeconds';
+          outer.stop = true;
+          break;
+        }
+        const start = this.stepInEpoch * batchSize;
+        const size = Math.min(batchSize, train.count - start);
+        if (size !== raw.shape[0]) {
+          raw = Tensor.zeros([size, train.channels, train.height, train.width]);
+          augmented = Tensor.zeros(raw.shape);
+        }
+        const indices = this.order.subarray(start, start + size);
+        toFloatBatch(train, indices, raw.data, o.preprocessing);
+        let input = raw;
+        if (o.augment && (o.augment.flip || o.augment.maxShift > 0)) {
+          augmentBatch(raw, augmented, o.augment, o.rng);
+          input = augmented;
+        }
+        net.zeroGrad();
+        const labels = new Int32Array(size);
+        for (let i = 0; i < size; i++) labels[i] = train.labels[indices[i]];
+        const { loss: dataLoss, logits } = net.lossAndGradients(input.reshape([size, ...net.inputShape]), labels);
+        const regularizationLoss = o.regularize ? o.regularize(parameters) : 0;
+        const loss = dataLoss + regularizationLoss;
+        if (!Number.isFinite(loss)) {
+          throw new TrainingDivergedError(
+            `training diverged at epoch ${this.epoch + 1}, step ${this.globalStep + 1}: loss is ${loss} ` +
+              `(data ${dataLoss}, regularization ${regularizationLoss}). Lower the learning rate; the last good checkpoint is kept.`,
+          );
+        }
+        // Training accuracy from the logits of this very forward pass (before the update).
+        const classes = net.classes;
+        for (let i = 0; i < size; i++) {
+          let best = 0;
+          for (let c = 1; c < classes; c++) if (logits.data[i * classes + c] > logits.data[i * classes + best]) best = c;
+          if (best === labels[i]) epochCorrect++;
+        }
+        o.optimizer.step(parameters);
+        this.stepInEpoch++;
+        this.globalStep++;
+        this.examplesSeen += size;
+        epochLossSum += loss * size;
+        epochSeen += size;
+        const seconds = elapsed();
+        const examplesPerSecond = (this.examplesSeen - examplesAtStart) / Math.max(1e-9, seconds - this.secondsBefore);
+        o.onProgress?.({ epoch: this.epoch, stepInEpoch: this.stepInEpoch, stepsPerEpoch, loss, examplesPerSecond, seconds });
+        if (this.globalStep % logEvery === 0) {
+          o.onMetrics?.({
+            kind: 'step', epoch: this.epoch + 1, step: this.globalStep, examples: this.examplesSeen, loss,
+            ...(o.optimizer.currentLearningRate ? { lr: o.optimizer.currentLearningRate() } : {}),
+            seconds,
+          });
+        }
+      }
+      if (outer.stop) break;
+      // End of epoch: evaluate, log, start the next permutation, checkpoint.
+      const limit = o.evaluationLimit;
+      const validation = o.validation && o.validation.count > 0 ? evaluate(net, o.validation, o.preprocessing, { limit }) : undefined;
+      const test = o.test && o.test.count > 0 ? evaluate(net, o.test, o.preprocessing, { limit }) : undefined;
+      const seconds = elapsed();
+      const line: MetricsLine = {
+        kind: 'epoch', epoch: this.epoch + 1, step: this.globalStep, examples: this.examplesSeen,
+        trainLoss: epochSeen > 0 ? epochLossSum / epochSeen : Number.NaN,
+        trainAccuracy: epochSeen > 0 ? epochCorrect / epochSeen : Number.NaN,
+        ...(validation ? { validationAccuracy: validation.accuracy } : {}),
+        ...(test ? { testAccuracy: test.accuracy } : {}),
+        seconds,
+        examplesPerSecond: (this.examplesSeen - examplesAtStart) / Math.max(1e-9, seconds - this.secondsBefore),
+      };
+      epochs.push(line);
+      this.lastEpoch = line;
+      o.onMetrics?.(line);
+      epochLossSum = 0;
+      epochCorrect = 0;
+      epochSeen = 0;
+      this.epoch++;
+      this.stepInEpoch = 0;
+      this.order = o.rng.permutation(train.count);
+      o.onCheckpoint?.(this.checkpoint(elapsed()));
+    }
+    const seconds = elapsed();
+    if (outer.stop) o.onCheckpoint?.(this.checkpoint(seconds));
+    return {
+      epochs,
+      steps: this.globalStep,
+      seconds,
+      examplesPerSecond: (this.examplesSeen - examplesAtStart) / Math.max(1e-9, seconds - this.secondsBefore),
+      stoppedBy,
+    };
+  }
+}
