@@ -20,14 +20,13 @@
  *   relu sigmoid tanh lrelu[{slope}] elu[{alpha}] maxout{k} dropout{rate} bn softmax svm
  */
 import { ConfigError } from '../errors.ts';
+import type { InitializerConfig } from './initializers.ts';
+import { parseInitializerConfig } from './initializers.ts';
 
 export type ActivationName = 'relu' | 'sigmoid' | 'tanh' | 'leaky-relu' | 'elu';
 
-/** An initializer configuration, passed to src/nn/initializers.ts. */
-export type InitializerConfig = { type: string; [key: string]: unknown };
-
 export type LayerDefinition =
-  | { type: 'input'; shape: number[] }
+  | { type: 'input'; shape: number[]; name?: string }
   | {
       type: 'conv'; filters: number; size: [number, number]; stride: [number, number];
       pad: [number, number]; dilation: number; init?: InitializerConfig; name?: string;
@@ -93,7 +92,14 @@ function normalizeLayer(raw: Raw, index: number): LayerDefinition[] {
     throw new ConfigError(`layer ${index + 1}: expected an object like {type: 'conv', ...}, got ${JSON.stringify(raw)}`);
   }
   const name = typeof raw.name === 'string' ? raw.name : undefined;
-  const init = raw.init as InitializerConfig | undefined;
+  let init: InitializerConfig | undefined;
+  if (raw.init !== undefined) {
+    try {
+      init = parseInitializerConfig(raw.init);
+    } catch (error) {
+      throw new ConfigError(`${where(index, raw)}: ${(error as Error).message}`);
+    }
+  }
   const type = raw.type === 'leakyrelu' || raw.type === 'lrelu' ? 'leaky-relu' : raw.type;
   let layer: LayerDefinition;
   switch (type) {

@@ -1,0 +1,90 @@
+/**
+ * buildNet: normalized layer definitions → a Net of constructed layers, with shape inference.
+ *
+ * Each layer is built for the output shape of the one before it, so a definition that does not fit
+ * (a 5×5 filter on a 2×2 map, an fc after nothing) fails here, before any data flows, with an error
+ * that names the layer ("conv3: cannot apply a 5x5 filter to a 2x2 input ...").
+ * Layers get default names from their type and position among layers of that type: conv1, relu1,
+ * pool1, conv2, ... fc1, softmax1.
+ */
+import { ConfigError } from '../errors.ts';
+import { AvgPool2d } from '../layers/avg-pool.ts';
+import { BatchNorm } from '../layers/batch-norm.ts';
+import { Conv2d } from '../layers/conv2d.ts';
+import { Dropout } from '../layers/dropout.ts';
+import { Elu } from '../layers/elu.ts';
+import { FullyConnected } from '../layers/fully-connected.ts';
+import type { Layer } from '../layers/layer.ts';
+import { LeakyRelu } from '../layers/leaky-relu.ts';
+import { MaxPool2d } from '../layers/max-pool.ts';
+import { Maxout } from '../layers/maxout.ts';
+import { Relu } from '../layers/relu.ts';
+import { Sigmoid } from '../layers/sigmoid.ts';
+import { Softmax } from '../layers/softmax.ts';
+import { SvmOutput } from '../layers/svm-output.ts';
+import { Tanh } from '../layers/tanh.ts';
+import type { Shape } from '../tensor/tensor.ts';
+import type { Rng } from '../tensor/rng.ts';
+import type { LayerDefinition } from './definition.ts';
+import { makeInitializer } from './initializers.ts';
+import { Net } from './net.ts';
+
+/** Builds one layer for per-example input `shape`. */
+function buildLayer(definition: LayerDefinition, shape: Shape, name: string, rng: Rng): Layer {
+  const common = { inputShape: shape, name: definition.name ?? name };
+  switch (definition.type) {
+    case 'conv':
+      if (shape.length !== 3) {
+        throw new ConfigError(`${common.name}: a conv layer needs image input (C, H, W), got (${shape.join(', ')}); put it before any fc layer`);
+      }
+      return new Conv2d({
+        ...common, filters: definition.filters, size: definition.size, stride: definition.stride,
+        pad: definition.pad, dilation: definition.dilation, rng,
+        ...(definition.init ? { init: makeInitializer(definition.init, rng) } : {}),
+      });
+    case 'pool': {
+      if (shape.length !== 3) throw new ConfigError(`${common.name}: pooling needs image input (C, H, W), got (${shape.join(', ')})`);
+      const options = { ...common, size: definition.size, stride: definition.stride };
+      return definition.mode === 'max' ? new MaxPool2d(options) : new AvgPool2d(options);
+    }
+    case 'fc':
+      return new FullyConnected({
+        ...common, outputs: definition.units, rng,
+        ...(definition.init ? { init: makeInitializer(definition.init, rng) } : {}),
+      });
+    case 'relu': return new Relu(common);
+    case 'sigmoid': return new Sigmoid(common);
+    case 'tanh': return new Tanh(common);
+    case 'leaky-relu': return new LeakyRelu({ ...common, slope: definition.slope });
+    case 'elu': return new Elu({ ...common, alpha: definition.alpha });
+    case 'maxout': return new Maxout({ ...common, pieces: definition.pieces });
+    case 'dropout': return new Dropout({ ...common, rate: definition.rate, rng });
+    case 'batchnorm': return new BatchNorm({ ...common, momentum: definition.momentum, eps: definition.eps });
+    case 'softmax': return new Softmax(common);
+    case 'svm': return new SvmOutput(common);
+    case 'input':
+      throw new ConfigError(`${name}: 'input' may only be the first layer`);
+  }
+}
+
+/**
+ * definitions: starting with {type: 'input', shape}; rng: initializes weights and drives dropout
+ * (pass the trainer's Rng so a checkpoint captures every random draw).
+ */
+export function buildNet(definitions: LayerDefinition[], rng: Rng): Net {
+  const [input, ...rest] = definitions;
+  if (!input || input.type !== 'input') {
+    throw new ConfigError(`network definition: the first layer must be {type: 'input', shape: [C, H, W]}, got ${JSON.stringify(input)}`);
+  }
+  const counts: Record<string, number> = {};
+  const layers: Layer[] = [];
+  let shape: Shape = input.shape;
+  for (const definition of rest) {
+    const prefix = definition.type === 'leaky-relu' ? 'lrelu' : definition.type === 'batchnorm' ? 'bn' : definition.type;
+    counts[prefix] = (counts[prefix] ?? 0) + 1;
+    const layer = buildLayer(definition, shape, `${prefix}${counts[prefix]}`, rng);
+    layers.push(layer);
+    shape = layer.outputShape;
+  }
+  return new Net(input.shape, layers);
+}
