@@ -1,0 +1,272 @@
+/**
+ * Batch normalization (Ioffe & Szegedy, 2015).
+ *
+ *   x: (N, D) → y: (N, D)                 one "channel" per feature      (statistics over N values)
+ *   x: (N, C, H, W) → y: (N, C, H, W)     one channel per feature map    (statistics over N·H·W values)
+ *
+ * Below, c is a channel and the sums run over its M = N·H·W values x_i (M = N for (N, D) input).
+ *
+ *   training:   μ = Σ x_i / M,   σ² = Σ (x_i − μ)² / M          (biased: what normalizes this batch)
+ *               x̂_i = (x_i − μ) / sqrt(σ² + eps),   y_i = γ·x̂_i + β
+ *               running mean ← momentum·running mean + (1 − momentum)·μ
+ *               running var  ← momentum·running var  + (1 − momentum)·σ²·M/(M − 1)   (unbiased)
+ *   inference:  x̂_i = (x_i − running mean) / sqrt(running var + eps),   y_i = γ·x̂_i + β
+ *
+ * Why: normalizing each channel to zero mean and unit variance over the batch keeps the input
+ * distribution of the next layer steady while earlier weights change, which allows larger learning
+ * rates; γ and β (learned, one per channel) give back the freedom to choose any scale and offset,
+ * including undoing the normalization. Convolutional features share statistics across positions,
+ * for the same reason that they share weights.
+ *
+ * Conventions (both differ between frameworks, so they are spelled out):
+ * - `momentum` is the weight of the OLD running value, as in Keras (default 0.9) and as
+ *   `momentum` means "fraction kept" for SGD in this library. PyTorch's momentum is the weight of
+ *   the NEW batch value: PyTorch momentum 0.1 = ours 0.9.
+ * - The running variance uses the unbiased estimate σ²·M/(M − 1), as PyTorch does, because it
+ *   estimates the population variance used at test time; normalization in training uses the biased
+ *   σ², which is what the batch actually has. Training therefore needs M ≥ 2 values per channel.
+ * - Running mean starts at 0, running variance at 1 (inference before any training = identity up
+ *   to eps). They are not learned: `buffers()` exposes them so model files save them.
+ *
+ * Backward (training mode), per channel, with g_i = dL/dy_i:
+ *   dβ += Σ g_i,   dγ += Σ g_i·x̂_i
+ *   dx_i = γ / sqrt(σ² + eps) · ( g_i − Σ g_j / M − x̂_i · Σ g_j·x̂_j / M )
+ * The two subtracted terms exist because μ and σ² depend on every x_j of the channel: moving one
+ * input moves the mean (shared by all outputs, hence the −mean(g) term) and the variance (which
+ * rescales all x̂, hence the −x̂·mean(g·x̂) term). In inference mode μ and σ² are constants and
+ * dx_i = γ·g_i / sqrt(running var + eps).
+ */
+import { ConfigError, ShapeError, formatShape } from '../errors.ts';
+import { Tensor, type Shape } from '../tensor/tensor.ts';
+import { makeParameter, type ForwardMode, type Layer, type Parameter } from './layer.ts';
+
+/** Non-learned state a model file must save alongside the parameters. */
+export interface LayerBuffer {
+  readonly name: string;
+  readonly value: Tensor;
+}
+
+export interface BatchNormOptions {
+  /** [D] for fully connected activations, [C, H, W] for feature maps. */
+  inputShape: Shape;
+  /** Weight of the old running value (Keras convention; PyTorch's momentum is 1 − this). Default 0.9. */
+  momentum?: number;
+  /** Added to the variance before the square root. Default 1e-5. */
+  eps?: number;
+  name?: string;
+}
+
+export class BatchNorm implements Layer {
+  readonly type = 'batchnorm';
+  name: string;
+  readonly inputShape: Shape;
+  readonly outputShape: Shape;
+  readonly momentum: number;
+  readonly eps: number;
+  /** γ, one per channel; starts at 1. */
+  readonly gamma: Parameter;
+  /** β, one per channel; starts at 0. */
+  readonly beta: Parameter;
+  readonly runningMean: Tensor;
+  readonly runningVariance: Tensor;
+
+  private readonly channels: number;
+  /** H·W for feature maps, 1 for vectors: the run of contiguous values of one channel. */
+  private readonly spatialSize: number;
+
+  // Buffers sized for the last batch size N; reallocated only when N changes.
+  private batchSize = -1;
+  private output = Tensor.zeros([0]);
+  private inputGrad = Tensor.zeros([0]);
+  /** x̂ of the last forward, (N, ...inputShape); backward needs it. */
+  private normalized = new Float32Array(0);
+  /** 1/sqrt(σ² + eps) per channel, of the statistics the last forward used. */
+  private readonly inverseStd: Float64Array;
+  /** Mode of the last forward: decides which backward formula applies. null before any forward. */
+  private lastTraining: boolean | null = null;
+
+  constructor(options: BatchNormOptions) {
+    this.name = options.name ?? 'batchnorm';
+    const where = `BatchNorm '${this.name}'`;
+    const shape = options.inputShape;
+    if ((shape.length !== 1 && shape.length !== 3) || shape.some((d) => !Number.isInteger(d) || d < 1)) {
+      throw new ShapeError(
+        `${where}: inputShape must be [D] or [C, H, W] of positive integers, got ${formatShape(shape)}`,
+      );
+    }
+    this.momentum = options.momentum ?? 0.9;
+    this.eps = options.eps ?? 1e-5;
+    if (!(this.momentum >= 0 && this.momentum <= 1)) {
+      throw new ConfigError(
+        `${where}: momentum (weight of the old running value, Keras convention) must be in [0, 1], got ${this.momentum}`,
+      );
+    }
+    if (!(this.eps > 0 && Number.isFinite(this.eps))) {
+      throw new ConfigError(`${where}: eps must be a positive number, got ${this.eps}`);
+    }
+    this.inputShape = Object.freeze([...shape]);
+    this.outputShape = this.inputShape;
+    this.channels = shape[0];
+    this.spatialSize = shape.length === 3 ? shape[1] * shape[2] : 1;
+    this.gamma = makeParameter('gamma', Tensor.filled([this.channels], 1), { decayMultiplier: 0 });
+    this.beta = makeParameter('beta', Tensor.zeros([this.channels]), { decayMultiplier: 0 });
+    this.runningMean = Tensor.zeros([this.channels]);
+    this.runningVariance = Tensor.filled([this.channels], 1);
+    this.inverseStd = new Float64Array(this.channels);
+  }
+
+  parameters(): Parameter[] {
+    return [this.gamma, this.beta];
+  }
+
+  /** The running statistics, (C) each: not learned, but part of the model. */
+  buffers(): LayerBuffer[] {
+    return [
+      { name: 'runningMean', value: this.runningMean },
+      { name: 'runningVariance', value: this.runningVariance },
+    ];
+  }
+
+  /** x: (N, ...inputShape) → y, same shape. Training also updates the running statistics. */
+  forward(input: Tensor, mode: ForwardMode): Tensor {
+    const batchSize = this.checkInput(input);
+    const count = batchSize * this.spatialSize; // M values per channel
+    if (mode.training && count < 2) {
+      throw new ShapeError(
+        `BatchNorm '${this.name}': training needs at least 2 values per channel to estimate a variance, ` +
+          `got N·H·W = ${count} for input ${formatShape(input.shape)}; use a batch of 2 or more`,
+      );
+    }
+    this.ensureBuffers(batchSize);
+    const x = input.data;
+    const y = this.output.data;
+    const normalized = this.normalized;
+    const gamma = this.gamma.value.data;
+    const beta = this.beta.value.data;
+    const C = this.channels;
+    const S = this.spatialSize;
+
+    for (let c = 0; c < C; c++) {
+      let mean: number;
+      let inverseStd: number;
+      if (mode.training) {
+        // Two passes (mean, then squared deviations) in float64: no cancellation for large means.
+        let sum = 0;
+        for (let n = 0; n < batchSize; n++) {
+          const start = (n * C + c) * S;
+          for (let s = 0; s < S; s++) sum += x[start + s];
+        }
+        mean = sum / count;
+        let squares = 0;
+        for (let n = 0; n < batchSize; n++) {
+          const start = (n * C + c) * S;
+          for (let s = 0; s < S; s++) squares += (x[start + s] - mean) ** 2;
+        }
+        const variance = squares / count;
+        inverseStd = 1 / Math.sqrt(variance + this.eps);
+        const keep = this.momentum;
+        this.runningMean.data[c] = keep * this.runningMean.data[c] + (1 - keep) * mean;
+        this.runningVariance.data[c] =
+          keep * this.runningVariance.data[c] + (1 - keep) * ((variance * count) / (count - 1));
+      } else {
+        mean = this.runningMean.data[c];
+        inverseStd = 1 / Math.sqrt(this.runningVariance.data[c] + this.eps);
+      }
+      this.inverseStd[c] = inverseStd;
+      const scale = gamma[c];
+      const shift = beta[c];
+      for (let n = 0; n < batchSize; n++) {
+        const start = (n * C + c) * S;
+        for (let s = 0; s < S; s++) {
+          const xHat = (x[start + s] - mean) * inverseStd;
+          normalized[start + s] = xHat;
+          y[start + s] = scale * xHat + shift;
+        }
+      }
+    }
+    this.lastTraining = mode.training;
+    return this.output;
+  }
+
+  /** dy: (N, ...inputShape) → dx; ADDS dγ and dβ into the parameters' grads (formulas at the top). */
+  backward(outputGrad: Tensor): Tensor {
+    if (this.lastTraining === null) {
+      throw new Error(`BatchNorm '${this.name}': backward called before forward`);
+    }
+    const expected = [this.batchSize, ...this.inputShape];
+    if (outputGrad.rank !== expected.length || outputGrad.shape.some((d, i) => d !== expected[i])) {
+      throw new ShapeError(
+        `BatchNorm '${this.name}': backward expected dy of shape ${formatShape(expected)} (the last forward's), got ${formatShape(outputGrad.shape)}`,
+      );
+    }
+    const dy = outputGrad.data;
+    const dx = this.inputGrad.data;
+    const normalized = this.normalized;
+    const gamma = this.gamma.value.data;
+    const gammaGrad = this.gamma.grad.data;
+    const betaGrad = this.beta.grad.data;
+    const batchSize = this.batchSize;
+    const C = this.channels;
+    const S = this.spatialSize;
+    const count = batchSize * S;
+
+    for (let c = 0; c < C; c++) {
+      let sumGrad = 0;
+      let sumGradTimesNormalized = 0;
+      for (let n = 0; n < batchSize; n++) {
+        const start = (n * C + c) * S;
+        for (let s = 0; s < S; s++) {
+          sumGrad += dy[start + s];
+          sumGradTimesNormalized += dy[start + s] * normalized[start + s];
+        }
+      }
+      betaGrad[c] += sumGrad;
+      gammaGrad[c] += sumGradTimesNormalized;
+
+      const scale = gamma[c] * this.inverseStd[c];
+      // Inference: the statistics are constants, so only the direct path g_i remains.
+      const meanGrad = this.lastTraining ? sumGrad / count : 0;
+      const meanGradTimesNormalized = this.lastTraining ? sumGradTimesNormalized / count : 0;
+      for (let n = 0; n < batchSize; n++) {
+        const start = (n * C + c) * S;
+        for (let s = 0; s < S; s++) {
+          const i = start + s;
+          dx[i] = scale * (dy[i] - meanGrad - normalized[i] * meanGradTimesNormalized);
+        }
+      }
+    }
+    return this.inputGrad;
+  }
+
+  config(): Record<string, unknown> {
+    return {
+      type: this.type,
+      name: this.name,
+      inputShape: [...this.inputShape],
+      momentum: this.momentum,
+      eps: this.eps,
+    };
+  }
+
+  /** Returns N after checking that x is (N, ...inputShape) with N ≥ 1. */
+  private checkInput(input: Tensor): number {
+    const shape = input.shape;
+    const matches =
+      shape.length === this.inputShape.length + 1 && shape[0] >= 1 && this.inputShape.every((d, i) => shape[i + 1] === d);
+    if (!matches) {
+      throw new ShapeError(
+        `BatchNorm '${this.name}': expected input (N, ${this.inputShape.join(', ')}) with N ≥ 1, got ${formatShape(shape)}`,
+      );
+    }
+    return shape[0];
+  }
+
+  private ensureBuffers(batchSize: number): void {
+    if (batchSize === this.batchSize) return;
+    const shape = [batchSize, ...this.inputShape];
+    this.output = Tensor.zeros(shape);
+    this.inputGrad = Tensor.zeros(shape);
+    this.normalized = new Float32Array(this.output.size);
+    this.batchSize = batchSize;
+  }
+}
