@@ -40,12 +40,6 @@ import { ConfigError, ShapeError, formatShape } from '../errors.ts';
 import { Tensor, type Shape } from '../tensor/tensor.ts';
 import { makeParameter, type ForwardMode, type Layer, type Parameter } from './layer.ts';
 
-/** Non-learned state a model file must save alongside the parameters. */
-export interface LayerBuffer {
-  readonly name: string;
-  readonly value: Tensor;
-}
-
 export interface BatchNormOptions {
   /** [D] for fully connected activations, [C, H, W] for feature maps. */
   inputShape: Shape;
@@ -119,8 +113,8 @@ export class BatchNorm implements Layer {
     return [this.gamma, this.beta];
   }
 
-  /** The running statistics, (C) each: not learned, but part of the model. */
-  buffers(): LayerBuffer[] {
+  /** The running statistics, (C) each: not learned, but part of the model (Layer.buffers). */
+  buffers(): { name: string; value: Tensor }[] {
     return [
       { name: 'runningMean', value: this.runningMean },
       { name: 'runningVariance', value: this.runningVariance },
