@@ -27,6 +27,7 @@ import type { Rng, RngState } from '../tensor/rng.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { ImageDataset } from '../data/dataset.ts';
 import { toFloatBatch } from '../data/dataset.ts';
+import type { EpochMetrics, StepMetrics } from '../viz/metrics.ts';
 import type { AugmentOptions } from './augment.ts';
 import { augmentBatch } from './augment.ts';
 import { evaluate } from './evaluate.ts';
@@ -37,16 +38,16 @@ export interface OptimizerLike {
   getState(): unknown;
   setState(state: unknown): void;
   /** Learning rate in force at the current step (for the metrics log). */
-  currentLearningRate?(): number;
+  currentLearningRate(): number;
 }
 
-/** One line of metrics.jsonl (the format src/viz reads). */
+/**
+ * One line of metrics.jsonl. The format is defined once, in src/viz/metrics.ts (which reads it);
+ * the trainer adds `examples` (examples seen so far) and, per epoch, `examplesPerSecond`.
+ */
 export type MetricsLine =
-  | { kind: 'step'; epoch: number; step: number; examples: number; loss: number; lr?: number; seconds: number }
-  | {
-      kind: 'epoch'; epoch: number; step: number; examples: number; trainLoss: number; trainAccuracy: number;
-      validationAccuracy?: number; testAccuracy?: number; seconds: number; examplesPerSecond: number;
-    };
+  | (StepMetrics & { examples: number })
+  | (EpochMetrics & { examples: number; examplesPerSecond: number });
 
 export interface TrainerOptions {
   net: Net;
@@ -233,20 +234,20 @@ export class Trainer {
           for (let c = 1; c < classes; c++) if (logits.data[i * classes + c] > logits.data[i * classes + best]) best = c;
           if (best === labels[i]) epochCorrect++;
         }
+        const learningRate = o.optimizer.currentLearningRate();
         o.optimizer.step(parameters);
         this.stepInEpoch++;
         this.globalStep++;
         this.examplesSeen += size;
-        epochLossSum += loss * size;
+        epochLossSum += dataLoss * size;
         epochSeen += size;
         const seconds = elapsed();
         const examplesPerSecond = (this.examplesSeen - examplesAtStart) / Math.max(1e-9, seconds - this.secondsBefore);
         o.onProgress?.({ epoch: this.epoch, stepInEpoch: this.stepInEpoch, stepsPerEpoch, loss, examplesPerSecond, seconds });
         if (this.globalStep % logEvery === 0) {
           o.onMetrics?.({
-            kind: 'step', epoch: this.epoch + 1, step: this.globalStep, examples: this.examplesSeen, loss,
-            ...(o.optimizer.currentLearningRate ? { lr: o.optimizer.currentLearningRate() } : {}),
-            seconds,
+            kind: 'step', epoch: this.epoch + 1, step: this.globalStep, examples: this.examplesSeen, loss: dataLoss,
+            lr: learningRate, seconds, ...(o.regularize ? { regularizationLoss } : {}),
           });
         }
       }
@@ -260,8 +261,8 @@ export class Trainer {
         kind: 'epoch', epoch: this.epoch + 1, step: this.globalStep, examples: this.examplesSeen,
         trainLoss: epochSeen > 0 ? epochLossSum / epochSeen : Number.NaN,
         trainAccuracy: epochSeen > 0 ? epochCorrect / epochSeen : Number.NaN,
-        ...(validation ? { validationAccuracy: validation.accuracy } : {}),
-        ...(test ? { testAccuracy: test.accuracy } : {}),
+        ...(validation ? { validationAccuracy: validation.accuracy, ...(Number.isFinite(validation.loss) ? { validationLoss: validation.loss } : {}) } : {}),
+        ...(test ? { testAccuracy: test.accuracy, ...(Number.isFinite(test.loss) ? { testLoss: test.loss } : {}) } : {}),
         seconds,
         examplesPerSecond: (this.examplesSeen - examplesAtStart) / Math.max(1e-9, seconds - this.secondsBefore),
       };
