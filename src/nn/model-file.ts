@@ -18,6 +18,7 @@
  * Node side's job (src/io/atomic-write.ts).
  */
 import { DataError } from '../errors.ts';
+import type { Normalization } from '../data/dataset.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { LayerDefinition } from './definition.ts';
 import { decodeFloat32, encodeFloat32 } from './float-codec.ts';
@@ -31,12 +32,8 @@ export interface EncodedTensor {
   float32: string;
 }
 
-export interface Preprocessing {
-  /** Per-channel mean subtracted from 0..255 pixels. */
-  mean: number[];
-  /** Per-channel divisor applied after the subtraction. */
-  std: number[];
-}
+/** Per-channel mean subtracted from 0..255 pixels, then divided by std (src/data/dataset.ts). */
+export type Preprocessing = Normalization;
 
 export interface ModelFile {
   format: typeof MODEL_FORMAT;

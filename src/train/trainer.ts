@@ -39,6 +39,8 @@ export interface OptimizerLike {
   setState(state: unknown): void;
   /** Learning rate in force at the current step (for the metrics log). */
   currentLearningRate(): number;
+  /** Tells epoch-based learning-rate schedules which epoch (0-based) is running. */
+  setEpoch(epoch: number): void;
 }
 
 /**
@@ -202,6 +204,7 @@ export class Trainer {
           outer.stop = true;
           break;
         }
+        o.optimizer.setEpoch(this.epoch);
         const start = this.stepInEpoch * batchSize;
         const size = Math.min(batchSize, train.count - start);
         if (size !== raw.shape[0]) {

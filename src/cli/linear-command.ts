@@ -1,0 +1,111 @@
+/**
+ * `linear`: the lecture's linear classifier s = Wx + b on raw pixels, trained by minibatch SGD with
+ * L2 regularization, with either the multiclass SVM (hinge) or the softmax cross-entropy loss.
+ *
+ * It is the same machinery as every other network here — a Net of one fully connected layer and the
+ * loss layer, the Trainer, the Optimizer, the L2 regularizer — so the smallest model exercises the
+ * whole stack. At the end it writes the 10 class templates (the rows of W drawn as images): the
+ * picture that shows what a linear classifier can and cannot learn.
+ */
+import { channelStatistics } from '../data/dataset.ts';
+import { encodePng } from '../io/png.ts';
+import { buildNet } from '../nn/build-net.ts';
+import type { LayerDefinition } from '../nn/definition.ts';
+import { netToModelFile } from '../nn/model-file.ts';
+import { Optimizer } from '../optim/optimizer.ts';
+import { l2 } from '../regularizers/penalties.ts';
+import { regularize } from '../regularizers/regularize.ts';
+import { Rng } from '../tensor/rng.ts';
+import { evaluate } from '../train/evaluate.ts';
+import { Trainer } from '../train/trainer.ts';
+import { classTemplates, classTemplatesSvg } from '../viz/templates.ts';
+import { numberOption, parseOptions } from './args.ts';
+import { loadData } from './datasets.ts';
+import { RunDirectory, toJsonLine } from './run-directory.ts';
+import { ConfigError } from '../errors.ts';
+
+const DESCRIPTION = 'Train a linear classifier s = Wx + b with L2 regularization by minibatch SGD, report test accuracy, write the class templates.';
+
+const OPTIONS = {
+  data: { type: 'string', value: '<name|path>', default: 'auto', help: 'cifar10, fashion-mnist, generated, auto, or a dataset path' },
+  loss: { type: 'string', value: 'svm|softmax', default: 'softmax', help: 'multiclass SVM hinge loss or softmax cross-entropy' },
+  epochs: { type: 'string', value: '<n>', default: '10', help: 'passes over the training set' },
+  batch: { type: 'string', value: '<n>', default: '200', help: 'minibatch size' },
+  lr: { type: 'string', value: '<rate>', default: '0.01', help: 'learning rate (pixels are standardized per channel)' },
+  'lr-decay': { type: 'string', value: '<γ>', default: '0.8', help: 'learning rate multiplied by γ after every epoch' },
+  reg: { type: 'string', value: '<λ>', default: '0.01', help: 'L2 strength: loss += λ·ΣW² (biases excluded)' },
+  seed: { type: 'string', value: '<n>', default: '1', help: 'seed of the Rng (initialization and batch order)' },
+  'train-limit': { type: 'string', value: '<n>', help: 'use only the first n training images' },
+  out: { type: 'string', value: '<dir>', default: 'runs/linear', help: 'folder for model.json, metrics.jsonl and templates' },
+  json: { type: 'boolean', help: 'print one JSON line with the results (includes testAccuracy)' },
+} as const;
+
+export async function linearCommand(argv: string[]): Promise<number> {
+  const options = parseOptions('linear', DESCRIPTION, OPTIONS, argv);
+  if (!options) return 0;
+  const loss = options.loss;
+  if (loss !== 'svm' && loss !== 'softmax') throw new ConfigError(`--loss: expected 'svm' or 'softmax', got '${loss}'`);
+  const epochs = numberOption('epochs', options.epochs, { min: 1, integer: true });
+  const batchSize = numberOption('batch', options.batch, { min: 1, integer: true });
+  const learningRate = numberOption('lr', options.lr, { min: 0 });
+  const decay = numberOption('lr-decay', options['lr-decay'], { min: 0, max: 1 });
+  const strength = numberOption('reg', options.reg, { min: 0 });
+  const seed = numberOption('seed', options.seed, { integer: true });
+  const trainLimit = options['train-limit'] === undefined ? undefined : numberOption('train-limit', options['train-limit'], { min: 1, integer: true });
+  const log = options.json ? () => {} : (text: string) => console.log(text);
+
+  const started = performance.now();
+  const data = loadData(options.data ?? 'auto', trainLimit ? { trainLimit } : {});
+  const { train, test } = data.splits;
+  log(`data: ${data.description}`);
+
+  const rng = new Rng(seed);
+  const inputShape = [train.channels, train.height, train.width];
+  const definition: LayerDefinition[] = [
+    { type: 'input', shape: inputShape },
+    { type: 'fc', units: train.classNames.length, init: { type: 'gaussian', std: 1e-3 }, name: 'scores' },
+    { type: loss },
+  ];
+  const net = buildNet(definition, rng);
+  const preprocessing = channelStatistics(train);
+  const optimizer = new Optimizer({ type: 'sgd', learningRate, schedule: { type: 'exponential', gamma: decay, unit: 'epoch' } });
+  const run = new RunDirectory(options.out ?? 'runs/linear');
+  run.resetMetrics({ command: 'linear', data: data.description, loss, epochs, batchSize, learningRate, decay, strength, seed });
+
+  const trainer = new Trainer({
+    net, definition, classNames: [...train.classNames], train, test, preprocessing, optimizer,
+    regularize: (parameters) => regularize(parameters, l2, strength),
+    batchSize, epochs, rng,
+    onMetrics: (line) => {
+      run.appendMetrics(line);
+      if (line.kind === 'epoch') {
+        log(`epoch ${line.epoch}/${epochs}: train loss ${line.trainLoss.toFixed(3)}, train accuracy ${(100 * line.trainAccuracy).toFixed(1)}%, test accuracy ${(100 * (line.testAccuracy ?? Number.NaN)).toFixed(1)}% (${line.seconds.toFixed(1)} s)`);
+      }
+    },
+  });
+  const result = trainer.run();
+  const evaluation = evaluate(net, test, preprocessing);
+  const seconds = (performance.now() - started) / 1000;
+
+  run.writeModel(netToModelFile(net, definition, { classNames: [...train.classNames], preprocessing }));
+  const weights = net.layers[0].parameters().find((p) => p.name === 'weights')!.value;
+  const templates = classTemplates(weights, { classNames: train.classNames, imageShape: [train.channels, train.height, train.width] as [number, number, number] });
+  const templatesPng = run.writeText('templates.png', encodePng(templates.grid.image));
+  const templatesSvg = run.writeText('templates.svg', classTemplatesSvg(templates, encodePng));
+
+  const summary = {
+    command: 'linear', data: data.kind, loss, epochs, batchSize, learningRate, reg: strength, seed,
+    trainExamples: train.count, testExamples: test.count,
+    trainAccuracy: result.epochs.at(-1)?.kind === 'epoch' ? (result.epochs.at(-1) as { trainAccuracy: number }).trainAccuracy : null,
+    testAccuracy: evaluation.accuracy,
+    trainSeconds: result.seconds, totalSeconds: seconds, examplesPerSecond: result.examplesPerSecond,
+    out: run.folder, templatesPng, templatesSvg,
+  };
+  if (options.json) {
+    console.log(toJsonLine(summary));
+  } else {
+    log(`test accuracy: ${(100 * evaluation.accuracy).toFixed(2)}% on ${test.count.toLocaleString('en-US')} images (${loss} loss, ${seconds.toFixed(1)} s in all)`);
+    log(`wrote ${run.modelPath}, ${run.metricsPath}, ${templatesPng}, ${templatesSvg}`);
+  }
+  return 0;
+}

@@ -1,0 +1,75 @@
+/**
+ * What `train` and `start` share: turning command-line choices into a network definition, an
+ * optimizer configuration and a train/validation split.
+ */
+import * as fs from 'node:fs';
+import { ConfigError } from '../errors.ts';
+import type { ImageDataset } from '../data/dataset.ts';
+import { subset } from '../data/dataset.ts';
+import type { LayerDefinition } from '../nn/definition.ts';
+import { parseDefinition } from '../nn/definition.ts';
+import type { OptimizerConfig } from '../optim/optimizer.ts';
+import type { Rng } from '../tensor/rng.ts';
+
+/** The ConvNetJS CIFAR-10 demo network. */
+export const CONVNETJS_CIFAR10_NET = 'conv5x5x16p2-relu-pool2-conv5x5x20p2-relu-pool2-conv5x5x20p2-relu-pool2-fc10-softmax';
+
+/** A small net for 28×28 gray images (Fashion-MNIST). */
+export const SMALL_MNIST_NET = 'conv5x5x16p2-relu-pool2-conv5x5x32p2-relu-pool2-fc128-relu-fc10-softmax';
+
+/**
+ * `--net`: a path to a .json/.txt definition file, or the definition itself (compact string or JSON).
+ * The input layer comes from the data when the definition has none.
+ */
+export function resolveDefinition(spec: string, inputShape: number[]): LayerDefinition[] {
+  let text = spec;
+  if (!/^[[{]/.test(spec.trim()) && fs.existsSync(spec) && fs.statSync(spec).isFile()) text = fs.readFileSync(spec, 'utf8');
+  return parseDefinition(text, inputShape);
+}
+
+/**
+ * Optimizer configuration from the command line. `learningRate` undefined → the rule's usual default
+ * (Adadelta 1, as in Zeiler 2012; Adam 1e-3; the SGD family 0.01).
+ */
+export function optimizerConfig(options: {
+  type: string; learningRate?: number; momentum?: number; schedule: string; epochs: number; warmup?: number;
+}): OptimizerConfig {
+  const defaults: Record<string, number> = { sgd: 0.01, momentum: 0.01, nesterov: 0.01, adagrad: 0.01, rmsprop: 1e-3, adadelta: 1, adam: 1e-3 };
+  if (!(options.type in defaults)) {
+    throw new ConfigError(`--optimizer: unknown update rule '${options.type}'; valid: ${Object.keys(defaults).join(', ')}`);
+  }
+  const learningRate = options.learningRate ?? defaults[options.type];
+  const warmup = options.warmup ?? 0;
+  let schedule: Record<string, unknown>;
+  switch (options.schedule) {
+    case 'constant': schedule = { type: 'constant', unit: 'epoch', warmup }; break;
+    case 'cosine': schedule = { type: 'cosine', period: options.epochs, unit: 'epoch', warmup }; break;
+    case 'step': schedule = { type: 'step', every: Math.max(1, Math.round(options.epochs / 3)), gamma: 0.1, unit: 'epoch', warmup }; break;
+    case 'exponential': schedule = { type: 'exponential', gamma: 0.9, unit: 'epoch', warmup }; break;
+    default: throw new ConfigError(`--schedule: expected constant, cosine, step or exponential, got '${options.schedule}'`);
+  }
+  return {
+    type: options.type,
+    learningRate,
+    ...(options.momentum !== undefined && (options.type === 'momentum' || options.type === 'nesterov') ? { momentum: options.momentum } : {}),
+    schedule,
+  };
+}
+
+/**
+ * Holds out `validationCount` training images (a seeded random choice) as a validation set.
+ * Returns the remaining training set and the validation set (undefined when the count is 0).
+ */
+export function splitValidation(train: ImageDataset, validationCount: number, rng: Rng): { train: ImageDataset; validation?: ImageDataset } {
+  if (validationCount <= 0) return { train };
+  if (validationCount >= train.count) {
+    throw new ConfigError(`--validation: ${validationCount} images would leave none of the ${train.count} for training`);
+  }
+  const order = rng.permutation(train.count);
+  const held = Array.from(order.subarray(0, validationCount)).sort((a, b) => a - b);
+  const kept = Array.from(order.subarray(validationCount)).sort((a, b) => a - b);
+  return {
+    train: subset(train, kept, `${train.name}`),
+    validation: subset(train, held, `${train.name}-validation`),
+  };
+}
