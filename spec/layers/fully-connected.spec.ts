@@ -1,0 +1,163 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FullyConnected } from '../../src/layers/fully-connected.ts';
+import type { Layer } from '../../src/layers/layer.ts';
+import { TRAINING } from '../../src/layers/layer.ts';
+import { ConfigError, ShapeError } from '../../src/errors.ts';
+import type { Executor, KernelArgs } from '../../src/parallel/executor.ts';
+import { serialExecutor } from '../../src/parallel/serial-executor.ts';
+import { Rng } from '../../src/tensor/rng.ts';
+import { Tensor } from '../../src/tensor/tensor.ts';
+import { assertGradientsMatch, formatResults, gradcheck } from '../gradcheck.ts';
+
+const rng = new Rng(11);
+
+/** Gradchecks a layer w.r.t. its input and every parameter; prints the rows and asserts. */
+function checkLayer(moduleName: string, layer: Layer, input: Tensor): void {
+  const inputGrad = Tensor.zeros(input.shape);
+  const results = gradcheck({
+    forward: () => layer.forward(input, TRAINING),
+    backward: (outputGrad) => inputGrad.copyFrom(layer.backward(outputGrad)),
+    wrt: [
+      { name: 'input', value: input, grad: () => inputGrad },
+      ...layer.parameters().map((p) => ({ name: p.name, value: p.value, grad: () => p.grad })),
+    ],
+    rng,
+  });
+  console.log(formatResults(moduleName, results));
+  assertGradientsMatch(moduleName, results);
+}
+
+test('forward computes y = x·Wᵀ + b (hand-worked values)', () => {
+  const layer = new FullyConnected({ inputShape: [2], outputs: 3, rng });
+  layer.weights.value.data.set([1, 2, 3, 4, 5, 6]); // W rows: [1,2], [3,4], [5,6]
+  layer.bias.value.data.set([0.5, -1, 0]);
+  const y = layer.forward(Tensor.from([1, 1, 2, -1], [2, 2]), TRAINING);
+  assert.deepEqual(y.shape, [2, 3]);
+  assert.deepEqual(y.toArray(), [3.5, 6, 11, 0.5, 1, 4]);
+});
+
+test('forward matches the formula summed in float64, on image-shaped input', () => {
+  const layer = new FullyConnected({ inputShape: [2, 3, 3], outputs: 5, rng });
+  layer.bias.value.data.set([0.1, -0.2, 0.3, 0, 1]);
+  const x = Tensor.gaussian([4, 2, 3, 3], rng);
+  const y = layer.forward(x, TRAINING);
+  assert.deepEqual(y.shape, [4, 5]);
+  for (let n = 0; n < 4; n++) {
+    for (let k = 0; k < 5; k++) {
+      let expected = layer.bias.value.data[k];
+      for (let d = 0; d < 18; d++) expected += x.data[n * 18 + d] * layer.weights.value.data[k * 18 + d];
+      assert.ok(Math.abs(y.get(n, k) - expected) < 1e-5, `y[${n}, ${k}] = ${y.get(n, k)}, expected ${expected}`);
+    }
+  }
+});
+
+test('gradcheck: vector input (N, D), random sizes', () => {
+  const batch = 2 + rng.int(3);
+  const inputSize = 2 + rng.int(6);
+  const outputs = 2 + rng.int(5);
+  const layer = new FullyConnected({ inputShape: [inputSize], outputs, rng });
+  layer.bias.value.data.set(Tensor.gaussian([outputs], rng).data); // a non-zero bias is checked too
+  checkLayer('fc (N, D)', layer, Tensor.gaussian([batch, inputSize], rng));
+});
+
+test('gradcheck: image-shaped input (N, C, H, W)', () => {
+  const layer = new FullyConnected({ inputShape: [2, 3, 4], outputs: 3, rng });
+  checkLayer('fc (N, C, H, W)', layer, Tensor.gaussian([3, 2, 3, 4], rng));
+});
+
+test('backward adds parameter gradients (twice → doubled) and returns dx of the input shape', () => {
+  const layer = new FullyConnected({ inputShape: [3, 2, 2], outputs: 4, rng });
+  const x = Tensor.gaussian([2, 3, 2, 2], rng);
+  const dy = Tensor.gaussian([2, 4], rng);
+  layer.forward(x, TRAINING);
+  const dx = layer.backward(dy);
+  assert.deepEqual(dx.shape, [2, 3, 2, 2]);
+  const once = layer.weights.grad.clone();
+  const biasOnce = layer.bias.grad.clone();
+  layer.backward(dy);
+  for (let i = 0; i < once.size; i++) assert.ok(Math.abs(layer.weights.grad.data[i] - 2 * once.data[i]) < 1e-5);
+  for (let k = 0; k < 4; k++) {
+    assert.ok(Math.abs(biasOnce.data[k] - (dy.get(0, k) + dy.get(1, k))) < 1e-6);
+    assert.ok(Math.abs(layer.bias.grad.data[k] - 2 * biasOnce.data[k]) < 1e-6);
+  }
+});
+
+test('buffers are reused for the same N and reallocated when N changes', () => {
+  const layer = new FullyConnected({ inputShape: [4], outputs: 2, rng });
+  const first = layer.forward(Tensor.gaussian([3, 4], rng), TRAINING);
+  const again = layer.forward(Tensor.gaussian([3, 4], rng), TRAINING);
+  assert.equal(first, again);
+  const dx1 = layer.backward(Tensor.gaussian([3, 2], rng));
+  const dx2 = layer.backward(Tensor.gaussian([3, 2], rng));
+  assert.equal(dx1, dx2);
+  const other = layer.forward(Tensor.gaussian([5, 4], rng), TRAINING);
+  assert.notEqual(first, other);
+  assert.deepEqual(other.shape, [5, 2]);
+});
+
+test('He initialization: weights ~ N(0, 2/D), bias 0, decay multipliers 1 and 0', () => {
+  const inputSize = 1000;
+  const layer = new FullyConnected({ inputShape: [inputSize], outputs: 40, rng: new Rng(3) });
+  const w = layer.weights.value.data;
+  let mean = 0;
+  for (const v of w) mean += v;
+  mean /= w.length;
+  let variance = 0;
+  for (const v of w) variance += (v - mean) ** 2;
+  const std = Math.sqrt(variance / w.length);
+  const expectedStd = Math.sqrt(2 / inputSize);
+  assert.ok(Math.abs(std - expectedStd) / expectedStd < 0.02, `std ${std}, expected ${expectedStd}`);
+  assert.ok(Math.abs(mean) < 0.002, `mean ${mean}`);
+  assert.deepEqual(layer.weights.value.shape, [40, inputSize]);
+  assert.ok(layer.bias.value.data.every((v) => v === 0));
+  assert.equal(layer.weights.decayMultiplier, 1);
+  assert.equal(layer.bias.decayMultiplier, 0);
+  // Same seed, same weights.
+  const twin = new FullyConnected({ inputShape: [inputSize], outputs: 40, rng: new Rng(3) });
+  assert.deepEqual(twin.weights.value.data, layer.weights.value.data);
+});
+
+test('an init hook replaces the default fill and receives fanIn = D, fanOut = K', () => {
+  const calls: number[][] = [];
+  const init = Object.assign(
+    (weights: Tensor, fanIn: number, fanOut: number) => {
+      calls.push([...weights.shape, fanIn, fanOut]);
+      weights.fill(0.25);
+    },
+    { config: { type: 'constant', value: 0.25 } },
+  );
+  const layer = new FullyConnected({ inputShape: [2, 3], outputs: 4, init, name: 'head' });
+  assert.deepEqual(calls, [[4, 6, 6, 4]]);
+  assert.ok(layer.weights.value.data.every((v) => v === 0.25));
+  assert.deepEqual(layer.config(), { type: 'fc', name: 'head', outputs: 4, init: { type: 'constant', value: 0.25 } });
+});
+
+test('rejects bad options and bad input shapes, naming the layer', () => {
+  assert.throws(() => new FullyConnected({ inputShape: [3], outputs: 2 }), ConfigError);
+  assert.throws(() => new FullyConnected({ inputShape: [3], outputs: 0, rng }), /'outputs' must be a positive integer/);
+  assert.throws(() => new FullyConnected({ inputShape: [], outputs: 2, rng }), ConfigError);
+  const layer = new FullyConnected({ inputShape: [3, 2, 2], outputs: 2, rng, name: 'fc7' });
+  assert.throws(() => layer.forward(Tensor.zeros([2, 12]), TRAINING), (error: Error) =>
+    error instanceof ShapeError && /fc7: expected input of shape \(N, 3, 2, 2\).*got \(2, 12\)/.test(error.message));
+  assert.throws(() => layer.backward(Tensor.zeros([2, 2])), /fc7: backward called before forward/);
+  layer.forward(Tensor.zeros([2, 3, 2, 2]), TRAINING);
+  assert.throws(() => layer.backward(Tensor.zeros([3, 2])), ShapeError);
+});
+
+test('the three matrix products run through the executor as gemmRows', () => {
+  const calls: string[] = [];
+  const recording: Executor = {
+    threads: 1,
+    parallelFor(kernelName: string, args: KernelArgs, total: number) {
+      calls.push(`${kernelName}:${total}`);
+      serialExecutor.parallelFor(kernelName, args, total);
+    },
+  };
+  const layer = new FullyConnected({ inputShape: [5], outputs: 3, rng });
+  layer.setExecutor(recording);
+  layer.forward(Tensor.gaussian([4, 5], rng), TRAINING);
+  layer.backward(Tensor.gaussian([4, 3], rng));
+  // forward y (N rows); backward dW (K rows) and dx (N rows).
+  assert.deepEqual(calls, ['gemmRows:4', 'gemmRows:3', 'gemmRows:4']);
+});
