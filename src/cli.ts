@@ -22,6 +22,26 @@ const commands: Record<string, CommandEntry> = {
     summary: 'train a linear classifier s = Wx + b (SVM or softmax) and write its class templates',
     load: async () => (await import('./cli/linear-command.ts')).linearCommand,
   },
+  train: {
+    summary: 'train a network definition on a dataset (checkpoints, --resume, metrics, report)',
+    load: async () => (await import('./cli/train-command.ts')).trainCommand,
+  },
+  eval: {
+    summary: 'accuracy and confusion matrix of a saved model on a test set',
+    load: async () => (await import('./cli/eval-command.ts')).evalCommand,
+  },
+  predict: {
+    summary: 'top-3 classes of a saved model for PNG images',
+    load: async () => (await import('./cli/predict-command.ts')).predictCommand,
+  },
+  summary: {
+    summary: 'layer table (output shapes, parameters) of a definition or model',
+    load: async () => (await import('./cli/summary-command.ts')).summaryCommand,
+  },
+  report: {
+    summary: 'write report.html and the pictures of a run folder',
+    load: async () => (await import('./cli/report-command.ts')).reportCommand,
+  },
   bench: {
     summary: 'benchmark GEMM, convolution and pooling kernels (medians, side-by-side ratios)',
     load: async () => (await import('./bench/bench-command.ts')).benchCommand,

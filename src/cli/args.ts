@@ -44,13 +44,15 @@ export function formatHelp(command: string, description: string, specs: OptionSp
 
 /**
  * Parses argv against `specs`. Returns null when --help was given (the help has been printed).
- * Unknown options and stray positionals throw ConfigError.
+ * Unknown options throw ConfigError, and so do positional arguments unless a `positionals` array is
+ * given to receive them.
  */
 export function parseOptions<S extends OptionSpecs>(
   command: string,
   description: string,
   specs: S,
   argv: string[],
+  positionals?: string[],
 ): ParsedOptions<S> | null {
   const options: Record<string, { type: 'string' | 'boolean'; default?: string | boolean }> = { help: { type: 'boolean' } };
   for (const [name, spec] of Object.entries(specs)) {
@@ -58,7 +60,9 @@ export function parseOptions<S extends OptionSpecs>(
   }
   let values: Record<string, unknown>;
   try {
-    values = parseArgs({ args: argv, options: options as never, allowPositionals: false, strict: true }).values;
+    const parsed = parseArgs({ args: argv, options: options as never, allowPositionals: positionals !== undefined, strict: true });
+    values = parsed.values;
+    positionals?.push(...parsed.positionals);
   } catch (error) {
     throw new ConfigError(`${command}: ${(error as Error).message}\n\n${formatHelp(command, description, specs)}`);
   }

@@ -23,6 +23,8 @@ import { numberOption, parseOptions } from './args.ts';
 import { loadData } from './datasets.ts';
 import { RunDirectory, toJsonLine } from './run-directory.ts';
 import { ConfigError } from '../errors.ts';
+import { formatSummary } from '../nn/summary.ts';
+import { writeRunReport } from './write-report.ts';
 
 const DESCRIPTION = 'Train a linear classifier s = Wx + b with L2 regularization by minibatch SGD, report test accuracy, write the class templates.';
 
@@ -40,9 +42,23 @@ const OPTIONS = {
   json: { type: 'boolean', help: 'print one JSON line with the results (includes testAccuracy)' },
 } as const;
 
+type LinearOptions = { [K in keyof typeof OPTIONS]: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string | undefined };
+
 export async function linearCommand(argv: string[]): Promise<number> {
   const options = parseOptions('linear', DESCRIPTION, OPTIONS, argv);
   if (!options) return 0;
+  const summary = await runLinear(options, options.json ? () => {} : (text: string) => console.log(text));
+  if (options.json) {
+    console.log(toJsonLine(summary));
+  } else {
+    console.log(`test accuracy: ${(100 * summary.testAccuracy).toFixed(2)}% on ${summary.testExamples.toLocaleString('en-US')} images (${summary.loss} loss, ${summary.totalSeconds.toFixed(1)} s in all)`);
+    console.log(`wrote ${summary.model}, ${summary.metrics}, ${summary.templatesPng}, ${summary.templatesSvg}, ${summary.report}`);
+  }
+  return 0;
+}
+
+/** Trains, evaluates and writes the run folder; returns the summary (also the --json line). */
+export async function runLinear(options: LinearOptions, log: (text: string) => void) {
   const loss = options.loss;
   if (loss !== 'svm' && loss !== 'softmax') throw new ConfigError(`--loss: expected 'svm' or 'softmax', got '${loss}'`);
   const epochs = numberOption('epochs', options.epochs, { min: 1, integer: true });
@@ -52,7 +68,6 @@ export async function linearCommand(argv: string[]): Promise<number> {
   const strength = numberOption('reg', options.reg, { min: 0 });
   const seed = numberOption('seed', options.seed, { integer: true });
   const trainLimit = options['train-limit'] === undefined ? undefined : numberOption('train-limit', options['train-limit'], { min: 1, integer: true });
-  const log = options.json ? () => {} : (text: string) => console.log(text);
 
   const started = performance.now();
   const data = loadData(options.data ?? 'auto', trainLimit ? { trainLimit } : {});
@@ -93,19 +108,17 @@ export async function linearCommand(argv: string[]): Promise<number> {
   const templatesPng = run.writeText('templates.png', encodePng(templates.grid.image));
   const templatesSvg = run.writeText('templates.svg', classTemplatesSvg(templates, encodePng));
 
-  const summary = {
-    command: 'linear', data: data.kind, loss, epochs, batchSize, learningRate, reg: strength, seed,
+  const report = writeRunReport({
+    run, net, definition, summaryText: formatSummary(net), test, preprocessing, classNames: [...train.classNames],
+    title: `Linear classifier (${loss}) on ${data.kind}`,
+  });
+  const lastEpoch = result.epochs.at(-1);
+  return {
+    command: 'linear', data: data.kind, dataDescription: data.description, loss, epochs, batchSize, learningRate, reg: strength, seed,
     trainExamples: train.count, testExamples: test.count,
-    trainAccuracy: result.epochs.at(-1)?.kind === 'epoch' ? (result.epochs.at(-1) as { trainAccuracy: number }).trainAccuracy : null,
+    trainAccuracy: lastEpoch?.kind === 'epoch' ? lastEpoch.trainAccuracy : null,
     testAccuracy: evaluation.accuracy,
     trainSeconds: result.seconds, totalSeconds: seconds, examplesPerSecond: result.examplesPerSecond,
-    out: run.folder, templatesPng, templatesSvg,
+    out: run.folder, model: run.modelPath, metrics: run.metricsPath, templatesPng, templatesSvg, report,
   };
-  if (options.json) {
-    console.log(toJsonLine(summary));
-  } else {
-    log(`test accuracy: ${(100 * evaluation.accuracy).toFixed(2)}% on ${test.count.toLocaleString('en-US')} images (${loss} loss, ${seconds.toFixed(1)} s in all)`);
-    log(`wrote ${run.modelPath}, ${run.metricsPath}, ${templatesPng}, ${templatesSvg}`);
-  }
-  return 0;
 }

@@ -60,7 +60,18 @@ export const TRAIN_OPTIONS = {
   json: { type: 'boolean', help: 'JSON lines: one per epoch and a final summary (examplesPerSecond, testAccuracy)' },
 } as const;
 
-type TrainOptions = { [K in keyof typeof TRAIN_OPTIONS]: (typeof TRAIN_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string | undefined };
+export type TrainOptions = { [K in keyof typeof TRAIN_OPTIONS]: (typeof TRAIN_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string | undefined };
+
+/** Every option at its default, as parseOptions would return for an empty command line. */
+export function defaultTrainOptions(): TrainOptions {
+  const entries = Object.entries(TRAIN_OPTIONS).map(([name, spec]) => [name, 'default' in spec ? spec.default : spec.type === 'boolean' ? false : undefined]);
+  return Object.fromEntries(entries) as TrainOptions;
+}
+
+/** Names of the options written on the command line (so --resume keeps the saved ones for the rest). */
+function explicitOptions(argv: string[]): Set<string> {
+  return new Set(argv.filter((arg) => arg.startsWith('--')).map((arg) => arg.slice(2).split('=')[0]));
+}
 
 function parseAugment(spec: string, channels: number): { flip: boolean; maxShift: number } | undefined {
   if (spec === 'auto') return channels === 3 ? { flip: true, maxShift: 2 } : undefined;
@@ -86,19 +97,27 @@ export interface TrainOutcome {
 }
 
 /** Runs a training from parsed options; shared by `train` and `start`. */
-export async function runTraining(options: TrainOptions, log: (text: string) => void, json: boolean): Promise<TrainOutcome> {
+/** Options that may differ on resume without changing the computation (or that extend it). */
+const RESUMABLE_OVERRIDES = new Set(['epochs', 'max-steps', 'max-seconds', 'workers', 'json', 'no-report', 'log-every']);
+
+/**
+ * Runs a training from parsed options; shared by `train` and `start`. With `resume`, the run's saved
+ * options (run.json) are used, except those in `explicit` that may change without breaking exactness
+ * (epochs, max-steps, max-seconds, workers — results are bit-identical for any worker count).
+ */
+export async function runTraining(options: TrainOptions, log: (text: string) => void, json: boolean, explicit: Set<string> = new Set()): Promise<TrainOutcome> {
   const resumeDir = options.resume;
   let checkpoint: Checkpoint | undefined;
   if (resumeDir) {
-    // The saved options of the run win over defaults, but explicit --epochs / --max-steps extend it.
     const saved = readJsonFile(path.join(resumeDir, 'run.json')) as TrainOptions;
     checkpoint = readJsonFile(path.join(resumeDir, 'checkpoint.json')) as Checkpoint;
     if (checkpoint.format !== 'convnet-ts-checkpoint') throw new DataError(`${resumeDir}/checkpoint.json: not a convnet-ts checkpoint`);
-    options = { ...saved, out: resumeDir, resume: resumeDir, json: options.json, 'no-report': options['no-report'],
-      ...(options.epochs !== TRAIN_OPTIONS.epochs.default ? { epochs: options.epochs } : {}),
-      ...(options['max-steps'] !== undefined ? { 'max-steps': options['max-steps'] } : {}),
-      ...(options['max-seconds'] !== undefined ? { 'max-seconds': options['max-seconds'] } : { 'max-seconds': undefined }),
-      ...(options.workers !== TRAIN_OPTIONS.workers.default ? { workers: options.workers } : {}) };
+    const ignored = [...explicit].filter((name) => !RESUMABLE_OVERRIDES.has(name) && name !== 'resume');
+    if (ignored.length > 0) {
+      throw new ConfigError(`--resume: ${ignored.map((n) => `--${n}`).join(', ')} cannot change when resuming (the run's saved options are used); only ${[...RESUMABLE_OVERRIDES].map((n) => `--${n}`).join(', ')} can`);
+    }
+    const overrides = Object.fromEntries([...explicit].filter((name) => RESUMABLE_OVERRIDES.has(name)).map((name) => [name, options[name as keyof TrainOptions]]));
+    options = { ...saved, 'max-seconds': undefined, ...overrides, out: resumeDir, resume: resumeDir };
   }
   const epochs = numberOption('epochs', options.epochs, { min: 1, integer: true });
   const batchSize = numberOption('batch', options.batch, { min: 1, integer: true });
@@ -199,7 +218,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (!options) return 0;
   const json = Boolean(options.json);
   const log = json ? () => {} : (text: string) => console.log(text);
-  const outcome = await runTraining(options, log, json);
+  const outcome = await runTraining(options, log, json, explicitOptions(argv));
   const final = {
     kind: 'final', steps: outcome.result.steps, seconds: outcome.result.seconds, stoppedBy: outcome.result.stoppedBy,
     examplesPerSecond: outcome.result.examplesPerSecond, testAccuracy: outcome.testAccuracy,

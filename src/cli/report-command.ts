@@ -1,0 +1,39 @@
+/**
+ * `report <run-dir>`: (re)writes the pictures and report.html of a run folder from its model.json and
+ * metrics.jsonl, evaluating on the dataset the run was trained on (from run.json) or on --data.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError } from '../errors.ts';
+import { channelStatistics } from '../data/dataset.ts';
+import { formatSummary } from '../nn/summary.ts';
+import { parseOptions } from './args.ts';
+import { loadData } from './datasets.ts';
+import { loadModel } from './model-loading.ts';
+import { RunDirectory, readJsonFile } from './run-directory.ts';
+import { writeRunReport } from './write-report.ts';
+
+const DESCRIPTION = 'Write report.html (curves, confusion matrix, filters, activations, predictions) for a run folder. Usage: report <run-dir>';
+
+const OPTIONS = {
+  data: { type: 'string', value: '<name|path>', help: "dataset to evaluate on (default: the run's own, from run.json)" },
+} as const;
+
+export async function reportCommand(argv: string[]): Promise<number> {
+  const positional: string[] = [];
+  const options = parseOptions('report', DESCRIPTION, OPTIONS, argv, positional);
+  if (!options) return 0;
+  if (positional.length !== 1) throw new ConfigError(`report: expected one run folder, got ${positional.length} arguments`);
+  const folder = positional[0];
+  const { net, file } = loadModel(folder);
+  const runJson = path.join(folder, 'run.json');
+  const saved = fs.existsSync(runJson) ? (readJsonFile(runJson) as { data?: string }) : {};
+  const data = loadData(options.data ?? saved.data ?? 'auto');
+  const preprocessing = file.preprocessing ?? channelStatistics(data.splits.train);
+  const report = writeRunReport({
+    run: new RunDirectory(folder), net, definition: file.definition, summaryText: formatSummary(net), test: data.splits.test,
+    preprocessing, classNames: file.classNames ?? [...data.splits.test.classNames], title: `convnet-ts run: ${path.basename(path.resolve(folder))}`,
+  });
+  console.log(`report: ${report}`);
+  return 0;
+}
