@@ -9,6 +9,7 @@ import { subset } from '../data/dataset.ts';
 import type { LayerDefinition } from '../nn/definition.ts';
 import { parseDefinition } from '../nn/definition.ts';
 import type { OptimizerConfig } from '../optim/optimizer.ts';
+import { updateRuleNames } from '../optim/rules.ts';
 import type { Rng } from '../tensor/rng.ts';
 
 /** The ConvNetJS CIFAR-10 demo network. */
@@ -28,17 +29,15 @@ export function resolveDefinition(spec: string, inputShape: number[]): LayerDefi
 }
 
 /**
- * Optimizer configuration from the command line. `learningRate` undefined → the rule's usual default
- * (Adadelta 1, as in Zeiler 2012; Adam 1e-3; the SGD family 0.01).
+ * Optimizer configuration from the command line. `learningRate` undefined → the rule's own default
+ * (see each rule's file in src/optim/: e.g. Adadelta 1, as in Zeiler 2012; Adam 1e-3).
  */
 export function optimizerConfig(options: {
   type: string; learningRate?: number; momentum?: number; schedule: string; epochs: number; warmup?: number;
 }): OptimizerConfig {
-  const defaults: Record<string, number> = { sgd: 0.01, momentum: 0.01, nesterov: 0.01, adagrad: 0.01, rmsprop: 1e-3, adadelta: 1, adam: 1e-3 };
-  if (!(options.type in defaults)) {
-    throw new ConfigError(`--optimizer: unknown update rule '${options.type}'; valid: ${Object.keys(defaults).join(', ')}`);
+  if (!updateRuleNames().includes(options.type)) {
+    throw new ConfigError(`--optimizer: unknown update rule '${options.type}'; valid: ${updateRuleNames().join(', ')}`);
   }
-  const learningRate = options.learningRate ?? defaults[options.type];
   const warmup = options.warmup ?? 0;
   let schedule: Record<string, unknown>;
   switch (options.schedule) {
@@ -50,7 +49,7 @@ export function optimizerConfig(options: {
   }
   return {
     type: options.type,
-    learningRate,
+    ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
     ...(options.momentum !== undefined && (options.type === 'momentum' || options.type === 'nesterov') ? { momentum: options.momentum } : {}),
     schedule,
   };

@@ -35,8 +35,8 @@ import { evaluate } from './evaluate.ts';
 /** What the trainer needs of an optimizer (src/optim/optimizer.ts provides it). */
 export interface OptimizerLike {
   step(parameters: Parameter[]): void;
-  getState(): unknown;
-  setState(state: unknown): void;
+  getState(codec?: { encode(values: Float32Array): string; decode(text: string, expectedLength: number, where: string): Float32Array }): unknown;
+  setState(state: unknown, codec?: { encode(values: Float32Array): string; decode(text: string, expectedLength: number, where: string): Float32Array }): void;
   /** Learning rate in force at the current step (for the metrics log). */
   currentLearningRate(): number;
   /** Tells epoch-based learning-rate schedules which epoch (0-based) is running. */
@@ -107,6 +107,9 @@ export interface TrainResult {
   stoppedBy: 'epochs' | 'maxSteps' | 'maxSeconds';
 }
 
+/** Optimizer state buffers are stored like weights: base64 of little-endian float32. */
+const FLOAT_CODEC = { encode: encodeFloat32, decode: decodeFloat32 };
+
 /** Raised when the loss becomes NaN or infinite: training stops, the last good checkpoint stays. */
 export class TrainingDivergedError extends Error {
   override readonly name = 'TrainingDivergedError';
@@ -141,7 +144,7 @@ export class Trainer {
   /** Restores everything a checkpoint holds; the next `run` continues exactly where it stopped. */
   restore(checkpoint: Checkpoint, source = 'checkpoint'): void {
     loadWeightsInto(this.options.net, checkpoint.model, source);
-    this.options.optimizer.setState(checkpoint.optimizer);
+    this.options.optimizer.setState(checkpoint.optimizer, FLOAT_CODEC);
     this.options.rng.setState(checkpoint.rng);
     this.epoch = checkpoint.epoch;
     this.stepInEpoch = checkpoint.stepInEpoch;
@@ -160,7 +163,7 @@ export class Trainer {
       format: 'convnet-ts-checkpoint',
       version: 1,
       model: netToModelFile(net, definition, { classNames, preprocessing }),
-      optimizer: this.options.optimizer.getState(),
+      optimizer: this.options.optimizer.getState(FLOAT_CODEC),
       rng: this.options.rng.getState(),
       epoch: this.epoch,
       stepInEpoch: this.stepInEpoch,
