@@ -38,6 +38,10 @@ const commands: Record<string, CommandEntry> = {
     summary: 'layer table (output shapes, parameters) of a definition or model',
     load: async () => (await import('./cli/summary-command.ts')).summaryCommand,
   },
+  gradcheck: {
+    summary: 'numerical gradient check of every layer type, printed as a table',
+    load: async () => (await import('./cli/gradcheck-command.ts')).gradcheckCommand,
+  },
   report: {
     summary: 'write report.html and the pictures of a run folder',
     load: async () => (await import('./cli/report-command.ts')).reportCommand,

@@ -30,7 +30,7 @@ import { makeInitializer } from './initializers.ts';
 import { Net } from './net.ts';
 
 /** Builds one layer for per-example input `shape`. */
-function buildLayer(definition: LayerDefinition, shape: Shape, name: string, rng: Rng): Layer {
+export function buildLayer(definition: LayerDefinition, shape: Shape, name: string, rng: Rng): Layer {
   const common = { inputShape: shape, name: definition.name ?? name };
   switch (definition.type) {
     case 'conv':
