@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateImageDataset } from '../../src/data/generated-images.ts';
+import { channelStatistics } from '../../src/data/dataset.ts';
+import { buildNet } from '../../src/nn/build-net.ts';
+import { parseCompactDefinition } from '../../src/nn/definition.ts';
+import { Optimizer } from '../../src/optim/optimizer.ts';
+import { l2 } from '../../src/regularizers/penalties.ts';
+import { regularize } from '../../src/regularizers/regularize.ts';
+import { Rng } from '../../src/tensor/rng.ts';
+import type { Checkpoint, MetricsLine } from '../../src/train/trainer.ts';
+import { Trainer, TrainingDivergedError } from '../../src/train/trainer.ts';
+
+const data = generateImageDataset(new Rng(5), { trainCount: 120, testCount: 40, size: 8 });
+const NET = 'conv3x3x4p1-relu-pool2-bn-fc12-relu-dropout0.25-fc10-softmax';
+
+/** A fresh trainer whose every random choice comes from `seed`. */
+function makeTrainer(epochs: number, extra: { onCheckpoint?: (c: Checkpoint) => void; onMetrics?: (l: MetricsLine) => void; lr?: number; maxSteps?: number } = {}) {
+  const rng = new Rng(42);
+  const definition = parseCompactDefinition(NET, [3, 8, 8]);
+  const net = buildNet(definition, rng);
+  const optimizer = new Optimizer({ type: 'adam', learningRate: extra.lr ?? 0.01, schedule: { type: 'cosine', period: 3, unit: 'epoch' } });
+  const trainer = new Trainer({
+    net, definition, classNames: [...data.train.classNames], train: data.train, test: data.test,
+    preprocessing: channelStatistics(data.train), optimizer, regularize: (p) => regularize(p, l2, 1e-4),
+    batchSize: 16, epochs, rng, augment: { flip: true, maxShift: 1 }, logEvery: 2,
+    ...(extra.maxSteps ? { maxSteps: extra.maxSteps } : {}),
+    ...(extra.onCheckpoint ? { onCheckpoint: extra.onCheckpoint } : {}),
+    ...(extra.onMetrics ? { onMetrics: extra.onMetrics } : {}),
+  });
+  return { trainer, net };
+}
+
+function weightsOf(net: ReturnType<typeof buildNet>): number[] {
+  return net.parameters().flatMap((p) => Array.from(p.value.data)).concat(
+    net.layers.flatMap((l) => (l.buffers?.() ?? []).flatMap((b) => Array.from(b.value.data))),
+  );
+}
+
+test('2 epochs straight equal 1 epoch + resume from its checkpoint + 1 epoch, bit for bit', () => {
+  const straight = makeTrainer(2);
+  straight.trainer.run();
+
+  let saved: Checkpoint | undefined;
+  const first = makeTrainer(1, { onCheckpoint: (c) => { saved = JSON.parse(JSON.stringify(c)); } });
+  first.trainer.run();
+  assert.ok(saved, 'a checkpoint was written at the end of the epoch');
+  const resumed = makeTrainer(2);
+  resumed.trainer.restore(saved!);
+  resumed.trainer.run();
+
+  const a = weightsOf(straight.net);
+  const b = weightsOf(resumed.net);
+  assert.equal(a.length, b.length);
+  assert.ok(a.every((v, i) => Object.is(v, b[i])), 'resumed weights differ from the uninterrupted run');
+  // And training did move the weights (the comparison is not vacuous).
+  assert.ok(a.some((v, i) => v !== weightsOf(makeTrainer(1).net)[i]));
+});
+
+test('a run stopped mid-epoch by maxSteps resumes exactly too', () => {
+  const straight = makeTrainer(2);
+  straight.trainer.run();
+  let saved: Checkpoint | undefined;
+  const partial = makeTrainer(2, { maxSteps: 11, onCheckpoint: (c) => { saved = JSON.parse(JSON.stringify(c)); } });
+  const result = partial.trainer.run();
+  assert.equal(result.stoppedBy, 'maxSteps');
+  assert.equal(saved!.stepInEpoch, 3); // 120 / 16 → 8 steps per epoch; step 11 is the 3rd of epoch 2
+  const resumed = makeTrainer(2);
+  resumed.trainer.restore(saved!);
+  resumed.trainer.run();
+  assert.deepEqual(weightsOf(resumed.net), weightsOf(straight.net));
+});
+
+test('metrics: step lines every logEvery steps and one epoch line per epoch, with accuracies', () => {
+  const lines: MetricsLine[] = [];
+  makeTrainer(2, { onMetrics: (l) => lines.push(l) }).trainer.run();
+  const epochs = lines.filter((l) => l.kind === 'epoch');
+  const steps = lines.filter((l) => l.kind === 'step');
+  assert.equal(epochs.length, 2);
+  assert.deepEqual(steps.map((l) => l.step), [2, 4, 6, 8, 10, 12, 14, 16]);
+  for (const e of epochs) {
+    assert.ok(e.kind === 'epoch' && e.testAccuracy! >= 0 && e.testAccuracy! <= 1 && Number.isFinite(e.trainLoss));
+  }
+});
+
+test('a diverging loss stops training with a clear error and writes no checkpoint after it', () => {
+  let checkpoints = 0;
+  const { trainer } = makeTrainer(3, { lr: 1e30, onCheckpoint: () => checkpoints++ });
+  assert.throws(() => trainer.run(), (e: Error) => e instanceof TrainingDivergedError && /loss is (NaN|Infinity)/.test(e.message) && /Lower the learning rate/.test(e.message));
+  assert.ok(checkpoints <= 1);
+});
