@@ -1,0 +1,30 @@
+/**
+ * Checks shared by the classification losses: scores must be a matrix (N, C) and labels must be N
+ * integer class indices in [0, C).
+ */
+import { ShapeError, formatShape } from '../errors.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+
+/** Class indices, one per example: an Int32Array or Uint8Array (any array-like of integers works). */
+export type Labels = ArrayLike<number>;
+
+/**
+ * Returns { batch: N, classes: C } after checking scores (N, C) with N, C ≥ 1 and N labels in [0, C).
+ * Throws a ShapeError naming `where`, the position of the first bad label and its value.
+ */
+export function checkScoresAndLabels(scores: Tensor, labels: Labels, where: string): { batch: number; classes: number } {
+  if (scores.rank !== 2 || scores.shape[0] < 1 || scores.shape[1] < 1) {
+    throw new ShapeError(`${where}: expected scores of shape (N, C) with N, C ≥ 1, got ${formatShape(scores.shape)}`);
+  }
+  const [batch, classes] = scores.shape;
+  if (labels.length !== batch) {
+    throw new ShapeError(`${where}: scores ${formatShape(scores.shape)} hold ${batch} examples but ${labels.length} labels were given`);
+  }
+  for (let n = 0; n < batch; n++) {
+    const label = labels[n];
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      throw new ShapeError(`${where}: label at index ${n} is ${label}, outside the class range [0, ${classes})`);
+    }
+  }
+  return { batch, classes };
+}
