@@ -1,0 +1,339 @@
+/**
+ * PNG encoder and decoder for 8-bit images, with no dependency beyond node:zlib.
+ *
+ * Written by hand because Node has deflate (node:zlib) and a CRC-32 (zlib.crc32, Node >= 20.15) but
+ * no image codec; what remains is the PNG container and the row filters, which fit in one file.
+ *
+ * Pixels in and out are HWC, row-major, 8 bits per sample: sample (y, x, c) sits at
+ * (y*W + x)*C + c. (The library's tensors are NCHW; converting happens in the caller, at the edge.)
+ *
+ * File layout (PNG spec, ISO/IEC 15948):
+ *   8-byte signature 89 50 4E 47 0D 0A 1A 0A, then chunks: length (u32 BE), type (4 ASCII letters),
+ *   data, CRC-32 of type+data. IHDR first (width, height, bit depth, colour type, compression 0,
+ *   filter 0, interlace), then PLTE/tRNS if any, IDAT(s) holding one zlib stream, and IEND.
+ *   The zlib stream inflates to H rows of (1 filter byte + rowBytes); each row is predicted from the
+ *   pixel to the left (a), above (b) and above-left (c):
+ *     0 None: x          1 Sub: x - a        2 Up: x - b
+ *     3 Average: x - floor((a + b) / 2)      4 Paeth: x - paeth(a, b, c)      (all mod 256)
+ *   where "left" means bpp bytes back (bpp = bytes per whole pixel, at least 1).
+ *
+ * Supported: colour types 0 gray, 4 gray+alpha, 2 RGB, 6 RGBA at 8 bits; palette (3) at 1/2/4/8
+ * bits and gray at 1/2/4 bits, expanded to 8 bits. Not supported (DataError saying so): 16-bit
+ * samples and Adam7 interlacing. A gray or RGB image's tRNS chunk (one transparent colour) is
+ * ignored; a palette's tRNS gives the decoded image an alpha channel.
+ */
+import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import { DataError } from '../errors.ts';
+
+/** An 8-bit image: HWC row-major, `channels` 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA. */
+export interface PngImage {
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+  /** width*height*channels samples, 0..255, sample (y, x, c) at (y*width + x)*channels + c. */
+  pixels: Uint8Array;
+}
+
+/** Row filter for encoding: one of the five PNG filters, or 'adaptive' (the libpng heuristic). */
+export type PngFilterChoice = 0 | 1 | 2 | 3 | 4 | 'adaptive';
+
+export interface PngEncodeOptions {
+  /** Default 'adaptive': per row, the filter whose output has the smallest sum of |signed bytes|. */
+  filter?: PngFilterChoice;
+  /** zlib level 0..9, default 6. */
+  level?: number;
+}
+
+const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
+const COLOUR_TYPE_FOR_CHANNELS = { 1: 0, 2: 4, 3: 2, 4: 6 } as const;
+const CHANNELS_FOR_COLOUR_TYPE: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/** Encodes an 8-bit image as a PNG file (non-interlaced). */
+export function encodePng(image: PngImage, options: PngEncodeOptions = {}): Uint8Array {
+  const { width, height, channels, pixels } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new DataError(`encodePng: width and height must be positive integers, got ${width}x${height}`);
+  }
+  if (!(channels in COLOUR_TYPE_FOR_CHANNELS)) {
+    throw new DataError(`encodePng: channels must be 1, 2, 3 or 4, got ${channels}`);
+  }
+  if (pixels.length !== width * height * channels) {
+    throw new DataError(
+      `encodePng: ${width}x${height}x${channels} needs ${width * height * channels} samples, got ${pixels.length}`,
+    );
+  }
+  const filter = options.filter ?? 'adaptive';
+  const rowBytes = width * channels;
+  const filtered = new Uint8Array(height * (rowBytes + 1));
+  const candidate = new Uint8Array(rowBytes);
+  for (let y = 0; y < height; y++) {
+    const row = pixels.subarray(y * rowBytes, (y + 1) * rowBytes);
+    const above = y > 0 ? pixels.subarray((y - 1) * rowBytes, y * rowBytes) : null;
+    const outStart = y * (rowBytes + 1);
+    let chosen: number = typeof filter === 'number' ? filter : 0;
+    if (filter === 'adaptive') {
+      let bestCost = Infinity;
+      for (let type = 0; type <= 4; type++) {
+        filterRow(type, row, above, channels, candidate);
+        let cost = 0;
+        for (let i = 0; i < rowBytes; i++) cost += candidate[i] < 128 ? candidate[i] : 256 - candidate[i];
+        if (cost < bestCost) {
+          bestCost = cost;
+          chosen = type;
+        }
+      }
+    }
+    filtered[outStart] = chosen;
+    filterRow(chosen, row, above, channels, filtered.subarray(outStart + 1, outStart + 1 + rowBytes));
+  }
+
+  const header = new Uint8Array(13);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  header[8] = 8; // bit depth
+  header[9] = COLOUR_TYPE_FOR_CHANNELS[channels];
+  // bytes 10..12: compression 0 (deflate), filter method 0, interlace 0 (none)
+  const compressed = deflateSync(filtered, { level: options.level ?? 6 });
+  const chunks = [chunk('IHDR', header), chunk('IDAT', compressed), chunk('IEND', new Uint8Array(0))];
+  const file = new Uint8Array(SIGNATURE.length + chunks.reduce((sum, part) => sum + part.length, 0));
+  file.set(SIGNATURE, 0);
+  let offset = SIGNATURE.length;
+  for (const part of chunks) {
+    file.set(part, offset);
+    offset += part.length;
+  }
+  return file;
+}
+
+/**
+ * Decodes a PNG file into an 8-bit HWC image.
+ * @param source what to call the file in error messages (usually its path)
+ * @throws DataError on a bad signature, a CRC mismatch, a truncated or malformed chunk stream, or an
+ *         unsupported feature (16-bit samples, interlacing), naming the source and what was found.
+ */
+export function decodePng(bytes: Uint8Array, source = 'PNG data'): PngImage {
+  for (let i = 0; i < SIGNATURE.length; i++) {
+    if (bytes[i] !== SIGNATURE[i]) throw new DataError(`${source}: not a PNG file (bad signature)`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let width = 0;
+  let height = 0;
+  let bitDepth = 0;
+  let colourType = -1;
+  let palette: Uint8Array | null = null;
+  let paletteAlpha: Uint8Array | null = null;
+  const idatParts: Uint8Array[] = [];
+  let sawEnd = false;
+
+  let offset = SIGNATURE.length;
+  while (!sawEnd) {
+    if (offset + 12 > bytes.length) throw new DataError(`${source}: truncated PNG (no IEND chunk before byte ${bytes.length})`);
+    const length = view.getUint32(offset);
+    const type = String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
+    const dataStart = offset + 8;
+    if (dataStart + length + 4 > bytes.length) {
+      throw new DataError(`${source}: truncated PNG chunk ${type} at byte ${offset} (needs ${length} data bytes)`);
+    }
+    const data = bytes.subarray(dataStart, dataStart + length);
+    const storedCrc = view.getUint32(dataStart + length);
+    const actualCrc = crc32(data, crc32(bytes.subarray(offset + 4, offset + 8)));
+    if (storedCrc !== actualCrc) {
+      throw new DataError(
+        `${source}: CRC mismatch in PNG chunk ${type} at byte ${offset} ` +
+          `(stored ${hex32(storedCrc)}, computed ${hex32(actualCrc)}): the file is corrupt`,
+      );
+    }
+    if (offset === SIGNATURE.length && type !== 'IHDR') throw new DataError(`${source}: first PNG chunk is ${type}, expected IHDR`);
+
+    if (type === 'IHDR') {
+      if (length !== 13) throw new DataError(`${source}: IHDR chunk has ${length} bytes, expected 13`);
+      const header = new DataView(data.buffer, data.byteOffset, 13);
+      width = header.getUint32(0);
+      height = header.getUint32(4);
+      bitDepth = data[8];
+      colourType = data[9];
+      checkHeader(source, width, height, bitDepth, colourType, data[10], data[11], data[12]);
+    } else if (type === 'PLTE') {
+      if (length % 3 !== 0 || length === 0 || length > 768) {
+        throw new DataError(`${source}: PLTE chunk has ${length} bytes, expected 3 per entry, 1..256 entries`);
+      }
+      palette = data;
+    } else if (type === 'tRNS') {
+      if (colourType === 3) paletteAlpha = data;
+    } else if (type === 'IDAT') {
+      idatParts.push(data);
+    } else if (type === 'IEND') {
+      sawEnd = true;
+    } else if ((bytes[offset + 4] & 0x20) === 0) {
+      // Lower-case first letter = ancillary, safe to skip; upper-case = critical, must be understood.
+      throw new DataError(`${source}: unsupported critical PNG chunk ${type}`);
+    }
+    offset = dataStart + length + 4;
+  }
+  if (idatParts.length === 0) throw new DataError(`${source}: PNG has no IDAT (image data) chunk`);
+  if (colourType === 3 && palette === null) throw new DataError(`${source}: palette PNG without a PLTE chunk`);
+
+  let raw: Uint8Array;
+  try {
+    raw = inflateSync(concat(idatParts));
+  } catch (error) {
+    throw new DataError(`${source}: PNG image data does not inflate (${(error as Error).message})`);
+  }
+  const samplesPerPixel = CHANNELS_FOR_COLOUR_TYPE[colourType];
+  const rowBytes = Math.ceil((width * samplesPerPixel * bitDepth) / 8);
+  if (raw.length !== height * (rowBytes + 1)) {
+    throw new DataError(
+      `${source}: PNG image data inflates to ${raw.length} bytes, expected ${height * (rowBytes + 1)} ` +
+        `(${height} rows of 1 filter byte + ${rowBytes})`,
+    );
+  }
+  const unfiltered = unfilterRows(raw, height, rowBytes, Math.max(1, (samplesPerPixel * bitDepth) >> 3), source);
+  return expandSamples(unfiltered, width, height, rowBytes, bitDepth, colourType, palette, paletteAlpha, source);
+}
+
+function checkHeader(
+  source: string,
+  width: number,
+  height: number,
+  bitDepth: number,
+  colourType: number,
+  compression: number,
+  filterMethod: number,
+  interlace: number,
+): void {
+  if (width === 0 || height === 0) throw new DataError(`${source}: PNG is ${width}x${height}, expected a positive size`);
+  if (!(colourType in CHANNELS_FOR_COLOUR_TYPE)) throw new DataError(`${source}: invalid PNG colour type ${colourType}`);
+  if (bitDepth === 16) throw new DataError(`${source}: 16-bit PNG samples are not supported (only 8-bit and below)`);
+  const allowed = colourType === 0 || colourType === 3 ? [1, 2, 4, 8] : [8];
+  if (!allowed.includes(bitDepth)) {
+    throw new DataError(`${source}: bit depth ${bitDepth} is invalid for PNG colour type ${colourType}`);
+  }
+  if (compression !== 0 || filterMethod !== 0) {
+    throw new DataError(`${source}: unknown PNG compression/filter method ${compression}/${filterMethod}`);
+  }
+  if (interlace === 1) throw new DataError(`${source}: interlaced (Adam7) PNG is not supported; save it non-interlaced`);
+  if (interlace !== 0) throw new DataError(`${source}: invalid PNG interlace method ${interlace}`);
+}
+
+/**
+ * Applies filter `type` to one row: out[i] = row[i] - predictor(a, b, c) mod 256, where a = the byte
+ * `bpp` to the left (0 off the edge), b = the byte above (0 on the first row), c = above-left.
+ */
+function filterRow(type: number, row: Uint8Array, above: Uint8Array | null, bpp: number, out: Uint8Array): void {
+  for (let i = 0; i < row.length; i++) {
+    const a = i >= bpp ? row[i - bpp] : 0;
+    const b = above ? above[i] : 0;
+    const c = above && i >= bpp ? above[i - bpp] : 0;
+    out[i] = (row[i] - predictor(type, a, b, c)) & 0xff;
+  }
+}
+
+/** Undoes the row filters in place of a copy: returns H*rowBytes bytes without filter bytes. */
+function unfilterRows(raw: Uint8Array, height: number, rowBytes: number, bpp: number, source: string): Uint8Array {
+  const out = new Uint8Array(height * rowBytes);
+  for (let y = 0; y < height; y++) {
+    const type = raw[y * (rowBytes + 1)];
+    if (type > 4) throw new DataError(`${source}: invalid PNG filter type ${type} on row ${y}`);
+    const inStart = y * (rowBytes + 1) + 1;
+    const outStart = y * rowBytes;
+    for (let i = 0; i < rowBytes; i++) {
+      const a = i >= bpp ? out[outStart + i - bpp] : 0;
+      const b = y > 0 ? out[outStart - rowBytes + i] : 0;
+      const c = y > 0 && i >= bpp ? out[outStart - rowBytes + i - bpp] : 0;
+      out[outStart + i] = (raw[inStart + i] + predictor(type, a, b, c)) & 0xff;
+    }
+  }
+  return out;
+}
+
+/** The value a filter predicts for a byte from its neighbours left (a), above (b), above-left (c). */
+function predictor(type: number, a: number, b: number, c: number): number {
+  switch (type) {
+    case 0:
+      return 0;
+    case 1:
+      return a;
+    case 2:
+      return b;
+    case 3:
+      return (a + b) >> 1;
+    default: {
+      // Paeth: whichever of a, b, c is closest to a + b - c; ties prefer a, then b.
+      const estimate = a + b - c;
+      const distanceA = Math.abs(estimate - a);
+      const distanceB = Math.abs(estimate - b);
+      const distanceC = Math.abs(estimate - c);
+      if (distanceA <= distanceB && distanceA <= distanceC) return a;
+      return distanceB <= distanceC ? b : c;
+    }
+  }
+}
+
+/** Turns unfiltered rows into 8-bit HWC samples: unpacks sub-byte depths and looks up palettes. */
+function expandSamples(
+  rows: Uint8Array,
+  width: number,
+  height: number,
+  rowBytes: number,
+  bitDepth: number,
+  colourType: number,
+  palette: Uint8Array | null,
+  paletteAlpha: Uint8Array | null,
+  source: string,
+): PngImage {
+  if (bitDepth === 8 && colourType !== 3) {
+    return { width, height, channels: CHANNELS_FOR_COLOUR_TYPE[colourType] as PngImage['channels'], pixels: rows };
+  }
+  const channels = colourType === 3 ? (paletteAlpha ? 4 : 3) : 1;
+  const pixels = new Uint8Array(width * height * channels);
+  const mask = (1 << bitDepth) - 1;
+  const grayScale = 255 / mask; // 1-bit 1 -> 255, 2-bit 3 -> 255, 4-bit 15 -> 255
+  const entries = palette ? palette.length / 3 : 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const bitOffset = x * bitDepth;
+      const byte = rows[y * rowBytes + (bitOffset >> 3)];
+      const value = (byte >> (8 - bitDepth - (bitOffset & 7))) & mask; // samples are packed MSB first
+      const out = (y * width + x) * channels;
+      if (colourType === 0) {
+        pixels[out] = value * grayScale;
+        continue;
+      }
+      if (value >= entries) {
+        throw new DataError(`${source}: palette index ${value} at (${y}, ${x}) is past the ${entries}-entry palette`);
+      }
+      pixels[out] = palette![value * 3];
+      pixels[out + 1] = palette![value * 3 + 1];
+      pixels[out + 2] = palette![value * 3 + 2];
+      if (paletteAlpha) pixels[out + 3] = value < paletteAlpha.length ? paletteAlpha[value] : 255;
+    }
+  }
+  return { width, height, channels: channels as PngImage['channels'], pixels };
+}
+
+/** One chunk: length, type, data, CRC-32 over type and data. */
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+function hex32(value: number): string {
+  return `0x${value.toString(16).padStart(8, '0')}`;
+}
