@@ -1,0 +1,95 @@
+/**
+ * Human output of a benchmark run: aligned tables with the ratios side by side. The same records
+ * go out unchanged as JSON lines with --json (bench-command.ts).
+ */
+import type {
+  BenchResult, ConvResult, DispatchResult, GemmResult, MachineResult, PoolResult, ScalingResult, SkippedResult,
+  SpeedupResult,
+} from './results.ts';
+
+/** Lays out rows as columns: text left-aligned in the first column, everything else right-aligned. */
+export function formatTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ');
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const fixed = (value: number | undefined, digits = 2): string => (value === undefined ? '-' : value.toFixed(digits));
+const ratio = (numerator: number | undefined, denominator: number | undefined): string =>
+  numerator === undefined || denominator === undefined ? '-' : `${(numerator / denominator).toFixed(2)}×`;
+
+function of<K extends BenchResult['bench']>(results: readonly BenchResult[], bench: K): Array<Extract<BenchResult, { bench: K }>> {
+  return results.filter((result): result is Extract<BenchResult, { bench: K }> => result.bench === bench);
+}
+
+function convTable(conv: readonly ConvResult[], layerNames: Record<string, string>): string {
+  const find = (layer: string, batch: number, impl: string, workers: number): ConvResult | undefined =>
+    conv.find((r) => r.layer === layer && r.batch === batch && r.impl === impl && r.workers === workers);
+  const keys = [...new Set(conv.map((r) => `${r.layer}|${r.batch}`))];
+  const rows = keys.map((key) => {
+    const [layer, batchText] = key.split('|');
+    const batch = Number(batchText);
+    const naive = find(layer, batch, 'naive', 1);
+    const single = find(layer, batch, 'im2col', 1);
+    const pair = find(layer, batch, 'im2col', 2);
+    return [
+      `(${layer}) ${layerNames[layer] ?? ''}`, String(batch),
+      fixed(naive?.fwdGflops), fixed(naive?.bwdGflops),
+      fixed(single?.fwdGflops), fixed(single?.bwdGflops),
+      fixed(pair?.fwdGflops), fixed(pair?.bwdGflops),
+      ratio(single?.fwdGflops, naive?.fwdGflops), ratio(single?.bwdGflops, naive?.bwdGflops),
+      ratio(pair?.fwdGflops, single?.fwdGflops), ratio(pair?.bwdGflops, single?.bwdGflops),
+    ];
+  });
+  return formatTable(
+    ['layer', 'N', 'naive fwd', 'bwd', 'im2col 1t fwd', 'bwd', 'im2col 2w fwd', 'bwd', 'im2col/naive fwd', 'bwd', '2w/1t fwd', 'bwd'],
+    rows,
+  );
+}
+
+/** The whole human-readable report. `layerNames` describes the conv layers by letter. */
+export function formatReport(results: readonly BenchResult[], layerNames: Record<string, string>): string {
+  const sections: string[] = [];
+  const [machine] = of(results, 'machine') as MachineResult[];
+  if (machine) {
+    sections.push(
+      `machine: ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadBefore.toFixed(2)} at start, ` +
+        `${machine.loadAfter.toFixed(2)} at end${machine.quick ? ' (--quick: few runs, a smoke check, not a measurement)' : ''}` +
+        (machine.loadBefore > machine.cores * 0.5 ? '\n  note: other processes were busy; figures are noisy' : ''),
+    );
+  }
+  const conv = of(results, 'conv');
+  if (conv.length > 0) {
+    sections.push(`convolution, GFLOP/s (2·MACs per second; backward = dx + dW = 2× the forward work):\n${convTable(conv, layerNames)}`);
+  }
+  const [scaling] = of(results, 'scaling') as ScalingResult[];
+  const speedups = of(results, 'speedup') as SpeedupResult[];
+  if (scaling) {
+    const rows = speedups.map((s) => [`(${s.layer}) N=${s.batch}`, `${s.speedup.toFixed(2)}×`, `${s.percentOfScaling.toFixed(0)} %`]);
+    sections.push(
+      `2-thread scaling: machine (same compute loop on 1 vs 2 threads) ${scaling.factor.toFixed(2)}×` +
+        (rows.length > 0
+          ? `\nim2col conv, 2 workers vs 1 thread, forward + backward time:\n${formatTable(['layer', 'speed-up', '% of machine'], rows)}`
+          : ''),
+    );
+  }
+  const gemm = of(results, 'gemm') as GemmResult[];
+  const pool = of(results, 'pool') as PoolResult[];
+  const [dispatch] = of(results, 'dispatch') as DispatchResult[];
+  const kernelRows: string[][] = gemm.map((g) => [`gemm ${g.m}×${g.n}×${g.k}, ${g.workers === 1 ? '1 thread' : `${g.workers} workers`}`, `${g.gflops.toFixed(2)} GFLOP/s`]);
+  for (const p of pool) {
+    kernelRows.push([
+      `${p.kind}-pool ${p.size}×${p.size}/${p.stride} (${p.shape.join('×')}) ${p.pass}, ${p.workers === 1 ? '1 thread' : `${p.workers} workers`}`,
+      `${p.nsPerElement.toFixed(2)} ns/element`,
+    ]);
+  }
+  if (dispatch) {
+    kernelRows.push(['parallelFor hand-off, worker spinning', `${dispatch.hotMicroseconds.toFixed(1)} µs`]);
+    kernelRows.push(['parallelFor hand-off, worker asleep', `${dispatch.coldMicroseconds.toFixed(1)} µs`]);
+  }
+  if (kernelRows.length > 0) sections.push(formatTable(['kernel', 'median'], kernelRows));
+  const skipped = of(results, 'skipped') as SkippedResult[];
+  if (skipped.length > 0) sections.push(['not timed:', ...skipped.map((s) => `  ${s.what}: ${s.reason}`)].join('\n'));
+  return sections.join('\n\n');
+}

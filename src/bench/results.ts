@@ -1,0 +1,100 @@
+/**
+ * The records a benchmark run produces. `--json` prints each as one line of JSON; the human output
+ * (report.ts) lays the same records out as tables. Rates are per second of median time.
+ */
+
+/** The machine and its load, before and after the run (other processes make every figure noisy). */
+export interface MachineResult {
+  readonly bench: 'machine';
+  readonly cores: number;
+  readonly node: string;
+  /** 1-minute load average when the run started and when it ended. */
+  readonly loadBefore: number;
+  readonly loadAfter: number;
+  readonly quick: boolean;
+}
+
+/** The same pure compute loop on 1 thread and on 2 threads: the machine's own 2-thread speed-up. */
+export interface ScalingResult {
+  readonly bench: 'scaling';
+  readonly threads: 2;
+  /** time on 1 thread / time on 2 threads. */
+  readonly factor: number;
+}
+
+/** Cost of one parallelFor hand-off on a 2-thread pool, beyond the kernel's own work. */
+export interface DispatchResult {
+  readonly bench: 'dispatch';
+  readonly workers: number;
+  /** Back-to-back calls: the worker is still spinning when the next task arrives. */
+  readonly hotMicroseconds: number;
+  /** Calls 2 ms apart: the worker has gone to sleep and must be woken. */
+  readonly coldMicroseconds: number;
+}
+
+export interface GemmResult {
+  readonly bench: 'gemm';
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly workers: number;
+  /** 2·m·n·k / median seconds / 1e9. */
+  readonly gflops: number;
+}
+
+export type ConvImplementation = 'naive' | 'im2col';
+
+export interface ConvResult {
+  readonly bench: 'conv';
+  /** 'a'…'d', see conv-bench.ts. */
+  readonly layer: string;
+  readonly impl: ConvImplementation;
+  readonly workers: number;
+  readonly batch: number;
+  /** Forward: 2·MACs / median seconds / 1e9, MACs = N·K·H'·W'·C·F·F. */
+  readonly fwdGflops: number;
+  /** Backward (dx and dW, each as much work as the forward): 2·2·MACs / median seconds / 1e9. */
+  readonly bwdGflops: number;
+  /** Timed runs behind each median. */
+  readonly runs: number;
+}
+
+/** A configuration that was not timed, and why. */
+export interface SkippedResult {
+  readonly bench: 'skipped';
+  readonly what: string;
+  readonly reason: string;
+}
+
+/** im2col on 2 workers against 1 thread, forward + backward time, batch 32, next to the machine's scaling. */
+export interface SpeedupResult {
+  readonly bench: 'speedup';
+  readonly layer: string;
+  readonly batch: number;
+  /** time(1 thread) / time(2 workers), forward + backward. */
+  readonly speedup: number;
+  /** speedup / machine scaling factor, in percent. */
+  readonly percentOfScaling: number;
+}
+
+export interface PoolResult {
+  readonly bench: 'pool';
+  readonly kind: 'max' | 'avg';
+  readonly size: number;
+  readonly stride: number;
+  readonly shape: readonly number[];
+  readonly workers: number;
+  readonly pass: 'forward' | 'backward';
+  /** Median nanoseconds per INPUT element. */
+  readonly nsPerElement: number;
+}
+
+export type BenchResult =
+  | MachineResult
+  | ScalingResult
+  | DispatchResult
+  | GemmResult
+  | ConvResult
+  | SkippedResult
+  | SpeedupResult
+  | PoolResult;
