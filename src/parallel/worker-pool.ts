@@ -383,7 +383,9 @@ export class WorkerPool implements Executor {
       const range = `items [${this.control[base + START]}, ${this.control[base + END]}) of ${total}`;
       let error: Error | null = null;
       if (dead.includes(worker)) {
-        const code = Atomics.load(this.control, base + ALIVE) === 0 ? `exit code ${this.control[base + EXIT_CODE]}` : 'no exit hook ran';
+        const code = Atomics.load(this.control, base + ALIVE) === 0
+          ? `exit code ${this.control[base + EXIT_CODE]}`
+          : 'no exit hook ran: out of memory or terminated';
         const reason = slot.lastError instanceof Error ? `: ${slot.lastError.message}` : '';
         error = new Error(`WorkerPool: worker ${worker} died while running kernel '${kernelName}' on ${range} (${code})${reason}; it will be restarted on the next call`);
         this.retire(worker);
