@@ -15,7 +15,7 @@
  */
 import { ConfigError, ShapeError, formatShape } from '../errors.ts';
 import type { Shape } from '../tensor/tensor.ts';
-import { Tensor, shapeSize } from '../tensor/tensor.ts';
+import { type Tensor, shapeSize } from '../tensor/tensor.ts';
 import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './elementwise.ts';
 import type { ForwardMode, Layer, Parameter } from './layer.ts';
 

@@ -17,7 +17,7 @@
  * softmax-cross-entropy.ts): its combined gradient p − onehot(y) is simpler and more accurate.
  */
 import type { Shape } from '../tensor/tensor.ts';
-import { Tensor, shapeSize } from '../tensor/tensor.ts';
+import { type Tensor, shapeSize } from '../tensor/tensor.ts';
 import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './elementwise.ts';
 import type { ForwardMode, Layer, Parameter } from './layer.ts';
 
