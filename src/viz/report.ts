@@ -95,6 +95,9 @@ figcaption{font-size:13px;color:#444;margin-top:6px}
 .notes p{margin:0 0 10px}
 `;
 
+/** Width of the charts: the content column of the page (1120 - 2·28 padding - 2·22 section padding). */
+const CHART_WIDTH = 1020;
+
 interface Section {
   readonly id: string;
   readonly heading: string;
@@ -150,8 +153,9 @@ export function buildReport(input: ReportInput): string {
     sections.push({ id: 'model', heading: 'Model', body: `<pre>${escapeXml(input.modelSummary)}</pre>` });
   }
   if (metrics.length > 0) {
-    const charts = [lossChartSvg(metrics)];
-    if (metrics.some((line) => line.kind === 'epoch')) charts.push(accuracyChartSvg(metrics));
+    // As wide as the page's content column: the loss curve has hundreds of points to spread out.
+    const charts = [lossChartSvg(metrics, { width: CHART_WIDTH, height: 400 })];
+    if (metrics.some((line) => line.kind === 'epoch')) charts.push(accuracyChartSvg(metrics, { width: CHART_WIDTH, height: 340 }));
     sections.push({ id: 'curves', heading: 'Training curves', body: `<div class="charts">\n${charts.join('\n')}\n</div>` });
   }
   if (input.confusion) {
