@@ -47,7 +47,7 @@ test('two-layer sigmoid network (64, 1000, 100, 10): loss falls ≥ 10× in 2000
       gatherRows(y, indices, yBatch);
       const prediction = layer2.forward(sigmoid.forward(layer1.forward(xBatch, TRAINING), TRAINING), TRAINING);
       const { loss, scoresGrad } = sumOfSquaresLoss(prediction, yBatch, { reduction: 'sum' });
-      layer1.backward(sigmoid.backward(layer2.backward(scoresGrad)));
+      layer1.backward(sigmoid.backward(layer2.backward(scoresGrad)), false); // x is data: no dx needed
       return loss;
     },
   });

@@ -110,7 +110,7 @@ export class FullyConnected implements Layer {
   }
 
   /** dy: (N, K) → dx: (N, ...inputShape); adds dW and db into the parameter gradients. */
-  backward(outputGrad: Tensor): Tensor {
+  backward(outputGrad: Tensor, needInputGrad = true): Tensor {
     const batch = checkOutputGrad(outputGrad, this.output, this.name);
     this.inputGrad = batchBuffer(this.inputGrad, batch, this.inputShape);
     const { inputSize, outputs } = this;
@@ -122,8 +122,8 @@ export class FullyConnected implements Layer {
     for (let n = 0; n < batch; n++) {
       for (let k = 0; k < outputs; k++) biasGrad[k] += dy[n * outputs + k];
     }
-    // dx (N, D) = dy (N, K) · W (K, D)
-    this.gemm(false, false, batch, inputSize, outputs, dy, outputs, this.weights.value.data, inputSize, this.inputGrad.data, inputSize, false);
+    // dx (N, D) = dy (N, K) · W (K, D) — skipped when nobody needs it (the net's first layer).
+    if (needInputGrad) this.gemm(false, false, batch, inputSize, outputs, dy, outputs, this.weights.value.data, inputSize, this.inputGrad.data, inputSize, false);
     return this.inputGrad;
   }
 

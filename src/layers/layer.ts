@@ -53,8 +53,13 @@ export interface Layer {
   parameters(): Parameter[];
   /** x: (N, ...inputShape) → y: (N, ...outputShape). */
   forward(input: Tensor, mode: ForwardMode): Tensor;
-  /** dy: (N, ...outputShape) → dx: (N, ...inputShape); adds parameter gradients into `grad`. */
-  backward(outputGrad: Tensor): Tensor;
+  /**
+   * dy: (N, ...outputShape) → dx: (N, ...inputShape); adds parameter gradients into `grad`.
+   * `needInputGrad` false (Caffe's propagate_down): the caller will not use dx — the first layer of a
+   * net, whose input is the data — so a layer may skip computing it (for fc and conv that saves a
+   * third of the backward work); the returned tensor's contents are then unspecified.
+   */
+  backward(outputGrad: Tensor, needInputGrad?: boolean): Tensor;
   /** Hyper-parameters as plain JSON (type included), enough to rebuild the layer. */
   config(): Record<string, unknown>;
   /**

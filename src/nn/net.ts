@@ -92,7 +92,8 @@ export class Net {
     const logits = this.forward(input, mode, last);
     const { loss, scoresGrad } = this.loss === 'softmax' ? softmaxCrossEntropyLoss(logits, labels) : svmLoss(logits, labels);
     let gradient = scoresGrad;
-    for (let i = last - 1; i >= 0; i--) gradient = this.layers[i].backward(gradient);
+    // The first layer's input is the data: its gradient is never used, so it is not computed.
+    for (let i = last - 1; i >= 0; i--) gradient = this.layers[i].backward(gradient, i > 0);
     return { loss, logits };
   }
 }
