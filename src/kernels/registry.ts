@@ -3,9 +3,36 @@
  * name means the same function on every thread. Each entry adapts a pure kernel of this folder to
  * the RangeKernel form (args, start, end): it processes items [start, end) of its work range and
  * writes only the outputs those items own (see parallel/executor.ts for the determinism rule).
+ *
+ * | name                          | items            | kernel                                   |
+ * | ----------------------------- | ---------------- | ---------------------------------------- |
+ * | gemmRows                      | rows of C        | gemm.ts                                  |
+ * | conv2dForwardNaive            | images n         | conv-naive.ts                            |
+ * | conv2dBackwardDataNaive       | images n         | conv-naive.ts                            |
+ * | conv2dBackwardWeightsNaive    | filters k        | conv-naive.ts (weights and bias)         |
+ * | conv2dForwardIm2col           | images n         | conv-im2col.ts                           |
+ * | conv2dBackwardWeightsIm2col   | filters k        | conv-im2col.ts (weights and bias)        |
+ * | conv2dBackwardDataIm2col      | images n         | conv-im2col.ts                           |
+ * | maxPoolForward/Backward       | planes n·C + c   | pooling.ts                               |
+ * | avgPoolForward/Backward       | planes n·C + c   | pooling.ts                               |
+ *
+ * The conv and pool kernels take their typed argument records (ConvForwardArgs, ...) directly: those
+ * records hold only numbers and typed arrays, which is what KernelArgs carries to a worker.
  */
 import type { KernelArgs, RangeKernel } from '../parallel/executor.ts';
 import { gemm } from './gemm.ts';
+import {
+  conv2dBackwardDataNaive, conv2dBackwardWeightsNaive, conv2dForwardNaive,
+} from './conv-naive.ts';
+import type { ConvBackwardDataArgs, ConvBackwardWeightsArgs, ConvForwardArgs } from './conv-naive.ts';
+import {
+  conv2dBackwardDataIm2col, conv2dBackwardWeightsIm2col, conv2dForwardIm2col,
+} from './conv-im2col.ts';
+import type {
+  ConvBackwardDataIm2colArgs, ConvBackwardWeightsIm2colArgs, ConvForwardIm2colArgs,
+} from './conv-im2col.ts';
+import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward } from './pooling.ts';
+import type { AvgPoolBackwardArgs, AvgPoolForwardArgs, MaxPoolBackwardArgs, MaxPoolForwardArgs } from './pooling.ts';
 
 /**
  * 'gemmRows': C rows [start, end) of C (+)= op(A)·op(B). Args: transA, transB, m, n, k, a, aOffset,
@@ -24,6 +51,21 @@ function gemmRows(args: KernelArgs, start: number, end: number): void {
   );
 }
 
+/** Adapts a kernel over a typed argument record to the RangeKernel form (a cast, no wrapper work). */
+function typed<Args>(kernel: (args: Args, start: number, end: number) => void): RangeKernel {
+  return kernel as unknown as RangeKernel;
+}
+
 export const kernelRegistry: Readonly<Record<string, RangeKernel>> = {
   gemmRows,
+  conv2dForwardNaive: typed<ConvForwardArgs>(conv2dForwardNaive),
+  conv2dBackwardDataNaive: typed<ConvBackwardDataArgs>(conv2dBackwardDataNaive),
+  conv2dBackwardWeightsNaive: typed<ConvBackwardWeightsArgs>(conv2dBackwardWeightsNaive),
+  conv2dForwardIm2col: typed<ConvForwardIm2colArgs>(conv2dForwardIm2col),
+  conv2dBackwardWeightsIm2col: typed<ConvBackwardWeightsIm2colArgs>(conv2dBackwardWeightsIm2col),
+  conv2dBackwardDataIm2col: typed<ConvBackwardDataIm2colArgs>(conv2dBackwardDataIm2col),
+  maxPoolForward: typed<MaxPoolForwardArgs>(maxPoolForward),
+  maxPoolBackward: typed<MaxPoolBackwardArgs>(maxPoolBackward),
+  avgPoolForward: typed<AvgPoolForwardArgs>(avgPoolForward),
+  avgPoolBackward: typed<AvgPoolBackwardArgs>(avgPoolBackward),
 };

@@ -1,0 +1,164 @@
+/**
+ * The determinism guarantee of the worker pool, checked without threads: every registered range
+ * kernel, run over its range cut into 1, 2, 3 or 4 contiguous parts (serially, one RangeKernel call
+ * per part, exactly what the pool does on its threads), must produce bit-identical outputs.
+ * Outputs that ADD start from the same random contents in every run, so "adds, never overwrites"
+ * is part of what is compared.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ConvGeometry } from '../../src/kernels/conv-geometry.ts';
+import type { PoolGeometry } from '../../src/kernels/pooling.ts';
+import { kernelRegistry } from '../../src/kernels/registry.ts';
+import type { KernelArgs, KernelArgValue } from '../../src/parallel/executor.ts';
+import { splitRange } from '../../src/parallel/executor.ts';
+import { Rng } from '../../src/tensor/rng.ts';
+
+function gaussianArray(length: number, rng: Rng): Float32Array {
+  const array = new Float32Array(length);
+  for (let i = 0; i < length; i++) array[i] = rng.gaussian(0, 1);
+  return array;
+}
+
+/** Copies every typed array in `args` (so each run starts from the same contents). */
+function cloneArgs(args: KernelArgs): Record<string, KernelArgValue> {
+  const copy: Record<string, KernelArgValue> = {};
+  for (const [key, value] of Object.entries(args)) {
+    copy[key] = typeof value === 'object' ? (value.slice() as KernelArgValue) : value;
+  }
+  return copy;
+}
+
+/** Runs `kernelName` over [0, total) cut into `parts` parts; returns the arrays afterwards. */
+function runSplit(kernelName: string, args: KernelArgs, total: number, parts: number): Record<string, KernelArgValue> {
+  const copy = cloneArgs(args);
+  const bounds = splitRange(total, parts);
+  for (let part = 0; part < parts; part++) kernelRegistry[kernelName](copy, bounds[part], bounds[part + 1]);
+  return copy;
+}
+
+function assertSplitInvariant(kernelName: string, args: KernelArgs, total: number, outputs: string[]): void {
+  const whole = runSplit(kernelName, args, total, 1);
+  for (const output of outputs) {
+    assert.notDeepEqual(whole[output], args[output], `${kernelName}: '${output}' was not written at all`);
+  }
+  for (let parts = 2; parts <= 4; parts++) {
+    const split = runSplit(kernelName, args, total, parts);
+    for (const output of outputs) {
+      assert.deepEqual(split[output], whole[output], `${kernelName} over ${parts} parts: '${output}' differs`);
+    }
+  }
+}
+
+/** A conv geometry with stride, padding, dilation and non-square sizes, N = 5, K = 7. */
+const conv: ConvGeometry = {
+  batchSize: 5, inputChannels: 3, inputHeight: 9, inputWidth: 8, filters: 7,
+  filterHeight: 3, filterWidth: 2, strideH: 2, strideW: 1, padH: 1, padW: 2, dilationH: 1, dilationW: 2,
+  outputHeight: 5, outputWidth: 10, // (9−3+2)/2+1 = 5, (8−3+4)/1+1 = 10
+};
+
+function convArrays(rng: Rng): Record<string, Float32Array> {
+  const { batchSize: N, inputChannels: C, inputHeight: H, inputWidth: W, filters: K, filterHeight: FH, filterWidth: FW } = conv;
+  const pixels = conv.outputHeight * conv.outputWidth;
+  return {
+    input: gaussianArray(N * C * H * W, rng),
+    weights: gaussianArray(K * C * FH * FW, rng),
+    bias: gaussianArray(K, rng),
+    output: gaussianArray(N * K * pixels, rng),
+    outputGrad: gaussianArray(N * K * pixels, rng),
+    inputGrad: gaussianArray(N * C * H * W, rng),
+    weightsGrad: gaussianArray(K * C * FH * FW, rng),
+    biasGrad: gaussianArray(K, rng),
+    columns: gaussianArray(N * C * FH * FW * pixels, rng),
+  };
+}
+
+test('gemmRows: same bits for 1-4 row parts, every transpose, k across two k-blocks', () => {
+  const rng = new Rng(31);
+  const m = 23, n = 19, k = 300;
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      const args: KernelArgs = {
+        transA, transB, m, n, k,
+        a: gaussianArray(m * k + 2, rng), aOffset: 2, lda: transA ? m : k,
+        b: gaussianArray(k * n + 1, rng), bOffset: 1, ldb: transB ? k : n,
+        c: gaussianArray(m * (n + 3), rng), cOffset: 0, ldc: n + 3, accumulate: transA,
+      };
+      assertSplitInvariant('gemmRows', args, m, ['c']);
+    }
+  }
+});
+
+test('conv kernels (naive and im2col): same bits for 1-4 parts (images or filters)', () => {
+  const rng = new Rng(32);
+  const a = convArrays(rng);
+  assertSplitInvariant('conv2dForwardNaive', { ...conv, input: a.input, weights: a.weights, bias: a.bias, output: a.output }, conv.batchSize, ['output']);
+  assertSplitInvariant('conv2dBackwardDataNaive', { ...conv, outputGrad: a.outputGrad, weights: a.weights, inputGrad: a.inputGrad }, conv.batchSize, ['inputGrad']);
+  assertSplitInvariant(
+    'conv2dBackwardWeightsNaive',
+    { ...conv, outputGrad: a.outputGrad, input: a.input, weightsGrad: a.weightsGrad, biasGrad: a.biasGrad }, conv.filters, ['weightsGrad', 'biasGrad'],
+  );
+  assertSplitInvariant(
+    'conv2dForwardIm2col',
+    { ...conv, input: a.input, weights: a.weights, bias: a.bias, output: a.output, columns: a.columns }, conv.batchSize, ['output', 'columns'],
+  );
+  assertSplitInvariant(
+    'conv2dBackwardWeightsIm2col',
+    { ...conv, outputGrad: a.outputGrad, columns: a.columns, weightsGrad: a.weightsGrad, biasGrad: a.biasGrad }, conv.filters, ['weightsGrad', 'biasGrad'],
+  );
+  assertSplitInvariant(
+    'conv2dBackwardDataIm2col',
+    { ...conv, outputGrad: a.outputGrad, weights: a.weights, columns: a.columns, inputGrad: a.inputGrad }, conv.batchSize, ['inputGrad', 'columns'],
+  );
+});
+
+test('conv backward-weights (im2col) with K and C·FH·FW past the GEMM blocks: same bits for 1-4 filter parts', () => {
+  // K = 70 > MC = 64 rows and C·FH·FW = 300 > NC = 256 columns, H′W′ = 260 > KC = 256 depth.
+  const rng = new Rng(33);
+  const g: ConvGeometry = {
+    batchSize: 2, inputChannels: 12, inputHeight: 13, inputWidth: 20, filters: 70,
+    filterHeight: 5, filterWidth: 5, strideH: 1, strideW: 1, padH: 2, padW: 2, dilationH: 1, dilationW: 1,
+    outputHeight: 13, outputWidth: 20,
+  };
+  const patch = g.inputChannels * g.filterHeight * g.filterWidth;
+  const pixels = g.outputHeight * g.outputWidth;
+  const args: KernelArgs = {
+    ...g,
+    outputGrad: gaussianArray(g.batchSize * g.filters * pixels, rng),
+    columns: gaussianArray(g.batchSize * patch * pixels, rng),
+    weightsGrad: gaussianArray(g.filters * patch, rng),
+    biasGrad: gaussianArray(g.filters, rng),
+  };
+  assertSplitInvariant('conv2dBackwardWeightsIm2col', args, g.filters, ['weightsGrad', 'biasGrad']);
+});
+
+test('pool kernels: same bits for 1-4 plane parts, overlapping windows', () => {
+  const rng = new Rng(34);
+  // 3x2 windows at stride 2x1 overlap; 6 planes (N = 2, C = 3) of 7x6 → 3x5.
+  const pool: PoolGeometry = {
+    inputHeight: 7, inputWidth: 6, filterHeight: 3, filterWidth: 2, strideH: 2, strideW: 1, outputHeight: 3, outputWidth: 5,
+  };
+  const planes = 6;
+  const inputSize = planes * 7 * 6;
+  const outputSize = planes * 3 * 5;
+  const input = gaussianArray(inputSize, rng);
+  const argmax = new Int32Array(outputSize);
+  assertSplitInvariant('maxPoolForward', { ...pool, input, output: gaussianArray(outputSize, rng), argmax }, planes, ['output', 'argmax']);
+  // A real argmax for backward: from one forward run.
+  const forward = runSplit('maxPoolForward', { ...pool, input, output: new Float32Array(outputSize), argmax }, planes, 1);
+  const outputGrad = gaussianArray(outputSize, rng);
+  assertSplitInvariant(
+    'maxPoolBackward', { ...pool, outputGrad, argmax: forward.argmax, inputGrad: gaussianArray(inputSize, rng) }, planes, ['inputGrad'],
+  );
+  assertSplitInvariant('avgPoolForward', { ...pool, input, output: gaussianArray(outputSize, rng) }, planes, ['output']);
+  assertSplitInvariant('avgPoolBackward', { ...pool, outputGrad, inputGrad: gaussianArray(inputSize, rng) }, planes, ['inputGrad']);
+});
+
+test('every registered kernel is covered by this spec', () => {
+  const covered = [
+    'gemmRows', 'conv2dForwardNaive', 'conv2dBackwardDataNaive', 'conv2dBackwardWeightsNaive',
+    'conv2dForwardIm2col', 'conv2dBackwardWeightsIm2col', 'conv2dBackwardDataIm2col',
+    'maxPoolForward', 'maxPoolBackward', 'avgPoolForward', 'avgPoolBackward',
+  ];
+  assert.deepEqual(Object.keys(kernelRegistry).sort(), covered.sort());
+});

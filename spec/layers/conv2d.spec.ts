@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, ShapeError } from '../../src/errors.ts';
+import { Conv2d } from '../../src/layers/conv2d.ts';
+import type { ConvImplementation } from '../../src/layers/conv2d.ts';
+import { TRAINING } from '../../src/layers/layer.ts';
+import type { Executor, KernelArgs } from '../../src/parallel/executor.ts';
+import { serialExecutor } from '../../src/parallel/serial-executor.ts';
+import { Rng } from '../../src/tensor/rng.ts';
+import { Tensor } from '../../src/tensor/tensor.ts';
+
+const IMPLEMENTATIONS: ConvImplementation[] = ['im2col', 'naive'];
+
+/** The hand-worked example: N = 1, C = 2, 3x3 input, K = 2 filters of 2x2, stride 1, no padding. */
+function tinyConv(implementation: ConvImplementation): { layer: Conv2d; input: Tensor } {
+  const layer = new Conv2d({ inputShape: [2, 3, 3], filters: 2, size: 2, implementation, rng: new Rng(1) });
+  layer.weights.value.data.set([
+    1, 0, 0, -1, /* k0 c0 */ 0, 1, 1, 0, // k0 c1
+    1, 1, 1, 1, /* k1 c0 */ 0, 0, 0, 0, // k1 c1
+  ]);
+  layer.bias.value.data.set([0.5, -1]);
+  const input = Tensor.from([
+    1, 2, 0, 0, 1, 3, 2, 1, 1, // c0
+    0, 1, 1, 1, 0, 2, 1, 1, 0, // c1
+  ], [1, 2, 3, 3]);
+  return { layer, input };
+}
+
+for (const implementation of IMPLEMENTATIONS) {
+  test(`${implementation}: forward of the hand-worked 2-channel example`, () => {
+    const { layer, input } = tinyConv(implementation);
+    const y = layer.forward(input, TRAINING);
+    assert.deepEqual(y.shape, [1, 2, 2, 2]);
+    // k0: x0[y][x] − x0[y+1][x+1] + x1[y][x+1] + x1[y+1][x] + 0.5;  k1: sum of the c0 window − 1.
+    assert.deepEqual(y.toArray(), [2.5, 0.5, 0.5, 3.5, 3, 5, 3, 5]);
+  });
+
+  test(`${implementation}: backward of the hand-worked example routes dy to the right taps`, () => {
+    const { layer, input } = tinyConv(implementation);
+    layer.forward(input, TRAINING);
+    // dy = 1 at output (k0, 0, 0), zero elsewhere.
+    const dy = Tensor.from([1, 0, 0, 0, 0, 0, 0, 0], [1, 2, 2, 2]);
+    const dx = layer.backward(dy);
+    // dw[k0] = the input patch at (0, 0); dw[k1] = 0; db = [1, 0].
+    assert.deepEqual(layer.weights.grad.toArray(), [1, 2, 0, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual(layer.bias.grad.toArray(), [1, 0]);
+    // dx = w[k0] laid on the top-left window.
+    assert.deepEqual(dx.toArray(), [1, 0, 0, 0, -1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0]);
+  });
+
+  test(`${implementation}: padding 1 and stride 2 on a 3x3 input sum the zero-padded neighbourhoods`, () => {
+    const layer = new Conv2d({ inputShape: [1, 3, 3], filters: 1, size: 3, stride: 2, pad: 1, implementation, init: (w) => w.fill(1) });
+    const y = layer.forward(Tensor.from([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3]), TRAINING);
+    assert.deepEqual(y.shape, [1, 1, 2, 2]);
+    assert.deepEqual(y.toArray(), [1 + 2 + 4 + 5, 2 + 3 + 5 + 6, 4 + 5 + 7 + 8, 5 + 6 + 8 + 9]);
+  });
+
+  test(`${implementation}: gradients accumulate over backward calls; dx is returned fresh`, () => {
+    const rng = new Rng(5);
+    const layer = new Conv2d({ inputShape: [2, 5, 4], filters: 3, size: [3, 2], pad: 1, implementation, rng });
+    const x = Tensor.gaussian([2, 2, 5, 4], rng);
+    const dy = Tensor.gaussian([2, ...layer.outputShape], rng);
+    layer.forward(x, TRAINING);
+    const dx1 = layer.backward(dy).clone();
+    const once = layer.weights.grad.clone();
+    const bias = layer.bias.grad.clone();
+    layer.forward(x, TRAINING);
+    const dx2 = layer.backward(dy);
+    assert.deepEqual(dx2.toArray(), dx1.toArray());
+    // Twice the single gradient, up to the float32 rounding of the second addition.
+    const close = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
+    for (let i = 0; i < once.size; i++) assert.ok(close(layer.weights.grad.data[i], 2 * once.data[i]), `dw[${i}]`);
+    for (let i = 0; i < bias.size; i++) assert.ok(close(layer.bias.grad.data[i], 2 * bias.data[i]), `db[${i}]`);
+    assert.ok(once.data.some((v) => v !== 0));
+  });
+}
+
+test('forward checks the input shape and names the layer', () => {
+  const layer = new Conv2d({ inputShape: [2, 3, 3], filters: 2, size: 2, name: 'conv7', rng: new Rng(1) });
+  assert.throws(
+    () => layer.forward(Tensor.zeros([1, 2, 3, 4]), TRAINING),
+    (e: unknown) => e instanceof ShapeError && e.message === 'conv7: expected input of shape (N, 2, 3, 3) with N ≥ 1, got (1, 2, 3, 4)',
+  );
+  assert.throws(() => layer.forward(Tensor.zeros([2, 3, 3]), TRAINING), ShapeError);
+});
+
+test('backward needs a forward first; im2col backward twice after one forward is refused', () => {
+  const layer = new Conv2d({ inputShape: [1, 3, 3], filters: 1, size: 2, name: 'c', rng: new Rng(1) });
+  assert.throws(() => layer.backward(Tensor.zeros([1, 1, 2, 2])), ConfigError);
+  layer.forward(Tensor.zeros([1, 1, 3, 3]), TRAINING);
+  layer.backward(Tensor.zeros([1, 1, 2, 2]));
+  assert.throws(() => layer.backward(Tensor.zeros([1, 1, 2, 2])), (e: unknown) => e instanceof ConfigError && /c: backward needs a forward/.test(e.message));
+  assert.throws(() => {
+    layer.forward(Tensor.zeros([1, 1, 3, 3]), TRAINING);
+    layer.backward(Tensor.zeros([1, 1, 3, 3]));
+  }, ShapeError);
+});
+
+test('buffers are reused for the same batch size and reallocated when N changes', () => {
+  const layer = new Conv2d({ inputShape: [1, 4, 4], filters: 2, size: 3, rng: new Rng(1) });
+  const first = layer.forward(Tensor.zeros([3, 1, 4, 4]), TRAINING);
+  const second = layer.forward(Tensor.zeros([3, 1, 4, 4]), TRAINING);
+  assert.equal(second, first);
+  const dx1 = layer.backward(Tensor.zeros([3, 2, 2, 2]));
+  layer.forward(Tensor.zeros([3, 1, 4, 4]), TRAINING);
+  assert.equal(layer.backward(Tensor.zeros([3, 2, 2, 2])), dx1);
+  const other = layer.forward(Tensor.zeros([5, 1, 4, 4]), TRAINING);
+  assert.notEqual(other, first);
+  assert.deepEqual(other.shape, [5, 2, 2, 2]);
+});
+
+test('runs its kernels through the executor: forward/backward-data over images, backward-weights over filters', () => {
+  const calls: string[] = [];
+  const recorder: Executor = {
+    threads: 1,
+    parallelFor(name: string, args: KernelArgs, total: number) {
+      calls.push(`${name}:${total}`);
+      serialExecutor.parallelFor(name, args, total);
+    },
+  };
+  for (const implementation of IMPLEMENTATIONS) {
+    const layer = new Conv2d({ inputShape: [2, 4, 4], filters: 5, size: 3, implementation, rng: new Rng(1) });
+    layer.setExecutor(recorder);
+    layer.forward(Tensor.zeros([3, 2, 4, 4]), TRAINING);
+    layer.backward(Tensor.zeros([3, 5, 2, 2]));
+  }
+  assert.deepEqual(calls, [
+    'conv2dForwardIm2col:3', 'conv2dBackwardWeightsIm2col:5', 'conv2dBackwardDataIm2col:3',
+    'conv2dForwardNaive:3', 'conv2dBackwardWeightsNaive:5', 'conv2dBackwardDataNaive:3',
+  ]);
+});
+
+test('default initialization: He gaussian std sqrt(2/(C·FH·FW)) from the rng, zero bias that is not decayed', () => {
+  const layer = new Conv2d({ inputShape: [8, 9, 9], filters: 64, size: 3, rng: new Rng(4) });
+  const w = layer.weights.value.data;
+  let sum = 0;
+  let squares = 0;
+  for (const v of w) {
+    sum += v;
+    squares += v * v;
+  }
+  const mean = sum / w.length;
+  const std = Math.sqrt(squares / w.length - mean * mean);
+  const expected = Math.sqrt(2 / (8 * 3 * 3));
+  assert.ok(Math.abs(std - expected) < 0.05 * expected, `std ${std} vs ${expected}`);
+  assert.ok(Math.abs(mean) < 0.05 * expected);
+  assert.deepEqual(layer.bias.value.toArray(), new Array(64).fill(0));
+  assert.equal(layer.bias.decayMultiplier, 0);
+  assert.equal(layer.weights.decayMultiplier, 1);
+  // Same seed, same bits.
+  assert.deepEqual(new Conv2d({ inputShape: [8, 9, 9], filters: 64, size: 3, rng: new Rng(4) }).weights.value.toArray(), [...w]);
+});
+
+test('init hook gets fanIn = C·FH·FW and fanOut = K·FH·FW; without rng or init the layer refuses', () => {
+  let seen: number[] = [];
+  new Conv2d({ inputShape: [3, 8, 8], filters: 4, size: [3, 5], pad: [1, 2], init: (w, fanIn, fanOut) => { seen = [...w.shape, fanIn, fanOut]; } });
+  assert.deepEqual(seen, [4, 3, 3, 5, 45, 60]);
+  assert.throws(() => new Conv2d({ inputShape: [3, 8, 8], filters: 4, size: 3, pad: 1 }), ConfigError);
+});
+
+test('bad options are ConfigErrors naming the layer', () => {
+  const base = { inputShape: [1, 8, 8], filters: 2, size: 3, rng: new Rng(1), name: 'convX' };
+  assert.throws(() => new Conv2d({ ...base, filters: 0 }), /convX: 'filters'/);
+  assert.throws(() => new Conv2d({ ...base, size: [3, 0] }), /convX: 'size'/);
+  assert.throws(() => new Conv2d({ ...base, stride: 1.5 }), /convX: 'stride'/);
+  assert.throws(() => new Conv2d({ ...base, pad: -1 }), /convX: 'pad'/);
+  assert.throws(() => new Conv2d({ ...base, inputShape: [8, 8] }), /convX: 'inputShape'/);
+  assert.throws(() => new Conv2d({ ...base, implementation: 'fft' as ConvImplementation }), /convX: 'implementation'/);
+});
+
+test('config() returns the hyper-parameters', () => {
+  const layer = new Conv2d({ inputShape: [3, 9, 8], filters: 4, size: [3, 2], stride: [2, 1], pad: [1, 2], dilation: 2, name: 'conv1', rng: new Rng(1) });
+  assert.deepEqual(layer.config(), { type: 'conv', name: 'conv1', filters: 4, size: [3, 2], stride: [2, 1], pad: [1, 2], dilation: 2 });
+  const naive = new Conv2d({ inputShape: [1, 5, 5], filters: 1, size: 3, implementation: 'naive', rng: new Rng(1) });
+  assert.deepEqual(naive.config(), { type: 'conv', name: 'conv', filters: 1, size: [3, 3], stride: [1, 1], pad: [0, 0], dilation: 1, implementation: 'naive' });
+});

@@ -1,0 +1,145 @@
+/**
+ * Max and average pooling kernels, forward next to backward.
+ *
+ * Shapes: x (N, C, H, W) → y (N, C, H′, W′), H′ = (H − FH)/SH + 1, W′ = (W − FW)/SW + 1
+ * (poolOutputShape in src/layers/conv-shape.ts; no padding). Output pixel (y, x) of a plane pools the
+ * FH×FW window whose top-left input pixel is (y·SH, x·SW).
+ *
+ *   max:  y[n,c,y,x] = max over the window;  argmax[n,c,y,x] = flat index into x of that maximum
+ *         Ties: the FIRST maximum in row-major window order (fy, then fx) wins, so results do not
+ *         depend on anything but the data. (A NaN in the window's first position propagates; later
+ *         NaNs are skipped, since no comparison with NaN is true.)
+ *         backward: dx[argmax[o]] += dy[o] — the gradient goes to the one input that won.
+ *   avg:  y[n,c,y,x] = (Σ window) / (FH·FW)   — the divisor is always the full window size
+ *         backward: every input of the window gets dx += dy / (FH·FW)
+ *
+ * Backward ADDS into dx. Windows overlap when S < F, so one input may receive several additions.
+ *
+ * Work split (RangeKernel form): a range of planes p = n·C + c. A window never leaves its plane, so
+ * plane p writes only y[p], argmax[p] and dx[p], and the order of additions inside a plane is fixed.
+ */
+
+/** Geometry of one (H, W) plane; see the header for the formulas. */
+export type PoolGeometry = {
+  readonly inputHeight: number;
+  readonly inputWidth: number;
+  readonly filterHeight: number;
+  readonly filterWidth: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly outputHeight: number;
+  readonly outputWidth: number;
+};
+
+export type MaxPoolForwardArgs = PoolGeometry & {
+  /** x (planes × H × W) → y (planes × H′ × W′) and argmax (planes × H′ × W′), both overwritten. */
+  readonly input: Float32Array;
+  readonly output: Float32Array;
+  readonly argmax: Int32Array;
+};
+
+export type MaxPoolBackwardArgs = PoolGeometry & {
+  /** dy (planes × H′ × W′), argmax from forward → dx (planes × H × W), added to. */
+  readonly outputGrad: Float32Array;
+  readonly argmax: Int32Array;
+  readonly inputGrad: Float32Array;
+};
+
+export type AvgPoolForwardArgs = PoolGeometry & {
+  /** x (planes × H × W) → y (planes × H′ × W′), overwritten. */
+  readonly input: Float32Array;
+  readonly output: Float32Array;
+};
+
+export type AvgPoolBackwardArgs = PoolGeometry & {
+  /** dy (planes × H′ × W′) → dx (planes × H × W), added to. */
+  readonly outputGrad: Float32Array;
+  readonly inputGrad: Float32Array;
+};
+
+/** Max pooling forward for planes [planeStart, planeEnd). */
+export function maxPoolForward(args: MaxPoolForwardArgs, planeStart: number, planeEnd: number): void {
+  const {
+    inputHeight, inputWidth, filterHeight, filterWidth, strideH, strideW, outputHeight, outputWidth,
+    input, output, argmax,
+  } = args;
+  for (let plane = planeStart; plane < planeEnd; plane++) {
+    const inputPlane = plane * inputHeight * inputWidth;
+    let o = plane * outputHeight * outputWidth;
+    for (let y = 0; y < outputHeight; y++) {
+      for (let x = 0; x < outputWidth; x++) {
+        const corner = inputPlane + y * strideH * inputWidth + x * strideW;
+        let bestIndex = corner;
+        let best = input[corner];
+        for (let fy = 0; fy < filterHeight; fy++) {
+          const rowStart = corner + fy * inputWidth;
+          for (let fx = 0; fx < filterWidth; fx++) {
+            const value = input[rowStart + fx];
+            // Strictly greater: an equal value later in the window does not replace the first one.
+            if (value > best) {
+              best = value;
+              bestIndex = rowStart + fx;
+            }
+          }
+        }
+        output[o] = best;
+        argmax[o] = bestIndex;
+        o++;
+      }
+    }
+  }
+}
+
+/** Max pooling backward for planes [planeStart, planeEnd): dx[argmax[o]] += dy[o]. */
+export function maxPoolBackward(args: MaxPoolBackwardArgs, planeStart: number, planeEnd: number): void {
+  const { outputHeight, outputWidth, outputGrad, argmax, inputGrad } = args;
+  const outputPlane = outputHeight * outputWidth;
+  const end = planeEnd * outputPlane;
+  for (let o = planeStart * outputPlane; o < end; o++) inputGrad[argmax[o]] += outputGrad[o];
+}
+
+/** Average pooling forward for planes [planeStart, planeEnd): y = window sum / (FH·FW). */
+export function avgPoolForward(args: AvgPoolForwardArgs, planeStart: number, planeEnd: number): void {
+  const {
+    inputHeight, inputWidth, filterHeight, filterWidth, strideH, strideW, outputHeight, outputWidth, input, output,
+  } = args;
+  const windowSize = filterHeight * filterWidth;
+  for (let plane = planeStart; plane < planeEnd; plane++) {
+    const inputPlane = plane * inputHeight * inputWidth;
+    let o = plane * outputHeight * outputWidth;
+    for (let y = 0; y < outputHeight; y++) {
+      for (let x = 0; x < outputWidth; x++) {
+        const corner = inputPlane + y * strideH * inputWidth + x * strideW;
+        let sum = 0;
+        for (let fy = 0; fy < filterHeight; fy++) {
+          const rowStart = corner + fy * inputWidth;
+          for (let fx = 0; fx < filterWidth; fx++) sum += input[rowStart + fx];
+        }
+        output[o++] = sum / windowSize;
+      }
+    }
+  }
+}
+
+/** Average pooling backward for planes [planeStart, planeEnd): each window input += dy / (FH·FW). */
+export function avgPoolBackward(args: AvgPoolBackwardArgs, planeStart: number, planeEnd: number): void {
+  const {
+    inputHeight, inputWidth, filterHeight, filterWidth, strideH, strideW, outputHeight, outputWidth,
+    outputGrad, inputGrad,
+  } = args;
+  const windowSize = filterHeight * filterWidth;
+  for (let plane = planeStart; plane < planeEnd; plane++) {
+    const inputPlane = plane * inputHeight * inputWidth;
+    let o = plane * outputHeight * outputWidth;
+    for (let y = 0; y < outputHeight; y++) {
+      for (let x = 0; x < outputWidth; x++) {
+        const share = outputGrad[o++] / windowSize;
+        const corner = inputPlane + y * strideH * inputWidth + x * strideW;
+        for (let fy = 0; fy < filterHeight; fy++) {
+          const rowStart = corner + fy * inputWidth;
+          for (let fx = 0; fx < filterWidth; fx++) inputGrad[rowStart + fx] += share;
+        }
+      }
+    }
+  }
+}

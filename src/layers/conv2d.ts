@@ -1,0 +1,217 @@
+/**
+ * 2-D convolution layer: K learnable filters slide over the input; each output channel is one
+ * filter's response map.
+ *
+ * Shapes (NCHW):
+ *   x (N, C, H, W)  →  y (N, K, H′, W′)
+ *   weights (K, C, FH, FW), bias (K)
+ *   H′ = (H − D·(FH−1) − 1 + 2P)/S + 1 (and W′ likewise) — convOutputShape in conv-shape.ts,
+ *   which rejects geometries where this is not a positive integer, with the arithmetic and a fix.
+ *   y[n,k,y,x] = b[k] + Σ_c Σ_fy Σ_fx x[n, c, y·S−P+fy·D, x·S−P+fx·D] · w[k,c,fy,fx]   (zero padding)
+ *
+ * Backward (the formulas are in src/kernels/conv-naive.ts): dw and db are ADDED into the parameter
+ * gradients; dx is returned.
+ *
+ * Two implementations compute the same numbers (a spec checks they agree to 1e-5):
+ * - 'im2col' (default): patches copied into a matrix and multiplied by the blocked GEMM
+ *   (src/kernels/conv-im2col.ts). Fast; keeps N·C·FH·FW·H′·W′ floats of columns between forward
+ *   and backward (see that file for the memory cost).
+ * - 'naive': the six nested loops of the formula (src/kernels/conv-naive.ts). Slow, no extra memory.
+ * Both run through `executor.parallelFor`: forward and backward-data split by image, backward-weights
+ * by filter, so a worker pool gives bit-identical results for any number of threads.
+ *
+ * Initialization: w ~ N(0, 2/(C·FH·FW)) (He et al. 2015: each output sums C·FH·FW inputs, and this
+ * variance keeps activations at the same scale through ReLU layers), drawn from `rng` in row-major
+ * order; b = 0. An `init` hook (fanIn = C·FH·FW, fanOut = K·FH·FW) replaces the weight fill. The bias
+ * is not regularized (decayMultiplier 0).
+ */
+import { ConfigError } from '../errors.ts';
+import type { ConvGeometry } from '../kernels/conv-geometry.ts';
+import type { Executor, KernelArgs } from '../parallel/executor.ts';
+import { serialExecutor } from '../parallel/serial-executor.ts';
+import type { Rng } from '../tensor/rng.ts';
+import type { Shape } from '../tensor/tensor.ts';
+import { Tensor, allocFloat32 } from '../tensor/tensor.ts';
+import { convOutputShape, expandPair } from './conv-shape.ts';
+import type { ConvShape } from './conv-shape.ts';
+import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './elementwise.ts';
+import type { WeightInitializerHook } from './fully-connected.ts';
+import type { ForwardMode, Layer, Parameter } from './layer.ts';
+import { makeParameter } from './layer.ts';
+
+export type ConvImplementation = 'im2col' | 'naive';
+
+export interface Conv2dOptions {
+  /** Per-example input shape [C, H, W]. */
+  inputShape: Shape;
+  /** K, the number of filters (output channels). */
+  filters: number;
+  /** F, or [FH, FW]. */
+  size: number | readonly [number, number];
+  /** S or [SH, SW]; default 1. */
+  stride?: number | readonly [number, number];
+  /** P or [PH, PW] zero rows/columns on each side; default 0. */
+  pad?: number | readonly [number, number];
+  /** D or [DH, DW] distance between filter taps; default 1 (no dilation). */
+  dilation?: number | readonly [number, number];
+  /** Default 'im2col'. */
+  implementation?: ConvImplementation;
+  name?: string;
+  /** Draws the default He initialization; required unless `init` is given. */
+  rng?: Rng;
+  /** Replaces the default weight fill: init(weights, fanIn = C·FH·FW, fanOut = K·FH·FW). */
+  init?: WeightInitializerHook;
+}
+
+export class Conv2d implements Layer {
+  readonly type = 'conv';
+  name: string;
+  readonly inputShape: Shape;
+  readonly outputShape: Shape;
+  /** Every derived size (H′, W′, effective filter extent, ...). */
+  readonly shape: ConvShape;
+  readonly inputChannels: number;
+  readonly filters: number;
+  readonly implementation: ConvImplementation;
+  readonly weights: Parameter;
+  readonly bias: Parameter;
+  private readonly init: WeightInitializerHook | undefined;
+  private executor: Executor = serialExecutor;
+  /** The last forward's input (by reference; layers never modify their input). */
+  private input: Tensor | null = null;
+  private output: Tensor | null = null;
+  private inputGrad: Tensor | null = null;
+  /** im2col only: N × (C·FH·FW) × (H′·W′) patches, written by forward, consumed by backward. */
+  private columns: Float32Array | null = null;
+  /** False once backward has overwritten the columns: a second backward needs a new forward. */
+  private columnsHoldPatches = false;
+
+  constructor(options: Conv2dOptions) {
+    this.name = options.name ?? 'conv';
+    const where = this.name;
+    const inputShape = checkPerExampleShape(options.inputShape, where);
+    if (inputShape.length !== 3) {
+      throw new ConfigError(`${where}: 'inputShape' must be [C, H, W], got ${JSON.stringify(options.inputShape)}`);
+    }
+    if (!Number.isInteger(options.filters) || options.filters < 1) {
+      throw new ConfigError(`${where}: 'filters' must be a positive integer, got ${JSON.stringify(options.filters)}`);
+    }
+    const implementation = options.implementation ?? 'im2col';
+    if (implementation !== 'im2col' && implementation !== 'naive') {
+      throw new ConfigError(`${where}: 'implementation' must be 'im2col' or 'naive', got ${JSON.stringify(implementation)}`);
+    }
+    const [filterHeight, filterWidth] = expandPair(options.size, 'size', where, 1);
+    const [strideH, strideW] = expandPair(options.stride ?? 1, 'stride', where, 1);
+    const [padH, padW] = expandPair(options.pad ?? 0, 'pad', where, 0);
+    const [dilationH, dilationW] = expandPair(options.dilation ?? 1, 'dilation', where, 1);
+    const [channels, height, width] = inputShape;
+    this.shape = convOutputShape({
+      inputHeight: height, inputWidth: width, filterHeight, filterWidth, strideH, strideW, padH, padW, dilationH, dilationW,
+    }, where);
+    this.inputShape = inputShape;
+    this.inputChannels = channels;
+    this.filters = options.filters;
+    this.implementation = implementation;
+    this.outputShape = Object.freeze([this.filters, this.shape.outputHeight, this.shape.outputWidth]);
+
+    const weights = Tensor.zeros([this.filters, channels, filterHeight, filterWidth]);
+    const fanIn = channels * filterHeight * filterWidth;
+    this.init = options.init;
+    if (options.init) {
+      options.init(weights, fanIn, this.filters * filterHeight * filterWidth);
+    } else if (options.rng) {
+      const std = Math.sqrt(2 / fanIn);
+      for (let i = 0; i < weights.size; i++) weights.data[i] = options.rng.gaussian(0, std);
+    } else {
+      throw new ConfigError(`${where}: pass 'rng' (for the default He initialization) or an 'init' hook`);
+    }
+    this.weights = makeParameter('weights', weights, { decayMultiplier: 1 });
+    this.bias = makeParameter('bias', Tensor.zeros([this.filters]), { decayMultiplier: 0 });
+  }
+
+  parameters(): Parameter[] {
+    return [this.weights, this.bias];
+  }
+
+  setExecutor(executor: Executor): void {
+    this.executor = executor;
+  }
+
+  /** x (N, C, H, W) → y (N, K, H′, W′). */
+  forward(input: Tensor, _mode: ForwardMode): Tensor {
+    const batch = checkBatchInput(input, this.inputShape, this.name);
+    const output = (this.output = batchBuffer(this.output, batch, this.outputShape));
+    this.input = input;
+    const common = { ...this.geometry(batch), input: input.data, weights: this.weights.value.data, bias: this.bias.value.data, output: output.data };
+    if (this.implementation === 'naive') {
+      this.run('conv2dForwardNaive', common, batch);
+    } else {
+      this.run('conv2dForwardIm2col', { ...common, columns: this.columnsFor(batch) }, batch);
+      this.columnsHoldPatches = true;
+    }
+    return output;
+  }
+
+  /** dy (N, K, H′, W′) → dx (N, C, H, W); adds dw and db into the parameter gradients. */
+  backward(outputGrad: Tensor): Tensor {
+    const batch = checkOutputGrad(outputGrad, this.output, this.name);
+    const inputGrad = (this.inputGrad = batchBuffer(this.inputGrad, batch, this.inputShape));
+    inputGrad.zero(); // the kernels add into dx
+    const geometry = this.geometry(batch);
+    const grads = { outputGrad: outputGrad.data, weightsGrad: this.weights.grad.data, biasGrad: this.bias.grad.data };
+    const weights = this.weights.value.data;
+    if (this.implementation === 'naive') {
+      this.run('conv2dBackwardWeightsNaive', { ...geometry, ...grads, input: this.input!.data }, this.filters);
+      this.run('conv2dBackwardDataNaive', { ...geometry, outputGrad: outputGrad.data, weights, inputGrad: inputGrad.data }, batch);
+    } else {
+      if (!this.columnsHoldPatches) {
+        throw new ConfigError(`${this.name}: backward needs a forward before it (the previous backward consumed the im2col columns)`);
+      }
+      const columns = this.columns!;
+      // Order matters: backward-weights reads the patches that backward-data then overwrites.
+      this.run('conv2dBackwardWeightsIm2col', { ...geometry, ...grads, columns }, this.filters);
+      this.run('conv2dBackwardDataIm2col', { ...geometry, outputGrad: outputGrad.data, weights, columns, inputGrad: inputGrad.data }, batch);
+      this.columnsHoldPatches = false;
+    }
+    return inputGrad;
+  }
+
+  config(): Record<string, unknown> {
+    const s = this.shape;
+    const config: Record<string, unknown> = {
+      type: this.type,
+      name: this.name,
+      filters: this.filters,
+      size: [s.filterHeight, s.filterWidth],
+      stride: [s.strideH, s.strideW],
+      pad: [s.padH, s.padW],
+      dilation: s.dilationH === s.dilationW ? s.dilationH : [s.dilationH, s.dilationW],
+    };
+    if (this.implementation !== 'im2col') config.implementation = this.implementation;
+    if (this.init?.config !== undefined) config.init = this.init.config;
+    return config;
+  }
+
+  /** The numbers every kernel reads (conv-geometry.ts), for a batch of `batch` images. */
+  private geometry(batch: number): ConvGeometry {
+    const s = this.shape;
+    return {
+      batchSize: batch, inputChannels: this.inputChannels, inputHeight: s.inputHeight, inputWidth: s.inputWidth,
+      filters: this.filters, filterHeight: s.filterHeight, filterWidth: s.filterWidth,
+      strideH: s.strideH, strideW: s.strideW, padH: s.padH, padW: s.padW, dilationH: s.dilationH, dilationW: s.dilationW,
+      outputHeight: s.outputHeight, outputWidth: s.outputWidth,
+    };
+  }
+
+  /** The columns buffer for `batch` images, reallocated only when N changes (shared memory, for workers). */
+  private columnsFor(batch: number): Float32Array {
+    const s = this.shape;
+    const length = batch * this.inputChannels * s.filterHeight * s.filterWidth * s.outputHeight * s.outputWidth;
+    if (this.columns === null || this.columns.length !== length) this.columns = allocFloat32(length);
+    return this.columns;
+  }
+
+  private run(kernelName: string, args: KernelArgs, total: number): void {
+    this.executor.parallelFor(kernelName, args, total);
+  }
+}

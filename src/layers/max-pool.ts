@@ -1,0 +1,96 @@
+/**
+ * Max pooling layer: each output is the largest input in its FH×FW window, per channel.
+ *
+ * Shapes: x (N, C, H, W) → y (N, C, H′, W′), H′ = (H − FH)/SH + 1, W′ = (W − FW)/SW + 1
+ * (poolOutputShape in conv-shape.ts rejects windows that do not tile the input exactly). The stride
+ * defaults to the window size: 2×2 windows at stride 2 halve each side, the classic setting.
+ *
+ * Why it helps: it keeps the strongest response of each feature in a neighbourhood and discards
+ * where exactly it was, which buys a little translation invariance and shrinks the maps (and the
+ * cost of every later layer) by SH·SW.
+ *
+ * Forward records, for every output, the flat index of the input that won (ties: the first maximum in
+ * row-major window order). Backward routes each output gradient to that input only — the derivative
+ * of max is 1 for the winner and 0 for the others — and ADDS it there (overlapping windows may pick
+ * the same input twice). Kernels: src/kernels/pooling.ts, split by plane n·C + c.
+ */
+import type { PoolGeometry } from '../kernels/pooling.ts';
+import type { Executor } from '../parallel/executor.ts';
+import { serialExecutor } from '../parallel/serial-executor.ts';
+import type { Shape } from '../tensor/tensor.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { resolvePoolOptions } from './conv-shape.ts';
+import type { PoolOptions, PoolShape } from './conv-shape.ts';
+import { batchBuffer, checkBatchInput, checkOutputGrad } from './elementwise.ts';
+import type { ForwardMode, Layer, Parameter } from './layer.ts';
+
+export type MaxPool2dOptions = PoolOptions;
+
+/** Int32 storage on shared memory when available (like allocFloat32), so worker threads can write it. */
+function allocInt32(length: number): Int32Array {
+  if (typeof SharedArrayBuffer === 'function') {
+    return new Int32Array(new SharedArrayBuffer(length * Int32Array.BYTES_PER_ELEMENT));
+  }
+  return new Int32Array(length);
+}
+
+export class MaxPool2d implements Layer {
+  readonly type = 'pool';
+  name: string;
+  readonly inputShape: Shape;
+  readonly outputShape: Shape;
+  readonly shape: PoolShape;
+  private executor: Executor = serialExecutor;
+  private output: Tensor | null = null;
+  private inputGrad: Tensor | null = null;
+  /** For each output element, the flat index into the input of its window's maximum. */
+  private argmax: Int32Array | null = null;
+
+  constructor(options: MaxPool2dOptions) {
+    this.name = options.name ?? 'pool';
+    const { channels, shape } = resolvePoolOptions(options, this.name);
+    this.shape = shape;
+    this.inputShape = Object.freeze([channels, shape.inputHeight, shape.inputWidth]);
+    this.outputShape = Object.freeze([channels, shape.outputHeight, shape.outputWidth]);
+  }
+
+  parameters(): Parameter[] {
+    return [];
+  }
+
+  setExecutor(executor: Executor): void {
+    this.executor = executor;
+  }
+
+  /** x (N, C, H, W) → y (N, C, H′, W′). */
+  forward(input: Tensor, _mode: ForwardMode): Tensor {
+    const batch = checkBatchInput(input, this.inputShape, this.name);
+    const output = (this.output = batchBuffer(this.output, batch, this.outputShape));
+    if (this.argmax === null || this.argmax.length !== output.size) this.argmax = allocInt32(output.size);
+    const planes = batch * this.inputShape[0];
+    this.executor.parallelFor('maxPoolForward', { ...this.geometry(), input: input.data, output: output.data, argmax: this.argmax }, planes);
+    return output;
+  }
+
+  /** dy (N, C, H′, W′) → dx (N, C, H, W): each dy goes to its window's maximum. */
+  backward(outputGrad: Tensor): Tensor {
+    const batch = checkOutputGrad(outputGrad, this.output, this.name);
+    const inputGrad = (this.inputGrad = batchBuffer(this.inputGrad, batch, this.inputShape));
+    inputGrad.zero(); // the kernel adds into dx
+    const planes = batch * this.inputShape[0];
+    this.executor.parallelFor(
+      'maxPoolBackward', { ...this.geometry(), outputGrad: outputGrad.data, argmax: this.argmax!, inputGrad: inputGrad.data }, planes,
+    );
+    return inputGrad;
+  }
+
+  config(): Record<string, unknown> {
+    const s = this.shape;
+    return { type: this.type, mode: 'max', name: this.name, size: [s.filterHeight, s.filterWidth], stride: [s.strideH, s.strideW] };
+  }
+
+  private geometry(): PoolGeometry {
+    const { inputHeight, inputWidth, filterHeight, filterWidth, strideH, strideW, outputHeight, outputWidth } = this.shape;
+    return { inputHeight, inputWidth, filterHeight, filterWidth, strideH, strideW, outputHeight, outputWidth };
+  }
+}
