@@ -17,7 +17,8 @@ import { ConfigError } from '../errors.ts';
 import { parseOptions } from '../cli/args.ts';
 import { WorkerPool, loadKernelModule } from '../parallel/worker-pool.ts';
 import { FULL_TIMING, QUICK_TIMING } from './measure.ts';
-import type { TimingOptions } from './measure.ts';
+import { CONV_LAYERS, benchConv, benchPool, describeLayer } from './conv-bench.ts';
+import type { ConvBenchContext } from './conv-bench.ts';
 import { benchDispatch, benchGemm, benchScaling } from './micro-bench.ts';
 import type { BenchPools } from './micro-bench.ts';
 import { formatReport } from './report.ts';
@@ -40,15 +41,6 @@ function parseSections(text: string | undefined): Set<Section> {
     }
   }
   return new Set(chosen as Section[]);
-}
-
-interface SectionContext {
-  readonly pools: BenchPools;
-  readonly timing: TimingOptions;
-  readonly quick: boolean;
-  readonly scaling: ScalingResult | undefined;
-  readonly emit: (result: BenchResult) => void;
-  readonly progress: (message: string) => void;
 }
 
 /** Runs the benchmark; returns the process exit code. */
@@ -92,9 +84,9 @@ export async function benchCommand(argv: string[]): Promise<number> {
       progress('gemm: 512×512×512');
       for (const result of benchGemm(pools, timing)) emit(result);
     }
-    const context: SectionContext = { pools, timing, quick, scaling, emit, progress };
-    if (sections.has('conv')) await runConvSection(context);
-    if (sections.has('pool')) await runPoolSection(context);
+    const context: ConvBenchContext = { pools, timing, quick, scaling, emit, progress };
+    if (sections.has('conv')) benchConv(context);
+    if (sections.has('pool')) benchPool(context);
   } finally {
     await pools.pair.close();
   }
@@ -103,14 +95,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     loadBefore, loadAfter: loadavg()[0], quick,
   };
   emit(machine);
-  if (!options.json) console.log(formatReport([machine, ...results.slice(0, -1)], {}));
+  const layerNames = Object.fromEntries(CONV_LAYERS.map((spec) => [spec.id, describeLayer(spec)]));
+  if (!options.json) console.log(formatReport([machine, ...results.slice(0, -1)], layerNames));
   return 0;
-}
-
-async function runConvSection(context: SectionContext): Promise<void> {
-  context.emit({ bench: 'skipped', what: 'conv', reason: 'the Conv2d layer (src/layers/conv2d.ts) is not available yet' });
-}
-
-async function runPoolSection(context: SectionContext): Promise<void> {
-  context.emit({ bench: 'skipped', what: 'pool', reason: 'the MaxPool layer (src/layers/max-pool.ts) is not available yet' });
 }

@@ -11,7 +11,7 @@
  */
 
 export interface TimingOptions {
-  /** Untimed runs before the timed ones. */
+  /** Calls before the timed runs (≥ 1; the last one also sizes the runs). */
   readonly warmupRuns: number;
   /** Timed runs; the median is reported. */
   readonly runs: number;
@@ -58,7 +58,8 @@ function timeCalls(timed: TimedCase, calls: number): number {
  */
 export function measureInterleaved(cases: readonly TimedCase[], options: TimingOptions, runs = options.runs): number[] {
   const callsPerRun = cases.map((timed) => {
-    for (let warmup = 0; warmup < options.warmupRuns; warmup++) timeCalls(timed, 1);
+    // The last warm-up call is timed, to size the runs.
+    for (let warmup = 1; warmup < options.warmupRuns; warmup++) timeCalls(timed, 1);
     const once = timeCalls(timed, 1);
     return Math.max(1, Math.ceil(options.minRunMilliseconds / 1000 / Math.max(once, 1e-7)));
   });

@@ -31,8 +31,10 @@ export function benchScaling(pools: BenchPools, timing: TimingOptions): ScalingR
 }
 
 /**
- * Hand-off cost: a gemmRows over 2 one-element rows, on the 2-thread pool minus on 1 thread.
- * Hot = back to back; cold = 2 ms apart (the worker spins 200 µs, then sleeps).
+ * Hand-off cost: a gemmRows over 2 one-element rows on the 2-thread pool, minus the same call on
+ * 1 thread. Hot = back to back (the worker still spins); cold = 2 ms apart (the worker spins 200 µs,
+ * then sleeps). Each call is timed on its own and the median taken: on a busy machine some calls
+ * wait milliseconds for a core, and a mean would report the scheduler rather than the pool.
  */
 export function benchDispatch(pools: BenchPools, timing: TimingOptions): DispatchResult {
   const a = allocFloat32(2).fill(1);
@@ -41,26 +43,24 @@ export function benchDispatch(pools: BenchPools, timing: TimingOptions): Dispatc
     transA: false, transB: false, m: 2, n: 1, k: 1,
     a, aOffset: 0, lda: 1, b: a, bOffset: 0, ldb: 1, c, cOffset: 0, ldc: 1, accumulate: false,
   };
-  const [single, pair] = measureInterleaved(
-    [
-      { run: () => pools.single.parallelFor('gemmRows', args, 2) },
-      { run: () => pools.pair.parallelFor('gemmRows', args, 2) },
-    ],
-    timing,
-  );
-  const gap = new Int32Array(new SharedArrayBuffer(4));
-  const coldSamples: number[] = [];
-  for (let call = 0; call < (timing.runs < 7 ? 15 : 41); call++) {
-    Atomics.wait(gap, 0, 0, 2); // let the worker go to sleep
-    const started = performance.now();
-    pools.pair.parallelFor('gemmRows', args, 2);
-    coldSamples.push(performance.now() - started);
-  }
+  const calls = timing.runs < 7 ? 2000 : 20000;
+  const perCall = (pool: WorkerPool, gapMilliseconds: number, count: number): number => {
+    const gap = new Int32Array(new SharedArrayBuffer(4));
+    const samples = new Float64Array(count);
+    for (let call = -count / 10; call < count; call++) { // the first tenth warms up
+      if (gapMilliseconds > 0) Atomics.wait(gap, 0, 0, gapMilliseconds);
+      const started = performance.now();
+      pool.parallelFor('gemmRows', args, 2);
+      if (call >= 0) samples[call] = performance.now() - started;
+    }
+    return median(Array.from(samples)) * 1000;
+  };
+  const single = perCall(pools.single, 0, calls);
   return {
     bench: 'dispatch',
     workers: 2,
-    hotMicroseconds: (pair - single) * 1e6,
-    coldMicroseconds: median(coldSamples) * 1000 - single * 1e6,
+    hotMicroseconds: perCall(pools.pair, 0, calls) - single,
+    coldMicroseconds: perCall(pools.pair, 2, timing.runs < 7 ? 20 : 100) - single,
   };
 }
 

@@ -15,10 +15,11 @@
  * outputs straight into them. An array on an ordinary ArrayBuffer is REJECTED with a ConfigError
  * rather than copied: a copy would silently drop whatever the worker writes into it.
  *
- * Cost (measured on the 2-core machine this was written on; see `npm run bench`): a worker that is
- * still spinning after its last task takes a new one in a few µs; one that has gone to sleep costs
- * ~100 µs to wake. Arguments travel as integers in a shared block, each SharedArrayBuffer and each
- * name crossing over once (worker-pool-protocol.ts explains why and how).
+ * Cost (measured on the 2-core machine this was written on; `npm run bench -- --only dispatch`): a
+ * worker still spinning after its last task (it spins 200 µs) takes a new one in ~2 µs; one that has
+ * gone to sleep costs ~130 µs to wake. Arguments travel as integers in a shared block, each
+ * SharedArrayBuffer and each name crossing over once: worker-pool-protocol.ts explains the layout,
+ * worker-pool-arguments.ts the calling side, worker-main.ts the worker side.
  *
  * Lifecycle. Threads start lazily, on the first parallelFor that needs them (the call blocks while
  * they load, ~0.3 s when the worker runs TypeScript through tsx), and are reused afterwards. They
@@ -42,11 +43,10 @@ import { existsSync } from 'node:fs';
 import { ConfigError, DataError, ShapeError } from '../errors.ts';
 import type { Executor, KernelArgs, RangeKernel } from './executor.ts';
 import { kernelRegistry } from '../kernels/registry.ts';
+import { ArgumentEncoder } from './worker-pool-arguments.ts';
 import {
-  ALIVE, ARG_BUFFER, ARG_COUNT, ARG_KEY, ARG_KIND, ARG_LENGTH, ARGS_BASE, COMMAND, COMMAND_QUIT,
-  COMMAND_RUN, DONE, END, EXIT_CODE, FAILED, KERNEL, KIND_BOOLEAN, KIND_FLOAT32, KIND_INT32,
-  KIND_NUMBER, KIND_UINT8, MAX_ARGS, PENDING, POSTED, SEQUENCE, SLOTS_PER_ARG, START, STATE,
-  STATE_FAILED, STATE_READY, STATE_STARTING, THREAD_ID, controlLength, workerBase,
+  ALIVE, COMMAND, COMMAND_QUIT, COMMAND_RUN, DONE, END, EXIT_CODE, FAILED, MAX_ARGS, PENDING, POSTED,
+  SEQUENCE, START, STATE, STATE_FAILED, STATE_READY, STATE_STARTING, THREAD_ID, controlLength, workerBase,
 } from './worker-pool-protocol.ts';
 import type { FailureMessage, RegistrationMessage, WorkerSetup } from './worker-pool-protocol.ts';
 
@@ -81,8 +81,6 @@ export interface WorkerPoolOptions {
 
 /** How often a waiting caller checks that the workers it waits for are alive. */
 const LIVENESS_SLICE_MILLISECONDS = 50;
-/** SharedArrayBuffers the workers keep views of; beyond this the least recently used are forgotten. */
-const MAX_REMEMBERED_BUFFERS = 64;
 
 /**
  * Runs in each new thread (eval'd CommonJS): record deaths in shared memory, make TypeScript
@@ -141,82 +139,6 @@ interface WorkerSlot {
   lastError: unknown;
 }
 
-/** Interned strings and remembered SharedArrayBuffers, with what the workers still have to learn. */
-class Registrations {
-  private readonly nameIds = new Map<string, number>();
-  private readonly bufferIds = new WeakMap<SharedArrayBuffer, number>();
-  private readonly buffers = new Map<number, { buffer: WeakRef<SharedArrayBuffer>; lastUse: number }>();
-  private readonly collected = new FinalizationRegistry<number>((id) => this.forget(id));
-  private nextBufferId = 1;
-  newNames: Array<[number, string]> = [];
-  newBuffers: Array<[number, SharedArrayBuffer]> = [];
-  forgotten: number[] = [];
-
-  nameId(name: string): number {
-    let id = this.nameIds.get(name);
-    if (id === undefined) {
-      id = this.nameIds.size + 1;
-      this.nameIds.set(name, id);
-      this.newNames.push([id, name]);
-    }
-    return id;
-  }
-
-  bufferId(buffer: SharedArrayBuffer, tick: number): number {
-    let id = this.bufferIds.get(buffer);
-    if (id === undefined) {
-      id = this.nextBufferId++;
-      this.bufferIds.set(buffer, id);
-      this.buffers.set(id, { buffer: new WeakRef(buffer), lastUse: tick });
-      this.collected.register(buffer, id);
-      this.newBuffers.push([id, buffer]);
-      if (this.buffers.size > MAX_REMEMBERED_BUFFERS) this.forgetLeastRecentlyUsed(tick);
-    } else {
-      this.buffers.get(id)!.lastUse = tick;
-    }
-    return id;
-  }
-
-  private forgetLeastRecentlyUsed(tick: number): void {
-    let oldestId = 0;
-    let oldestUse = tick;
-    for (const [id, entry] of this.buffers) {
-      if (entry.lastUse < oldestUse) [oldestId, oldestUse] = [id, entry.lastUse];
-    }
-    if (oldestId === 0) return; // every remembered buffer is used by this very call
-    const buffer = this.buffers.get(oldestId)!.buffer.deref();
-    if (buffer) this.bufferIds.delete(buffer);
-    this.forget(oldestId);
-  }
-
-  private forget(id: number): void {
-    if (!this.buffers.delete(id)) return;
-    const pending = this.newBuffers.findIndex(([newId]) => newId === id);
-    if (pending >= 0) this.newBuffers.splice(pending, 1);
-    else this.forgotten.push(id);
-  }
-
-  /** Messages still to broadcast (null when there is nothing new); clears the backlog. */
-  takeUpdate(): RegistrationMessage | null {
-    if (this.newNames.length === 0 && this.newBuffers.length === 0 && this.forgotten.length === 0) return null;
-    const update = { names: this.newNames, buffers: this.newBuffers, forget: this.forgotten };
-    this.newNames = [];
-    this.newBuffers = [];
-    this.forgotten = [];
-    return update;
-  }
-
-  /** Everything a newly started worker must know (the backlog included). */
-  snapshot(): RegistrationMessage {
-    const buffers: Array<[number, SharedArrayBuffer]> = [];
-    for (const [id, entry] of this.buffers) {
-      const buffer = entry.buffer.deref();
-      if (buffer) buffers.push([id, buffer]);
-    }
-    return { names: [...this.nameIds].map(([name, id]) => [id, name] as [number, string]), buffers, forget: [] };
-  }
-}
-
 const ERROR_TYPES: Record<string, new (message: string, options?: ErrorOptions) => Error> = {
   ShapeError,
   DataError,
@@ -232,7 +154,7 @@ export class WorkerPool implements Executor {
   private readonly resourceLimits: ResourceLimits | undefined;
   private readonly control: Int32Array;
   private readonly numbers: Float64Array;
-  private readonly registrations = new Registrations();
+  private readonly encoder: ArgumentEncoder;
   /** slots[w] for worker w = 1..threads-1 (slots[0] is the calling thread's and stays null). */
   private readonly slots: Array<WorkerSlot | null>;
   private tick = 0;
@@ -262,6 +184,7 @@ export class WorkerPool implements Executor {
     this.resourceLimits = options.resourceLimits;
     this.control = new Int32Array(new SharedArrayBuffer(controlLength(workers) * Int32Array.BYTES_PER_ELEMENT));
     this.numbers = new Float64Array(new SharedArrayBuffer(MAX_ARGS * Float64Array.BYTES_PER_ELEMENT));
+    this.encoder = new ArgumentEncoder(this.control, this.numbers);
     this.slots = new Array<WorkerSlot | null>(workers).fill(null);
   }
 
@@ -282,7 +205,7 @@ export class WorkerPool implements Executor {
     this.running = true;
     try {
       this.tick++;
-      this.encodeArguments(kernelName, args); // validates shared memory even when one part suffices
+      this.encoder.encode(kernelName, args, this.tick); // validates shared memory even when one part suffices
       const parts = Math.min(this.threads, total);
       if (parts === 1) {
         kernel(args, 0, total);
@@ -316,7 +239,7 @@ export class WorkerPool implements Executor {
 
   private dispatch(kernel: RangeKernel, kernelName: string, args: KernelArgs, total: number, parts: number): void {
     this.ensureStarted(parts);
-    const update = this.registrations.takeUpdate();
+    const update = this.encoder.takeUpdate();
     if (update) this.broadcast(update);
 
     const control = this.control;
@@ -480,7 +403,7 @@ export class WorkerPool implements Executor {
     port1.unref();
     this.slots[worker] = slot;
     // A new thread knows nothing yet: send every name and buffer (the backlog is broadcast later).
-    port1.postMessage(this.registrations.snapshot());
+    port1.postMessage(this.encoder.snapshot());
     Atomics.add(control, base + POSTED, 1);
   }
 
@@ -501,52 +424,5 @@ export class WorkerPool implements Executor {
       slot.port.postMessage(update);
       Atomics.add(this.control, workerBase(worker) + POSTED, 1);
     }
-  }
-
-  /** Writes `args` into the shared argument block (see worker-pool-protocol.ts). */
-  private encodeArguments(kernelName: string, args: KernelArgs): void {
-    const control = this.control;
-    const numbers = this.numbers;
-    control[KERNEL] = this.registrations.nameId(kernelName);
-    let slot = 0;
-    for (const key in args) {
-      if (slot === MAX_ARGS) {
-        throw new ConfigError(`WorkerPool: kernel '${kernelName}' was given more than ${MAX_ARGS} arguments`);
-      }
-      const value = args[key];
-      const at = ARGS_BASE + slot * SLOTS_PER_ARG;
-      control[at + ARG_KEY] = this.registrations.nameId(key);
-      if (typeof value === 'number') {
-        control[at + ARG_KIND] = KIND_NUMBER;
-        numbers[slot] = value;
-      } else if (typeof value === 'boolean') {
-        control[at + ARG_KIND] = KIND_BOOLEAN;
-        numbers[slot] = value ? 1 : 0;
-      } else {
-        const kind =
-          value instanceof Float32Array ? KIND_FLOAT32
-          : value instanceof Int32Array ? KIND_INT32
-          : value instanceof Uint8Array ? KIND_UINT8
-          : -1;
-        if (kind < 0) {
-          throw new ConfigError(
-            `WorkerPool: argument '${key}' of kernel '${kernelName}' must be a number, a boolean, a Float32Array, an Int32Array or a Uint8Array`,
-          );
-        }
-        const buffer = (value as Float32Array).buffer;
-        if (!(buffer instanceof SharedArrayBuffer)) {
-          throw new ConfigError(
-            `WorkerPool: argument '${key}' of kernel '${kernelName}' is a ${value.constructor.name} on an ordinary ArrayBuffer; ` +
-              'worker threads can only write into shared memory — allocate it with allocFloat32 (Tensor storage) or on a SharedArrayBuffer',
-          );
-        }
-        control[at + ARG_KIND] = kind;
-        control[at + ARG_BUFFER] = this.registrations.bufferId(buffer, this.tick);
-        control[at + ARG_LENGTH] = (value as Float32Array).length;
-        numbers[slot] = (value as Float32Array).byteOffset;
-      }
-      slot++;
-    }
-    control[ARG_COUNT] = slot;
   }
 }
