@@ -22,7 +22,7 @@ import type { ConvBenchContext } from './conv-bench.ts';
 import { benchDispatch, benchGemm, benchScaling } from './micro-bench.ts';
 import type { BenchPools } from './micro-bench.ts';
 import { formatReport } from './report.ts';
-import type { BenchResult, ScalingResult } from './results.ts';
+import type { BenchResult } from './results.ts';
 
 const SECTIONS = ['scaling', 'dispatch', 'gemm', 'conv', 'pool'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -70,11 +70,9 @@ export async function benchCommand(argv: string[]): Promise<number> {
     pair: new WorkerPool({ workers: 2, kernelModules: [benchKernels] }),
   };
   try {
-    let scaling: ScalingResult | undefined;
-    if (sections.has('scaling') || sections.has('conv')) {
+    if (sections.has('scaling')) {
       progress('scaling: compute loop on 1 and 2 threads');
-      scaling = benchScaling(pools, timing);
-      if (sections.has('scaling')) emit(scaling);
+      emit(benchScaling(pools, timing));
     }
     if (sections.has('dispatch')) {
       progress('dispatch: parallelFor hand-off');
@@ -84,7 +82,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       progress('gemm: 512×512×512');
       for (const result of benchGemm(pools, timing)) emit(result);
     }
-    const context: ConvBenchContext = { pools, timing, quick, scaling, emit, progress };
+    const context: ConvBenchContext = { pools, timing, quick, emit, progress };
     if (sections.has('conv')) benchConv(context);
     if (sections.has('pool')) benchPool(context);
   } finally {

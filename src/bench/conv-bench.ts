@@ -24,8 +24,9 @@ import { Rng } from '../tensor/rng.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { measure, measureInterleaved } from './measure.ts';
 import type { TimedCase, TimingOptions } from './measure.ts';
+import { scalingCases } from './micro-bench.ts';
 import type { BenchPools } from './micro-bench.ts';
-import type { BenchResult, ConvResult, PoolResult, ScalingResult } from './results.ts';
+import type { BenchResult, ConvResult, PoolResult } from './results.ts';
 
 export interface ConvLayerSpec {
   readonly id: string;
@@ -83,14 +84,14 @@ export interface ConvBenchContext {
   readonly pools: BenchPools;
   readonly timing: TimingOptions;
   readonly quick: boolean;
-  readonly scaling: ScalingResult | undefined;
   readonly emit: (result: BenchResult) => void;
   readonly progress: (message: string) => void;
 }
 
 /**
  * Every layer at batch 1 and 32: naive (1 thread), im2col on 1 thread, im2col on 2 workers (the last
- * two interleaved), then the batch-32 forward+backward speed-up of 2 workers next to the machine's.
+ * two interleaved), and at batch 32 the forward+backward speed-up of 2 workers next to the machine's
+ * own scaling measured in the same interleaved runs.
  */
 export function benchConv(context: ConvBenchContext): void {
   const { pools, timing, emit, progress } = context;
@@ -123,18 +124,19 @@ export function benchConv(context: ConvBenchContext): void {
         emit(result('naive', 1, forward, backward, runs));
       }
 
+      // The compute loop on 1 and 2 threads runs interleaved with the conv runs, so the speed-up is
+      // compared with the machine's scaling under the same load (other processes come and go).
       const single = convSubject(spec, 'im2col', serialExecutor, batch);
       const pair = convSubject(spec, 'im2col', pools.pair, batch);
-      const [forward1, forward2] = measureInterleaved([single.forward, pair.forward], timing);
-      const [backward1, backward2] = measureInterleaved([single.backward, pair.backward], timing);
-      emit(result('im2col', 1, forward1, backward1, timing.runs));
-      emit(result('im2col', 2, forward2, backward2, timing.runs));
-      if (batch === 32 && context.scaling) {
-        const speedup = (forward1 + backward1) / (forward2 + backward2);
-        emit({
-          bench: 'speedup', layer: spec.id, batch, speedup,
-          percentOfScaling: (100 * speedup) / context.scaling.factor,
-        });
+      const [loop1, loop2] = scalingCases(pools);
+      const forward = measureInterleaved([single.forward, pair.forward, loop1, loop2], timing);
+      const backward = measureInterleaved([single.backward, pair.backward, loop1, loop2], timing);
+      emit(result('im2col', 1, forward[0], backward[0], timing.runs));
+      emit(result('im2col', 2, forward[1], backward[1], timing.runs));
+      if (batch === 32) {
+        const speedup = (forward[0] + backward[0]) / (forward[1] + backward[1]);
+        const machineFactor = (forward[2] + backward[2]) / (forward[3] + backward[3]);
+        emit({ bench: 'speedup', layer: spec.id, batch, speedup, machineFactor, percentOfScaling: (100 * speedup) / machineFactor });
       }
     }
   }

@@ -7,7 +7,7 @@ import type { WorkerPool } from '../parallel/worker-pool.ts';
 import { allocFloat32 } from '../tensor/tensor.ts';
 import { Rng } from '../tensor/rng.ts';
 import { measureInterleaved, median } from './measure.ts';
-import type { TimingOptions } from './measure.ts';
+import type { TimedCase, TimingOptions } from './measure.ts';
 import type { DispatchResult, GemmResult, ScalingResult } from './results.ts';
 
 /** The pools a benchmark run shares: 1 thread (runs inline) and 2 threads, both with the bench kernels. */
@@ -16,17 +16,19 @@ export interface BenchPools {
   readonly pair: WorkerPool;
 }
 
-/** The same compute loop on 1 thread and 2 threads, interleaved: time(1) / time(2). */
-export function benchScaling(pools: BenchPools, timing: TimingOptions): ScalingResult {
+/** The compute loop on 1 thread and on 2 threads, as two timed cases (see bench-kernels.ts). */
+export function scalingCases(pools: BenchPools): [TimedCase, TimedCase] {
   const items = 2000; // ≈ 8 M multiply-adds, ~10 ms on one thread
   const out = allocFloat32(items);
-  const [oneThread, twoThreads] = measureInterleaved(
-    [
-      { run: () => pools.single.parallelFor('computeLoop', { out }, items) },
-      { run: () => pools.pair.parallelFor('computeLoop', { out }, items) },
-    ],
-    timing,
-  );
+  return [
+    { run: () => pools.single.parallelFor('computeLoop', { out }, items) },
+    { run: () => pools.pair.parallelFor('computeLoop', { out }, items) },
+  ];
+}
+
+/** The same compute loop on 1 thread and 2 threads, interleaved: time(1) / time(2). */
+export function benchScaling(pools: BenchPools, timing: TimingOptions): ScalingResult {
+  const [oneThread, twoThreads] = measureInterleaved(scalingCases(pools), timing);
   return { bench: 'scaling', threads: 2, factor: oneThread / twoThreads };
 }
 

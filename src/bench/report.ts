@@ -48,6 +48,33 @@ function convTable(conv: readonly ConvResult[], layerNames: Record<string, strin
   );
 }
 
+/**
+ * The targets of the convolution issue, at batch 32 on layers (a)-(c): im2col on 1 thread ≥ 3 GFLOP/s
+ * forward and backward; on 2 workers ≥ 1.8× the 1-thread figure and ≥ 90 % of the machine's scaling.
+ */
+function targetsTable(conv: readonly ConvResult[], speedups: readonly SpeedupResult[]): string {
+  const mark = (value: number | undefined, target: number): string =>
+    value === undefined ? '-' : value >= target ? 'met' : 'MISSED';
+  const rows = ['a', 'b', 'c'].flatMap((layer) => {
+    const single = conv.find((r) => r.layer === layer && r.batch === 32 && r.impl === 'im2col' && r.workers === 1);
+    const pair = conv.find((r) => r.layer === layer && r.batch === 32 && r.impl === 'im2col' && r.workers === 2);
+    const speedup = speedups.find((s) => s.layer === layer && s.batch === 32);
+    if (!single) return [];
+    return [[
+      `(${layer}) N=32`,
+      `${fixed(single.fwdGflops)} ${mark(single.fwdGflops, 3)}`,
+      `${fixed(single.bwdGflops)} ${mark(single.bwdGflops, 3)}`,
+      `${ratio(speedup?.speedup, 1)} ${mark(speedup?.speedup, 1.8)}`,
+      `${fixed(speedup?.percentOfScaling, 0)} % ${mark(speedup?.percentOfScaling, 90)}`,
+      pair ? `${ratio(pair.fwdGflops, single.fwdGflops)} / ${ratio(pair.bwdGflops, single.bwdGflops)}` : '-',
+    ]];
+  });
+  return 'targets (batch 32):\n' + formatTable(
+    ['layer', '1t fwd ≥ 3', '1t bwd ≥ 3', '2w/1t ≥ 1.8×', '≥ 90 % of machine', '(fwd / bwd 2w/1t)'],
+    rows,
+  );
+}
+
 /** The whole human-readable report. `layerNames` describes the conv layers by letter. */
 export function formatReport(results: readonly BenchResult[], layerNames: Record<string, string>): string {
   const sections: string[] = [];
@@ -64,16 +91,18 @@ export function formatReport(results: readonly BenchResult[], layerNames: Record
     sections.push(`convolution, GFLOP/s (2·MACs per second; backward = dx + dW = 2× the forward work):\n${convTable(conv, layerNames)}`);
   }
   const [scaling] = of(results, 'scaling') as ScalingResult[];
+  if (scaling) sections.push(`2-thread scaling of the machine (the same compute loop on 1 vs 2 threads): ${scaling.factor.toFixed(2)}×`);
   const speedups = of(results, 'speedup') as SpeedupResult[];
-  if (scaling) {
-    const rows = speedups.map((s) => [`(${s.layer}) N=${s.batch}`, `${s.speedup.toFixed(2)}×`, `${s.percentOfScaling.toFixed(0)} %`]);
+  if (speedups.length > 0) {
+    const rows = speedups.map((s) => [
+      `(${s.layer}) N=${s.batch}`, `${s.speedup.toFixed(2)}×`, `${s.machineFactor.toFixed(2)}×`, `${s.percentOfScaling.toFixed(0)} %`,
+    ]);
     sections.push(
-      `2-thread scaling: machine (same compute loop on 1 vs 2 threads) ${scaling.factor.toFixed(2)}×` +
-        (rows.length > 0
-          ? `\nim2col conv, 2 workers vs 1 thread, forward + backward time:\n${formatTable(['layer', 'speed-up', '% of machine'], rows)}`
-          : ''),
+      'im2col conv, 2 workers vs 1 thread (forward + backward time), next to the compute loop timed in the same runs:\n' +
+        formatTable(['layer', 'conv speed-up', 'machine', 'conv / machine'], rows),
     );
   }
+  if (conv.length > 0) sections.push(targetsTable(conv, speedups));
   const gemm = of(results, 'gemm') as GemmResult[];
   const pool = of(results, 'pool') as PoolResult[];
   const [dispatch] = of(results, 'dispatch') as DispatchResult[];

@@ -73,7 +73,9 @@ export interface SpeedupResult {
   readonly batch: number;
   /** time(1 thread) / time(2 workers), forward + backward. */
   readonly speedup: number;
-  /** speedup / machine scaling factor, in percent. */
+  /** The compute loop's 1-thread / 2-thread time, measured interleaved with these conv runs. */
+  readonly machineFactor: number;
+  /** speedup / machineFactor, in percent. */
   readonly percentOfScaling: number;
 }
 
