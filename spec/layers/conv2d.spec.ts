@@ -96,6 +96,33 @@ test('backward needs a forward first; im2col backward twice after one forward is
   }, ShapeError);
 });
 
+test('needInputGrad = false skips backward-data but gives the same dw and db', () => {
+  for (const implementation of IMPLEMENTATIONS) {
+    const calls: string[] = [];
+    const recorder: Executor = {
+      threads: 1,
+      parallelFor(name: string, args: KernelArgs, total: number) {
+        calls.push(name);
+        serialExecutor.parallelFor(name, args, total);
+      },
+    };
+    const rng = new Rng(6);
+    const options = { inputShape: [2, 6, 5], filters: 3, size: 3, pad: 1, implementation };
+    const full = new Conv2d({ ...options, rng: new Rng(2) });
+    const first = new Conv2d({ ...options, rng: new Rng(2) });
+    first.setExecutor(recorder);
+    const x = Tensor.gaussian([2, 2, 6, 5], rng);
+    const dy = Tensor.gaussian([2, 3, 6, 5], rng);
+    full.forward(x, TRAINING);
+    full.backward(dy);
+    first.forward(x, TRAINING);
+    first.backward(dy, false);
+    assert.deepEqual(first.weights.grad.toArray(), full.weights.grad.toArray());
+    assert.deepEqual(first.bias.grad.toArray(), full.bias.grad.toArray());
+    assert.ok(!calls.some((name) => name.startsWith('conv2dBackwardData')), calls.join());
+  }
+});
+
 test('buffers are reused for the same batch size and reallocated when N changes', () => {
   const layer = new Conv2d({ inputShape: [1, 4, 4], filters: 2, size: 3, rng: new Rng(1) });
   const first = layer.forward(Tensor.zeros([3, 1, 4, 4]), TRAINING);

@@ -150,6 +150,13 @@ test('pools run through the executor, one item per plane (N·C)', () => {
     layer.backward(Tensor.zeros([5, 3, 2, 2]));
   }
   assert.deepEqual(calls, ['maxPoolForward:15', 'maxPoolBackward:15', 'avgPoolForward:15', 'avgPoolBackward:15']);
+  // needInputGrad = false: a pool has no parameters, so backward has nothing to run.
+  calls.length = 0;
+  const max = new MaxPool2d({ inputShape: [3, 4, 4], size: 2 });
+  max.setExecutor(recorder);
+  max.forward(Tensor.zeros([5, 3, 4, 4]), TRAINING);
+  max.backward(Tensor.zeros([5, 3, 2, 2]), false);
+  assert.deepEqual(calls, ['maxPoolForward:15']);
 });
 
 test('pools check shapes and options, naming the layer', () => {

@@ -53,17 +53,20 @@ export type ConvBackwardDataIm2colArgs = ConvGeometry & {
   readonly inputGrad: Float32Array;
 };
 
-/** Rows (C·FH·FW) and columns (H′·W′) of one image's columns matrix. */
-function columnsSize(geometry: ConvGeometry): { patch: number; pixels: number } {
-  return {
-    patch: geometry.inputChannels * geometry.filterHeight * geometry.filterWidth,
-    pixels: geometry.outputHeight * geometry.outputWidth,
-  };
+/** Rows of one image's columns matrix: C·FH·FW, the size of one patch. */
+function patchSize(geometry: ConvGeometry): number {
+  return geometry.inputChannels * geometry.filterHeight * geometry.filterWidth;
+}
+
+/** Columns of one image's columns matrix: H′·W′, the number of output pixels. */
+function outputPixels(geometry: ConvGeometry): number {
+  return geometry.outputHeight * geometry.outputWidth;
 }
 
 /** y[n] = w · im2col(x[n]) + b, for images n in [imageStart, imageEnd). */
 export function conv2dForwardIm2col(args: ConvForwardIm2colArgs, imageStart: number, imageEnd: number): void {
-  const { patch, pixels } = columnsSize(args);
+  const patch = patchSize(args);
+  const pixels = outputPixels(args);
   const { filters, input, weights, bias, output, columns } = args;
   const imageSize = args.inputChannels * args.inputHeight * args.inputWidth;
   for (let n = imageStart; n < imageEnd; n++) {
@@ -80,7 +83,8 @@ export function conv2dForwardIm2col(args: ConvForwardIm2colArgs, imageStart: num
 
 /** dw[k] += Σ_n dy[n, k]·cols[n]ᵀ and db[k] += Σ dy[n, k], for filters k in [filterStart, filterEnd). */
 export function conv2dBackwardWeightsIm2col(args: ConvBackwardWeightsIm2colArgs, filterStart: number, filterEnd: number): void {
-  const { patch, pixels } = columnsSize(args);
+  const patch = patchSize(args);
+  const pixels = outputPixels(args);
   const { batchSize, filters, outputGrad, columns, weightsGrad, biasGrad } = args;
   const rows = filterEnd - filterStart;
   if (rows <= 0) return;
@@ -97,7 +101,8 @@ export function conv2dBackwardWeightsIm2col(args: ConvBackwardWeightsIm2colArgs,
 
 /** dx[n] += col2im(wᵀ · dy[n]), for images n in [imageStart, imageEnd); overwrites cols[n]. */
 export function conv2dBackwardDataIm2col(args: ConvBackwardDataIm2colArgs, imageStart: number, imageEnd: number): void {
-  const { patch, pixels } = columnsSize(args);
+  const patch = patchSize(args);
+  const pixels = outputPixels(args);
   const { filters, outputGrad, weights, columns, inputGrad } = args;
   const imageSize = args.inputChannels * args.inputHeight * args.inputWidth;
   for (let n = imageStart; n < imageEnd; n++) {

@@ -69,7 +69,7 @@ export class Conv2d implements Layer {
   readonly inputShape: Shape;
   readonly outputShape: Shape;
   /** Every derived size (H′, W′, effective filter extent, ...). */
-  readonly shape: ConvShape;
+  readonly convShape: ConvShape;
   readonly inputChannels: number;
   readonly filters: number;
   readonly implementation: ConvImplementation;
@@ -105,14 +105,14 @@ export class Conv2d implements Layer {
     const [padH, padW] = expandPair(options.pad ?? 0, 'pad', where, 0);
     const [dilationH, dilationW] = expandPair(options.dilation ?? 1, 'dilation', where, 1);
     const [channels, height, width] = inputShape;
-    this.shape = convOutputShape({
+    this.convShape = convOutputShape({
       inputHeight: height, inputWidth: width, filterHeight, filterWidth, strideH, strideW, padH, padW, dilationH, dilationW,
     }, where);
     this.inputShape = inputShape;
     this.inputChannels = channels;
     this.filters = options.filters;
     this.implementation = implementation;
-    this.outputShape = Object.freeze([this.filters, this.shape.outputHeight, this.shape.outputWidth]);
+    this.outputShape = Object.freeze([this.filters, this.convShape.outputHeight, this.convShape.outputWidth]);
 
     const weights = Tensor.zeros([this.filters, channels, filterHeight, filterWidth]);
     const fanIn = channels * filterHeight * filterWidth;
@@ -152,17 +152,23 @@ export class Conv2d implements Layer {
     return output;
   }
 
-  /** dy (N, K, H′, W′) → dx (N, C, H, W); adds dw and db into the parameter gradients. */
-  backward(outputGrad: Tensor): Tensor {
+  /**
+   * dy (N, K, H′, W′) → dx (N, C, H, W); adds dw and db into the parameter gradients.
+   * needInputGrad = false (first layer: its input is the data) skips the backward-data pass, about
+   * a third of the work; the returned tensor's contents are then unspecified.
+   */
+  backward(outputGrad: Tensor, needInputGrad = true): Tensor {
     const batch = checkOutputGrad(outputGrad, this.output, this.name);
     const inputGrad = (this.inputGrad = batchBuffer(this.inputGrad, batch, this.inputShape));
-    inputGrad.zero(); // the kernels add into dx
     const geometry = this.geometry(batch);
     const grads = { outputGrad: outputGrad.data, weightsGrad: this.weights.grad.data, biasGrad: this.bias.grad.data };
     const weights = this.weights.value.data;
+    if (needInputGrad) inputGrad.zero(); // the kernels add into dx
     if (this.implementation === 'naive') {
       this.run('conv2dBackwardWeightsNaive', { ...geometry, ...grads, input: this.input!.data }, this.filters);
-      this.run('conv2dBackwardDataNaive', { ...geometry, outputGrad: outputGrad.data, weights, inputGrad: inputGrad.data }, batch);
+      if (needInputGrad) {
+        this.run('conv2dBackwardDataNaive', { ...geometry, outputGrad: outputGrad.data, weights, inputGrad: inputGrad.data }, batch);
+      }
     } else {
       if (!this.columnsHoldPatches) {
         throw new ConfigError(`${this.name}: backward needs a forward before it (the previous backward consumed the im2col columns)`);
@@ -170,14 +176,16 @@ export class Conv2d implements Layer {
       const columns = this.columns!;
       // Order matters: backward-weights reads the patches that backward-data then overwrites.
       this.run('conv2dBackwardWeightsIm2col', { ...geometry, ...grads, columns }, this.filters);
-      this.run('conv2dBackwardDataIm2col', { ...geometry, outputGrad: outputGrad.data, weights, columns, inputGrad: inputGrad.data }, batch);
-      this.columnsHoldPatches = false;
+      if (needInputGrad) {
+        this.run('conv2dBackwardDataIm2col', { ...geometry, outputGrad: outputGrad.data, weights, columns, inputGrad: inputGrad.data }, batch);
+        this.columnsHoldPatches = false;
+      }
     }
     return inputGrad;
   }
 
   config(): Record<string, unknown> {
-    const s = this.shape;
+    const s = this.convShape;
     const config: Record<string, unknown> = {
       type: this.type,
       name: this.name,
@@ -194,7 +202,7 @@ export class Conv2d implements Layer {
 
   /** The numbers every kernel reads (conv-geometry.ts), for a batch of `batch` images. */
   private geometry(batch: number): ConvGeometry {
-    const s = this.shape;
+    const s = this.convShape;
     return {
       batchSize: batch, inputChannels: this.inputChannels, inputHeight: s.inputHeight, inputWidth: s.inputWidth,
       filters: this.filters, filterHeight: s.filterHeight, filterWidth: s.filterWidth,
@@ -205,7 +213,7 @@ export class Conv2d implements Layer {
 
   /** The columns buffer for `batch` images, reallocated only when N changes (shared memory, for workers). */
   private columnsFor(batch: number): Float32Array {
-    const s = this.shape;
+    const s = this.convShape;
     const length = batch * this.inputChannels * s.filterHeight * s.filterWidth * s.outputHeight * s.outputWidth;
     if (this.columns === null || this.columns.length !== length) this.columns = allocFloat32(length);
     return this.columns;

@@ -39,7 +39,8 @@ export class MaxPool2d implements Layer {
   name: string;
   readonly inputShape: Shape;
   readonly outputShape: Shape;
-  readonly shape: PoolShape;
+  /** H′, W′ and the window, from poolOutputShape. */
+  readonly poolShape: PoolShape;
   private executor: Executor = serialExecutor;
   private output: Tensor | null = null;
   private inputGrad: Tensor | null = null;
@@ -49,7 +50,7 @@ export class MaxPool2d implements Layer {
   constructor(options: MaxPool2dOptions) {
     this.name = options.name ?? 'pool';
     const { channels, shape } = resolvePoolOptions(options, this.name);
-    this.shape = shape;
+    this.poolShape = shape;
     this.inputShape = Object.freeze([channels, shape.inputHeight, shape.inputWidth]);
     this.outputShape = Object.freeze([channels, shape.outputHeight, shape.outputWidth]);
   }
@@ -73,9 +74,11 @@ export class MaxPool2d implements Layer {
   }
 
   /** dy (N, C, H′, W′) → dx (N, C, H, W): each dy goes to its window's maximum. */
-  backward(outputGrad: Tensor): Tensor {
+  /** needInputGrad = false: nothing to do (no parameters); the returned contents are unspecified. */
+  backward(outputGrad: Tensor, needInputGrad = true): Tensor {
     const batch = checkOutputGrad(outputGrad, this.output, this.name);
     const inputGrad = (this.inputGrad = batchBuffer(this.inputGrad, batch, this.inputShape));
+    if (!needInputGrad) return inputGrad; // no parameters: nothing else to compute
     inputGrad.zero(); // the kernel adds into dx
     const planes = batch * this.inputShape[0];
     this.executor.parallelFor(
@@ -85,12 +88,12 @@ export class MaxPool2d implements Layer {
   }
 
   config(): Record<string, unknown> {
-    const s = this.shape;
+    const s = this.poolShape;
     return { type: this.type, mode: 'max', name: this.name, size: [s.filterHeight, s.filterWidth], stride: [s.strideH, s.strideW] };
   }
 
   private geometry(): PoolGeometry {
-    const { inputHeight, inputWidth, filterHeight, filterWidth, strideH, strideW, outputHeight, outputWidth } = this.shape;
+    const { inputHeight, inputWidth, filterHeight, filterWidth, strideH, strideW, outputHeight, outputWidth } = this.poolShape;
     return { inputHeight, inputWidth, filterHeight, filterWidth, strideH, strideW, outputHeight, outputWidth };
   }
 }
