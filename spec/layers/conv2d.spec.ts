@@ -201,3 +201,20 @@ test('config() returns the hyper-parameters', () => {
   const naive = new Conv2d({ inputShape: [1, 5, 5], filters: 1, size: 3, implementation: 'naive', rng: new Rng(1) });
   assert.deepEqual(naive.config(), { type: 'conv', name: 'conv', filters: 1, size: [3, 3], stride: [1, 1], pad: [0, 0], dilation: 1, implementation: 'naive' });
 });
+
+test('im2col: a smaller batch after a larger one reuses the columns and still matches naive', () => {
+  const rng = new Rng(12);
+  const options = { inputShape: [2, 5, 5], filters: 3, size: 3, pad: 1 };
+  const fast = new Conv2d({ ...options, rng: new Rng(3) });
+  const naive = new Conv2d({ ...options, implementation: 'naive', rng: new Rng(3) });
+  for (const batch of [4, 2, 3]) {
+    const x = Tensor.gaussian([batch, 2, 5, 5], rng);
+    const dy = Tensor.gaussian([batch, 3, 5, 5], rng);
+    const y = fast.forward(x, TRAINING).toArray();
+    const yNaive = naive.forward(x, TRAINING).toArray();
+    const dx = fast.backward(dy).toArray();
+    const dxNaive = naive.backward(dy).toArray();
+    for (let i = 0; i < y.length; i++) assert.ok(Math.abs(y[i] - yNaive[i]) <= 1e-5 * Math.max(1, Math.abs(yNaive[i])), `batch ${batch}: y[${i}]`);
+    for (let i = 0; i < dx.length; i++) assert.ok(Math.abs(dx[i] - dxNaive[i]) <= 1e-5 * Math.max(1, Math.abs(dxNaive[i])), `batch ${batch}: dx[${i}]`);
+  }
+});

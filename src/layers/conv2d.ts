@@ -81,7 +81,7 @@ export class Conv2d implements Layer {
   private input: Tensor | null = null;
   private output: Tensor | null = null;
   private inputGrad: Tensor | null = null;
-  /** im2col only: N × (C·FH·FW) × (H′·W′) patches, written by forward, consumed by backward. */
+  /** im2col only: N × (C·FH·FW) × (H′·W′) patches (or more: it only grows), written by forward, consumed by backward. */
   private columns: Float32Array | null = null;
   /** False once backward has overwritten the columns: a second backward needs a new forward. */
   private columnsHoldPatches = false;
@@ -211,11 +211,14 @@ export class Conv2d implements Layer {
     };
   }
 
-  /** The columns buffer for `batch` images, reallocated only when N changes (shared memory, for workers). */
+  /**
+   * The columns buffer for `batch` images (shared memory, for workers). It only grows: a smaller
+   * batch uses its beginning, so alternating training and evaluation batch sizes does not reallocate.
+   */
   private columnsFor(batch: number): Float32Array {
     const s = this.convShape;
     const length = batch * this.inputChannels * s.filterHeight * s.filterWidth * s.outputHeight * s.outputWidth;
-    if (this.columns === null || this.columns.length !== length) this.columns = allocFloat32(length);
+    if (this.columns === null || this.columns.length < length) this.columns = allocFloat32(length);
     return this.columns;
   }
 
