@@ -21,7 +21,7 @@
  * the drawing uses only + - * /, sqrt and floor, which IEEE 754 rounds the same everywhere).
  */
 import { ConfigError } from '../errors.ts';
-import type { Rng } from '../tensor/rng.ts';
+import { Rng } from '../tensor/rng.ts';
 import { makeImageDataset, type DatasetSplits, type ImageDataset } from './dataset.ts';
 
 export const GENERATED_CLASS_NAMES: readonly string[] = Object.freeze([
@@ -58,9 +58,13 @@ export function generateImageDataset(rng: Rng, options: GeneratedImagesOptions =
   const testCount = count(options.testCount ?? 1000, 'testCount');
   const size = options.size ?? 32;
   if (!Number.isInteger(size) || size < 8) throw new ConfigError(`generateImageDataset: size must be an integer >= 8, got ${size}`);
+  // The test split draws from its own generator, seeded by the first draw, so the test images do
+  // not depend on how many training images were asked for (and a limited run evaluates on the
+  // same first test images as a full one).
+  const testRng = new Rng(rng.nextUint32());
   return {
     train: generateSplit(rng, 'generated-train', trainCount, size),
-    test: generateSplit(rng, 'generated-test', testCount, size),
+    test: generateSplit(testRng, 'generated-test', testCount, size),
   };
 }
 
