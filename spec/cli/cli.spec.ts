@@ -103,3 +103,14 @@ test('a missing dataset path is a clear error with exit code 1', () => {
   assert.equal(run.code, 1);
   assert.match(run.stderr, /neither a dataset name .* nor an existing path/);
 });
+
+test('the gradcheck command checks every layer type and all pass', async () => {
+  const { gradcheckAllLayers } = await import('../../src/cli/gradcheck-command.ts');
+  const rows = gradcheckAllLayers(3);
+  const types = new Set(rows.map((r) => r.type));
+  for (const type of ['conv', 'pool', 'fc', 'relu', 'leaky-relu', 'elu', 'sigmoid', 'tanh', 'maxout', 'softmax', 'batchnorm', 'dropout']) {
+    assert.ok(types.has(type), `${type} is checked`);
+  }
+  const failed = rows.filter((r) => !r.ok);
+  assert.deepEqual(failed, [], `layers whose gradients disagree: ${failed.map((r) => `${r.layer}.${r.tensor}`).join(', ')}`);
+});

@@ -27,7 +27,7 @@ const OPTIONS = {
 
 /** Layer cases: a compact token, its per-example input shape, and how inputs must be drawn. */
 const CASES: Array<{ token: string; input: number[]; draw: 'gaussian' | 'awayFromZero' | 'spaced' }> = [
-  { token: 'conv3x3x4s2p1', input: [3, 7, 6], draw: 'gaussian' },
+  { token: 'conv3x3x4s2p1', input: [3, 7, 5], draw: 'gaussian' },
   { token: 'conv2x3x3s1p2d2', input: [2, 6, 7], draw: 'gaussian' },
   { token: 'pool2', input: [2, 6, 6], draw: 'spaced' },
   { token: 'pool3s2', input: [2, 7, 7], draw: 'spaced' },

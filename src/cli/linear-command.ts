@@ -21,6 +21,7 @@ import { Trainer } from '../train/trainer.ts';
 import { classTemplates, classTemplatesSvg } from '../viz/templates.ts';
 import { numberOption, parseOptions } from './args.ts';
 import { loadData } from './datasets.ts';
+import type { LoadedData } from './datasets.ts';
 import { RunDirectory, toJsonLine } from './run-directory.ts';
 import { ConfigError } from '../errors.ts';
 import { formatSummary } from '../nn/summary.ts';
@@ -58,7 +59,7 @@ export async function linearCommand(argv: string[]): Promise<number> {
 }
 
 /** Trains, evaluates and writes the run folder; returns the summary (also the --json line). */
-export async function runLinear(options: LinearOptions, log: (text: string) => void) {
+export async function runLinear(options: LinearOptions, log: (text: string) => void, preloaded?: LoadedData) {
   const loss = options.loss;
   if (loss !== 'svm' && loss !== 'softmax') throw new ConfigError(`--loss: expected 'svm' or 'softmax', got '${loss}'`);
   const epochs = numberOption('epochs', options.epochs, { min: 1, integer: true });
@@ -70,7 +71,7 @@ export async function runLinear(options: LinearOptions, log: (text: string) => v
   const trainLimit = options['train-limit'] === undefined ? undefined : numberOption('train-limit', options['train-limit'], { min: 1, integer: true });
 
   const started = performance.now();
-  const data = loadData(options.data ?? 'auto', trainLimit ? { trainLimit } : {});
+  const data = preloaded ?? loadData(options.data ?? 'auto', trainLimit ? { trainLimit } : {});
   const { train, test } = data.splits;
   log(`data: ${data.description}`);
 

@@ -16,12 +16,13 @@ import { runLinear } from './linear-command.ts';
 import { defaultTrainOptions, runTraining } from './train-command.ts';
 import { CONVNETJS_CIFAR10_NET } from './train-setup.ts';
 import { formatDuration } from './progress.ts';
+import { loadData } from './datasets.ts';
 
 const DESCRIPTION = 'The main job: a linear classifier and a small convnet on CIFAR-10 (or the embedded generated set), with reports.';
 
 const OPTIONS = {
   data: { type: 'string', value: '<name|path>', default: 'auto', help: 'cifar10, fashion-mnist, generated, auto, or a dataset path' },
-  seconds: { type: 'string', value: '<s>', default: '110', help: 'training-time budget of the convnet' },
+  seconds: { type: 'string', value: '<s>', default: '100', help: 'training-time budget of the convnet' },
   workers: { type: 'string', value: '<n>', default: '2', help: 'threads for the convnet' },
   out: { type: 'string', value: '<dir>', default: 'runs/start', help: 'folder for both runs' },
 } as const;
@@ -34,11 +35,12 @@ export async function startCommand(argv: string[]): Promise<number> {
   const budget = numberOption('seconds', options.seconds, { min: 1 });
   const log = (text: string) => console.log(text);
 
+  const data = loadData(options.data ?? 'auto');
   log('── 1/2 linear classifier s = Wx + b (softmax, L2, minibatch SGD) ──');
   const linear = await runLinear({
-    data: options.data, loss: 'softmax', epochs: '8', batch: '200', lr: '0.01', 'lr-decay': '0.8', reg: '0.01',
+    data: options.data, loss: 'softmax', epochs: '5', batch: '200', lr: '0.01', 'lr-decay': '0.8', reg: '0.01',
     seed: '1', 'train-limit': undefined, out: `${out}/linear`, json: false,
-  }, log);
+  }, log, data);
   log(`linear classifier: test accuracy ${(100 * linear.testAccuracy).toFixed(2)}% (${linear.totalSeconds.toFixed(0)} s)`);
 
   log('\n── 2/2 convnet (ConvNetJS CIFAR-10 architecture), Adam + cosine schedule, flips and shifts ──');
@@ -47,7 +49,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     data: options.data, net: undefined, optimizer: 'adam', lr: '0.002', schedule: 'cosine', epochs: '3', batch: '32',
     'max-seconds': String(budget), 'eval-limit': '2000', workers: options.workers, seed: '1', out: `${out}/convnet`,
     'no-report': false, json: false,
-  }, log, false);
+  }, log, false, new Set(), data);
 
   const total = (performance.now() - started) / 1000;
   log('\n── summary ──');

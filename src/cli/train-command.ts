@@ -17,7 +17,7 @@ import { buildNet } from '../nn/build-net.ts';
 import { netToModelFile } from '../nn/model-file.ts';
 import { formatSummary } from '../nn/summary.ts';
 import { Optimizer } from '../optim/optimizer.ts';
-import { createExecutor } from '../parallel/create-executor.ts';
+import { closeExecutor, createExecutor } from '../parallel/create-executor.ts';
 import { l2 } from '../regularizers/penalties.ts';
 import { regularize } from '../regularizers/regularize.ts';
 import { Rng } from '../tensor/rng.ts';
@@ -26,6 +26,7 @@ import type { Checkpoint, TrainResult } from '../train/trainer.ts';
 import { Trainer } from '../train/trainer.ts';
 import { numberOption, parseOptions } from './args.ts';
 import { loadData } from './datasets.ts';
+import type { LoadedData } from './datasets.ts';
 import { ProgressBar } from './progress.ts';
 import { RunDirectory, readJsonFile, toJsonLine } from './run-directory.ts';
 import { CONVNETJS_CIFAR10_NET, SMALL_MNIST_NET, optimizerConfig, resolveDefinition, splitValidation } from './train-setup.ts';
@@ -105,7 +106,9 @@ const RESUMABLE_OVERRIDES = new Set(['epochs', 'max-steps', 'max-seconds', 'work
  * options (run.json) are used, except those in `explicit` that may change without breaking exactness
  * (epochs, max-steps, max-seconds, workers — results are bit-identical for any worker count).
  */
-export async function runTraining(options: TrainOptions, log: (text: string) => void, json: boolean, explicit: Set<string> = new Set()): Promise<TrainOutcome> {
+export async function runTraining(
+  options: TrainOptions, log: (text: string) => void, json: boolean, explicit: Set<string> = new Set(), preloaded?: LoadedData,
+): Promise<TrainOutcome> {
   const resumeDir = options.resume;
   let checkpoint: Checkpoint | undefined;
   if (resumeDir) {
@@ -134,7 +137,7 @@ export async function runTraining(options: TrainOptions, log: (text: string) => 
   const trainLimit = optional('train-limit');
   const testLimit = optional('test-limit');
 
-  const data = loadData(options.data ?? 'auto', { ...(trainLimit ? { trainLimit } : {}), ...(testLimit ? { testLimit } : {}) });
+  const data = preloaded ?? loadData(options.data ?? 'auto', { ...(trainLimit ? { trainLimit } : {}), ...(testLimit ? { testLimit } : {}) });
   log(`data: ${data.description}`);
   const rng = new Rng(seed);
   const split = splitValidation(data.splits.train, validationCount, rng);
@@ -198,19 +201,23 @@ export async function runTraining(options: TrainOptions, log: (text: string) => 
     log(`resumed from ${resumeDir} at epoch ${checkpoint.epoch + 1}, step ${checkpoint.globalStep}`);
   }
   let result: TrainResult;
-  try {
-    result = trainer.run();
-  } finally {
-    progress.clear();
-    (executor as { close?: () => void }).close?.();
-  }
-  const testEvaluation = evaluate(net, data.splits.test, preprocessing);
-  run.writeModel(netToModelFile(net, definition, { classNames, preprocessing }));
+  let testAccuracy: number;
   let reportPath: string | null = null;
-  if (!options['no-report']) {
-    reportPath = writeRunReport({ run, net, definition, summaryText, test: data.splits.test, preprocessing, classNames, title: `convnet-ts run: ${netSpec}` });
+  try {
+    try {
+      result = trainer.run();
+    } finally {
+      progress.clear();
+    }
+    testAccuracy = evaluate(net, data.splits.test, preprocessing).accuracy;
+    run.writeModel(netToModelFile(net, definition, { classNames, preprocessing }));
+    if (!options['no-report']) {
+      reportPath = writeRunReport({ run, net, definition, summaryText, test: data.splits.test, preprocessing, classNames, title: `convnet-ts run: ${netSpec}` });
+    }
+  } finally {
+    await closeExecutor(executor);
   }
-  return { result, testAccuracy: testEvaluation.accuracy, run, reportPath, dataDescription: data.description, summaryText };
+  return { result, testAccuracy, run, reportPath, dataDescription: data.description, summaryText };
 }
 
 export async function trainCommand(argv: string[]): Promise<number> {
