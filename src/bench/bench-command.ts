@@ -12,7 +12,7 @@
  * machine's load average: on a shared machine every figure is noisy, the ratios less so (the cases
  * they compare are timed interleaved).
  */
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { ConfigError } from '../errors.ts';
 import { parseOptions } from '../cli/args.ts';
 import { WorkerPool, loadKernelModule } from '../parallel/worker-pool.ts';
@@ -43,6 +43,18 @@ function parseSections(text: string | undefined): Set<Section> {
   return new Set(chosen as Section[]);
 }
 
+/** Busy and total CPU milliseconds of all cores since boot (os.cpus()). */
+function busyMilliseconds(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const cpu of cpus()) {
+    const { user, nice, sys, idle, irq } = cpu.times;
+    busy += user + nice + sys + irq;
+    total += user + nice + sys + idle + irq;
+  }
+  return { busy, total };
+}
+
 /** Runs the benchmark; returns the process exit code. */
 export async function benchCommand(argv: string[]): Promise<number> {
   const options = parseOptions('bench', DESCRIPTION, {
@@ -64,6 +76,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
   };
 
   const loadBefore = loadavg()[0];
+  const machineBefore = busyMilliseconds();
+  const ownBefore = process.cpuUsage();
   const benchKernels = await loadKernelModule(new URL(`./bench-kernels.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
   const pools: BenchPools = {
     single: new WorkerPool({ workers: 1, kernelModules: [benchKernels] }),
@@ -88,9 +102,14 @@ export async function benchCommand(argv: string[]): Promise<number> {
   } finally {
     await pools.pair.close();
   }
+  const machineAfter = busyMilliseconds();
+  const own = process.cpuUsage(ownBefore);
+  const othersBusy = machineAfter.busy - machineBefore.busy - (own.user + own.system) / 1000;
   const machine: BenchResult = {
     bench: 'machine', cores: availableParallelism(), node: process.versions.node,
-    loadBefore, loadAfter: loadavg()[0], quick,
+    loadBefore, loadAfter: loadavg()[0],
+    othersBusyPercent: Math.max(0, (100 * othersBusy) / Math.max(1, machineAfter.total - machineBefore.total)),
+    quick,
   };
   emit(machine);
   const layerNames = Object.fromEntries(CONV_LAYERS.map((spec) => [spec.id, describeLayer(spec)]));

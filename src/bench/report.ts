@@ -81,9 +81,10 @@ export function formatReport(results: readonly BenchResult[], layerNames: Record
   const [machine] = of(results, 'machine') as MachineResult[];
   if (machine) {
     sections.push(
-      `machine: ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadBefore.toFixed(2)} at start, ` +
-        `${machine.loadAfter.toFixed(2)} at end${machine.quick ? ' (--quick: few runs, a smoke check, not a measurement)' : ''}` +
-        (machine.loadBefore > machine.cores * 0.5 ? '\n  note: other processes were busy; figures are noisy' : ''),
+      `machine: ${machine.cores} cores, Node ${machine.node}; load average ${machine.loadBefore.toFixed(2)} at start, ` +
+        `${machine.loadAfter.toFixed(2)} at end; other processes used ${machine.othersBusyPercent.toFixed(0)} % of the cores during the run` +
+        (machine.quick ? '\n  --quick: few short runs, a smoke check, not a measurement' : '') +
+        (machine.othersBusyPercent > 10 ? '\n  note: other processes competed for the cores; the figures are noisy, the interleaved ratios less so' : ''),
     );
   }
   const conv = of(results, 'conv');

@@ -11,6 +11,8 @@ export interface MachineResult {
   /** 1-minute load average when the run started and when it ended. */
   readonly loadBefore: number;
   readonly loadAfter: number;
+  /** Share of all cores' time that OTHER processes used during the run, in percent (os.cpus() minus our own CPU time). */
+  readonly othersBusyPercent: number;
   readonly quick: boolean;
 }
 
