@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import type { ConvGeometry } from '../../src/kernels/conv-geometry.ts';
 import type { PoolGeometry } from '../../src/kernels/pooling.ts';
 import { kernelRegistry } from '../../src/kernels/registry.ts';
+import { canFlipBackwardData } from '../../src/kernels/conv-backward-data-flipped.ts';
 import type { KernelArgs, KernelArgValue } from '../../src/parallel/executor.ts';
 import { splitRange } from '../../src/parallel/executor.ts';
 import { Rng } from '../../src/tensor/rng.ts';
@@ -112,6 +113,26 @@ test('conv kernels (naive and im2col): same bits for 1-4 parts (images or filter
   );
 });
 
+test('conv backward-data (flipped filters, stride 1): same bits for 1-4 image parts', () => {
+  const rng = new Rng(35);
+  // Stride 1, pad 1 ≤ D·(F−1) = 4: the flipped path applies (padding 3 on dy).
+  const g: ConvGeometry = {
+    batchSize: 4, inputChannels: 3, inputHeight: 7, inputWidth: 6, filters: 5,
+    filterHeight: 3, filterWidth: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 2, dilationW: 2,
+    outputHeight: 5, outputWidth: 4,
+  };
+  assert.ok(canFlipBackwardData(g));
+  const taps = g.filterHeight * g.filterWidth;
+  const args: KernelArgs = {
+    ...g,
+    outputGrad: gaussianArray(g.batchSize * g.filters * g.outputHeight * g.outputWidth, rng),
+    flippedWeights: gaussianArray(g.inputChannels * g.filters * taps, rng),
+    gradColumns: gaussianArray(g.batchSize * g.filters * taps * g.inputHeight * g.inputWidth, rng),
+    inputGrad: gaussianArray(g.batchSize * g.inputChannels * g.inputHeight * g.inputWidth, rng),
+  };
+  assertSplitInvariant('conv2dBackwardDataFlipped', args, g.batchSize, ['inputGrad', 'gradColumns']);
+});
+
 test('conv backward-weights (im2col) with K and C·FH·FW past the GEMM blocks: same bits for 1-4 filter parts', () => {
   // K = 70 > MC = 64 rows and C·FH·FW = 300 > NC = 256 columns, H′W′ = 260 > KC = 256 depth.
   const rng = new Rng(33);
@@ -157,7 +178,7 @@ test('pool kernels: same bits for 1-4 plane parts, overlapping windows', () => {
 test('every registered kernel is covered by this spec', () => {
   const covered = [
     'gemmRows', 'conv2dForwardNaive', 'conv2dBackwardDataNaive', 'conv2dBackwardWeightsNaive',
-    'conv2dForwardIm2col', 'conv2dBackwardWeightsIm2col', 'conv2dBackwardDataIm2col',
+    'conv2dForwardIm2col', 'conv2dBackwardWeightsIm2col', 'conv2dBackwardDataIm2col', 'conv2dBackwardDataFlipped',
     'maxPoolForward', 'maxPoolBackward', 'avgPoolForward', 'avgPoolBackward',
   ];
   assert.deepEqual(Object.keys(kernelRegistry).sort(), covered.sort());

@@ -37,7 +37,7 @@ function between(rng: Rng, low: number, high: number): number {
 
 test('naive and im2col convolutions agree (forward, dx, dw, db) over a randomized sweep', () => {
   const rng = new Rng(2024);
-  const seen = { filter7: false, stride3: false, pad3: false, dilation2: false, channels16: false, batch8: false };
+  const seen = { filter7: false, stride3: false, pad3: false, dilation2: false, channels16: false, batch8: false, flippedBackwardData: false };
   let trials = 0;
   while (trials < 80) {
     const filterHeight = between(rng, 1, 7);
@@ -64,6 +64,8 @@ test('naive and im2col convolutions agree (forward, dx, dw, db) over a randomize
     seen.dilation2 ||= dilationH === 2 || dilationW === 2;
     seen.channels16 ||= channels === 16 || filters === 16;
     seen.batch8 ||= batch === 8;
+    // Stride 1 with P ≤ D·(F−1) takes the flipped-filter backward-data path (conv-backward-data-flipped.ts).
+    seen.flippedBackwardData ||= strideH === 1 && strideW === 1 && padH <= dilationH * (filterHeight - 1) && padW <= dilationW * (filterWidth - 1);
 
     const options = {
       inputShape: [channels, inputHeight, inputWidth], filters,
@@ -99,5 +101,5 @@ test('naive and im2col convolutions agree (forward, dx, dw, db) over a randomize
       assert.ok(error <= TOLERANCE, `${where}: ${what}[${index}] im2col ${a[index]} vs naive ${b[index]} (error ${error})`);
     }
   }
-  assert.deepEqual(seen, { filter7: true, stride3: true, pad3: true, dilation2: true, channels16: true, batch8: true });
+  assert.deepEqual(seen, { filter7: true, stride3: true, pad3: true, dilation2: true, channels16: true, batch8: true, flippedBackwardData: true });
 });

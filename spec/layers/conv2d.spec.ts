@@ -84,16 +84,29 @@ test('forward checks the input shape and names the layer', () => {
   assert.throws(() => layer.forward(Tensor.zeros([2, 3, 3]), TRAINING), ShapeError);
 });
 
-test('backward needs a forward first; im2col backward twice after one forward is refused', () => {
-  const layer = new Conv2d({ inputShape: [1, 3, 3], filters: 1, size: 2, name: 'c', rng: new Rng(1) });
+test('backward needs a forward first; a strided im2col backward twice after one forward is refused', () => {
+  // Stride 2: backward-data overwrites the im2col columns, so a second backward has no patches.
+  const layer = new Conv2d({ inputShape: [1, 4, 4], filters: 1, size: 2, stride: 2, name: 'c', rng: new Rng(1) });
   assert.throws(() => layer.backward(Tensor.zeros([1, 1, 2, 2])), ConfigError);
-  layer.forward(Tensor.zeros([1, 1, 3, 3]), TRAINING);
+  layer.forward(Tensor.zeros([1, 1, 4, 4]), TRAINING);
   layer.backward(Tensor.zeros([1, 1, 2, 2]));
   assert.throws(() => layer.backward(Tensor.zeros([1, 1, 2, 2])), (e: unknown) => e instanceof ConfigError && /c: backward needs a forward/.test(e.message));
   assert.throws(() => {
-    layer.forward(Tensor.zeros([1, 1, 3, 3]), TRAINING);
+    layer.forward(Tensor.zeros([1, 1, 4, 4]), TRAINING);
     layer.backward(Tensor.zeros([1, 1, 3, 3]));
   }, ShapeError);
+});
+
+test('stride 1 keeps the columns: a second backward adds the same dw again and returns the same dx', () => {
+  const layer = new Conv2d({ inputShape: [2, 5, 5], filters: 3, size: 3, pad: 1, rng: new Rng(2) });
+  const rng = new Rng(3);
+  layer.forward(Tensor.gaussian([2, 2, 5, 5], rng), TRAINING);
+  const dy = Tensor.gaussian([2, 3, 5, 5], rng);
+  const dx1 = layer.backward(dy).clone();
+  const dw1 = layer.weights.grad.clone();
+  const dx2 = layer.backward(dy);
+  assert.deepEqual(dx2.toArray(), dx1.toArray());
+  layer.weights.grad.data.forEach((v, i) => assert.ok(Math.abs(v - 2 * dw1.data[i]) <= 1e-5 * (1 + Math.abs(v))));
 });
 
 test('needInputGrad = false skips backward-data but gives the same dw and db', () => {
@@ -145,13 +158,15 @@ test('runs its kernels through the executor: forward/backward-data over images, 
       serialExecutor.parallelFor(name, args, total);
     },
   };
-  for (const implementation of IMPLEMENTATIONS) {
-    const layer = new Conv2d({ inputShape: [2, 4, 4], filters: 5, size: 3, implementation, rng: new Rng(1) });
+  for (const [implementation, stride] of [['im2col', 1], ['im2col', 2], ['naive', 1]] as const) {
+    // 5×5 input, 3×3 filters: stride 1 → 3×3 output, stride 2 → 2×2.
+    const layer = new Conv2d({ inputShape: [2, 5, 5], filters: 5, size: 3, stride, implementation, rng: new Rng(1) });
     layer.setExecutor(recorder);
-    layer.forward(Tensor.zeros([3, 2, 4, 4]), TRAINING);
-    layer.backward(Tensor.zeros([3, 5, 2, 2]));
+    layer.forward(Tensor.zeros([3, 2, 5, 5]), TRAINING);
+    layer.backward(Tensor.zeros([3, 5, stride === 1 ? 3 : 2, stride === 1 ? 3 : 2]));
   }
   assert.deepEqual(calls, [
+    'conv2dForwardIm2col:3', 'conv2dBackwardWeightsIm2col:5', 'conv2dBackwardDataFlipped:3',
     'conv2dForwardIm2col:3', 'conv2dBackwardWeightsIm2col:5', 'conv2dBackwardDataIm2col:3',
     'conv2dForwardNaive:3', 'conv2dBackwardWeightsNaive:5', 'conv2dBackwardDataNaive:3',
   ]);

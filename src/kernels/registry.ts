@@ -31,6 +31,8 @@ import {
 import type {
   ConvBackwardDataIm2colArgs, ConvBackwardWeightsIm2colArgs, ConvForwardIm2colArgs,
 } from './conv-im2col.ts';
+import { conv2dBackwardDataFlipped } from './conv-backward-data-flipped.ts';
+import type { ConvBackwardDataFlippedArgs } from './conv-backward-data-flipped.ts';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward } from './pooling.ts';
 import type { AvgPoolBackwardArgs, AvgPoolForwardArgs, MaxPoolBackwardArgs, MaxPoolForwardArgs } from './pooling.ts';
 
@@ -64,6 +66,7 @@ export const kernelRegistry: Readonly<Record<string, RangeKernel>> = {
   conv2dForwardIm2col: typed<ConvForwardIm2colArgs>(conv2dForwardIm2col),
   conv2dBackwardWeightsIm2col: typed<ConvBackwardWeightsIm2colArgs>(conv2dBackwardWeightsIm2col),
   conv2dBackwardDataIm2col: typed<ConvBackwardDataIm2colArgs>(conv2dBackwardDataIm2col),
+  conv2dBackwardDataFlipped: typed<ConvBackwardDataFlippedArgs>(conv2dBackwardDataFlipped),
   maxPoolForward: typed<MaxPoolForwardArgs>(maxPoolForward),
   maxPoolBackward: typed<MaxPoolBackwardArgs>(maxPoolBackward),
   avgPoolForward: typed<AvgPoolForwardArgs>(avgPoolForward),

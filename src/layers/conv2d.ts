@@ -32,6 +32,7 @@ import { serialExecutor } from '../parallel/serial-executor.ts';
 import type { Rng } from '../tensor/rng.ts';
 import type { Shape } from '../tensor/tensor.ts';
 import { Tensor, allocFloat32 } from '../tensor/tensor.ts';
+import { canFlipBackwardData, flipWeights } from '../kernels/conv-backward-data-flipped.ts';
 import { convOutputShape, expandPair } from './conv-shape.ts';
 import type { ConvShape } from './conv-shape.ts';
 import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './elementwise.ts';
@@ -83,6 +84,9 @@ export class Conv2d implements Layer {
   private inputGrad: Tensor | null = null;
   /** im2col only: N × (C·FH·FW) × (H′·W′) patches (or more: it only grows), written by forward, consumed by backward. */
   private columns: Float32Array | null = null;
+  /** Stride-1 backward-data only: the rotated filters (C, K, FH, FW) and the patches of dy. */
+  private flippedWeights: Float32Array | null = null;
+  private gradColumns: Float32Array | null = null;
   /** False once backward has overwritten the columns: a second backward needs a new forward. */
   private columnsHoldPatches = false;
 
@@ -176,7 +180,13 @@ export class Conv2d implements Layer {
       const columns = this.columns!;
       // Order matters: backward-weights reads the patches that backward-data then overwrites.
       this.run('conv2dBackwardWeightsIm2col', { ...geometry, ...grads, columns }, this.filters);
-      if (needInputGrad) {
+      if (needInputGrad && canFlipBackwardData(geometry)) {
+        // Stride 1: dx = dy ⋆ (rotated filters), a GEMM as deep as K·FH·FW (see the kernel's header).
+        const flippedWeights = (this.flippedWeights ??= allocFloat32(weights.length));
+        flipWeights(geometry, weights, flippedWeights);
+        const gradColumns = this.gradColumnsFor(batch);
+        this.run('conv2dBackwardDataFlipped', { ...geometry, outputGrad: outputGrad.data, flippedWeights, gradColumns, inputGrad: inputGrad.data }, batch);
+      } else if (needInputGrad) {
         this.run('conv2dBackwardDataIm2col', { ...geometry, outputGrad: outputGrad.data, weights, columns, inputGrad: inputGrad.data }, batch);
         this.columnsHoldPatches = false;
       }
@@ -220,6 +230,14 @@ export class Conv2d implements Layer {
     const length = batch * this.inputChannels * s.filterHeight * s.filterWidth * s.outputHeight * s.outputWidth;
     if (this.columns === null || this.columns.length < length) this.columns = allocFloat32(length);
     return this.columns;
+  }
+
+  /** Scratch for the stride-1 backward-data: N × (K·FH·FW) × (H·W) patches of dy; only grows. */
+  private gradColumnsFor(batch: number): Float32Array {
+    const s = this.convShape;
+    const length = batch * this.filters * s.filterHeight * s.filterWidth * s.inputHeight * s.inputWidth;
+    if (this.gradColumns === null || this.gradColumns.length < length) this.gradColumns = allocFloat32(length);
+    return this.gradColumns;
   }
 
   private run(kernelName: string, args: KernelArgs, total: number): void {
