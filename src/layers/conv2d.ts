@@ -35,7 +35,7 @@ import { Tensor, allocFloat32 } from '../tensor/tensor.ts';
 import { canFlipBackwardData, flipWeights } from '../kernels/conv-backward-data-flipped.ts';
 import { convOutputShape, expandPair } from './conv-shape.ts';
 import type { ConvShape } from './conv-shape.ts';
-import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './elementwise.ts';
+import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './batch-checks.ts';
 import type { WeightInitializerHook } from './fully-connected.ts';
 import type { ForwardMode, Layer, Parameter } from './layer.ts';
 import { makeParameter } from './layer.ts';

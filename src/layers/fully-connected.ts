@@ -26,7 +26,7 @@ import { serialExecutor } from '../parallel/serial-executor.ts';
 import type { Rng } from '../tensor/rng.ts';
 import type { Shape } from '../tensor/tensor.ts';
 import { Tensor, shapeSize } from '../tensor/tensor.ts';
-import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './elementwise.ts';
+import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './batch-checks.ts';
 import type { ForwardMode, Layer, Parameter } from './layer.ts';
 import { makeParameter } from './layer.ts';
 

@@ -21,7 +21,7 @@ import type { Shape } from '../tensor/tensor.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { resolvePoolOptions } from './conv-shape.ts';
 import type { PoolOptions, PoolShape } from './conv-shape.ts';
-import { batchBuffer, checkBatchInput, checkOutputGrad } from './elementwise.ts';
+import { batchBuffer, checkBatchInput, checkOutputGrad } from './batch-checks.ts';
 import type { ForwardMode, Layer, Parameter } from './layer.ts';
 
 export type MaxPool2dOptions = PoolOptions;

@@ -16,7 +16,7 @@
 import { ConfigError, ShapeError, formatShape } from '../errors.ts';
 import type { Shape } from '../tensor/tensor.ts';
 import { type Tensor, shapeSize } from '../tensor/tensor.ts';
-import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './elementwise.ts';
+import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './batch-checks.ts';
 import type { ForwardMode, Layer, Parameter } from './layer.ts';
 
 export interface MaxoutOptions {

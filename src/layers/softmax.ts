@@ -18,7 +18,7 @@
  */
 import type { Shape } from '../tensor/tensor.ts';
 import { type Tensor, shapeSize } from '../tensor/tensor.ts';
-import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './elementwise.ts';
+import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './batch-checks.ts';
 import type { ForwardMode, Layer, Parameter } from './layer.ts';
 
 export interface SoftmaxOptions {

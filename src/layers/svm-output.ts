@@ -9,7 +9,7 @@
  */
 import { ShapeError, formatShape } from '../errors.ts';
 import type { Shape, Tensor } from '../tensor/tensor.ts';
-import { checkBatchInput } from './elementwise.ts';
+import { checkBatchInput } from './batch-checks.ts';
 import type { Layer, Parameter } from './layer.ts';
 
 export class SvmOutput implements Layer {
