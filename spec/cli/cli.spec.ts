@@ -79,6 +79,11 @@ test('train → eval → predict → resume on the generated set', () => {
   assert.equal(top.length, 3);
   assert.ok(top[0].probability >= top[1].probability && top[1].probability >= top[2].probability);
 
+  const reported = cli('report', out, '--image', image);
+  assert.equal(reported.code, 0, reported.stderr);
+  const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+  assert.match(html, /input: red\.png/, 'the activations section shows the given image');
+
   const resumed = cli('train', '--resume', out, '--epochs', '2', '--json');
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.equal(jsonLines(resumed.stdout).at(-1)!.steps, 24);

@@ -8,15 +8,14 @@
  * size with bilinear interpolation when it differs, normalized with the model's own preprocessing, and
  * classified.
  */
-import * as fs from 'node:fs';
-import { ConfigError, DataError } from '../errors.ts';
+import { ConfigError } from '../errors.ts';
 import { decodePng } from '../io/png.ts';
 import type { PngImage } from '../io/png.ts';
 import { INFERENCE } from '../layers/layer.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { parseOptions } from './args.ts';
 import { loadModel } from './model-loading.ts';
-import { toJsonLine } from './run-directory.ts';
+import { readBytes, toJsonLine } from './run-directory.ts';
 
 const DESCRIPTION = 'Classify PNG images with a saved model: prints the top-3 classes and probabilities. Usage: predict --model <file|dir> <image.png> ...';
 
@@ -62,6 +61,24 @@ export function pngToPlanar(image: PngImage, channels: number, height: number, w
   return out;
 }
 
+/**
+ * A PNG file → the (1, C, H, W) input of a net: converted, resized (pngToPlanar) and normalized with
+ * the per-channel mean and std the net was trained with.
+ */
+export function pngFileToInput(file: string, inputShape: readonly number[], preprocessing: { mean: readonly number[]; std: readonly number[] }): { input: Tensor; image: PngImage } {
+  const image = decodePng(readBytes(file), file);
+  const [channels, height, width] = inputShape.length === 3 ? inputShape : [1, 1, inputShape[0]];
+  const planar = pngToPlanar(image, channels, height, width);
+  const input = Tensor.zeros([1, ...inputShape]);
+  const plane = height * width;
+  const { mean, std } = preprocessing;
+  for (let i = 0; i < planar.length; i++) {
+    const c = Math.floor(i / plane);
+    input.data[i] = (planar[i] - (mean[c] ?? mean[0])) / (std[c] ?? std[0]);
+  }
+  return { input, image };
+}
+
 export async function predictCommand(argv: string[]): Promise<number> {
   const positional: string[] = [];
   const options = parseOptions('predict', DESCRIPTION, OPTIONS, argv, positional);
@@ -70,25 +87,11 @@ export async function predictCommand(argv: string[]): Promise<number> {
   if (positional.length === 0) throw new ConfigError('predict: give at least one PNG image file');
   const { net, file } = loadModel(options.model);
   const top = Math.min(Number(options.top ?? 3), net.classes);
-  const [channels, height, width] = net.inputShape.length === 3 ? net.inputShape : [1, 1, net.inputShape[0]];
+  const [height, width] = net.inputShape.length === 3 ? net.inputShape.slice(1) : [1, net.inputShape[0]];
   const classNames = file.classNames ?? Array.from({ length: net.classes }, (_, k) => `class ${k}`);
-  const mean = file.preprocessing?.mean ?? [0];
-  const std = file.preprocessing?.std ?? [1];
+  const preprocessing = file.preprocessing ?? { mean: [0], std: [1] };
   for (const imagePath of positional) {
-    let bytes: Uint8Array;
-    try {
-      bytes = fs.readFileSync(imagePath);
-    } catch (error) {
-      throw new DataError(`${imagePath}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
-    const image = decodePng(bytes, imagePath);
-    const planar = pngToPlanar(image, channels, height, width);
-    const input = Tensor.zeros([1, ...net.inputShape]);
-    const plane = height * width;
-    for (let i = 0; i < planar.length; i++) {
-      const c = Math.floor(i / plane);
-      input.data[i] = (planar[i] - (mean[c] ?? mean[0])) / (std[c] ?? std[0]);
-    }
+    const { input, image } = pngFileToInput(imagePath, net.inputShape, preprocessing);
     const output = net.forward(input, INFERENCE).data;
     const order = Array.from({ length: net.classes }, (_, k) => k).sort((a, b) => output[b] - output[a] || a - b).slice(0, top);
     if (options.json) {

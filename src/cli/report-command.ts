@@ -12,11 +12,13 @@ import { loadData } from './datasets.ts';
 import { loadModel } from './model-loading.ts';
 import { RunDirectory, readJsonFile } from './run-directory.ts';
 import { writeRunReport } from './write-report.ts';
+import { pngFileToInput } from './predict-command.ts';
 
 const DESCRIPTION = 'Write report.html (curves, confusion matrix, filters, activations, predictions) for a run folder. Usage: report <run-dir>';
 
 const OPTIONS = {
   data: { type: 'string', value: '<name|path>', help: "dataset to evaluate on (default: the run's own, from run.json)" },
+  image: { type: 'string', value: '<png>', help: 'draw the activation maps of this image (default: the first test image)' },
 } as const;
 
 export async function reportCommand(argv: string[]): Promise<number> {
@@ -30,7 +32,11 @@ export async function reportCommand(argv: string[]): Promise<number> {
   const saved = fs.existsSync(runJson) ? (readJsonFile(runJson) as { data?: string }) : {};
   const data = loadData(options.data ?? saved.data ?? 'auto');
   const preprocessing = file.preprocessing ?? channelStatistics(data.splits.train);
+  const activationInput = options.image
+    ? { input: pngFileToInput(options.image, net.inputShape, preprocessing).input, label: path.basename(options.image) }
+    : undefined;
   const report = writeRunReport({
+    ...(activationInput ? { activationInput } : {}),
     run: new RunDirectory(folder), net, definition: file.definition, summaryText: formatSummary(net), test: data.splits.test,
     preprocessing, classNames: file.classNames ?? [...data.splits.test.classNames], title: `convnet-ts run: ${path.basename(path.resolve(folder))}`,
   });

@@ -69,14 +69,18 @@ export class RunDirectory {
   }
 }
 
-/** Reads and parses a JSON file, with DataErrors that name the file. */
-export function readJsonFile(file: string): unknown {
-  let text: string;
+/** Reads a file's bytes; a missing or unreadable file is a DataError that names it. */
+export function readBytes(file: string): Uint8Array {
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file);
   } catch (error) {
     throw new DataError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+}
+
+/** Reads and parses a JSON file, with DataErrors that name the file. */
+export function readJsonFile(file: string): unknown {
+  const text = new TextDecoder().decode(readBytes(file));
   try {
     return JSON.parse(text);
   } catch (error) {

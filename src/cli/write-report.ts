@@ -39,6 +39,8 @@ export interface RunReportInput {
   classNames: string[];
   title: string;
   notes?: string;
+  /** The image whose activation maps are drawn, (1, C, H, W) normalized; default the first test image. */
+  activationInput?: { input: Tensor; label: string };
 }
 
 /** One test image as a (1, C, H, W) float batch and its planar uint8 picture. */
@@ -74,11 +76,13 @@ export function writeRunReport(input: RunReportInput): string {
     if (evaluation.predictions[i] !== test.labels[i]) addExample(i);
   }
 
-  // Activation maps of the first test image: the input, then every layer's output.
+  // Activation maps of one image (the given one, else the first test image): the input, then every
+  // layer's output.
   const activations: ActivationLayer[] = [];
-  if (evaluation.count > 0) {
-    const { input: batch } = testImage(test, 0, preprocessing);
-    activations.push({ layerName: 'input', shape: [...net.inputShape], maps: Float32Array.from(batch.data) });
+  if (input.activationInput || evaluation.count > 0) {
+    const batch = input.activationInput?.input ?? testImage(test, 0, preprocessing).input;
+    const label = input.activationInput?.label ?? `test image 0 (${classNames[test.labels[0]]})`;
+    activations.push({ layerName: `input: ${label}`, shape: [...net.inputShape], maps: Float32Array.from(batch.data) });
     let activation = batch;
     for (const layer of net.layers) {
       activation = layer.forward(activation, INFERENCE);
@@ -103,7 +107,7 @@ export function writeRunReport(input: RunReportInput): string {
     run.writeText('loss.svg', lossChartSvg(metrics));
     if (metrics.some((line) => line.kind === 'epoch')) run.writeText('accuracy.svg', accuracyChartSvg(metrics));
   }
-  run.writeText('confusion.svg', confusionMatrixSvg(confusion, `Confusion matrix, ${evaluation.count.toLocaleString('en-US')} test images (${(100 * evaluation.accuracy).toFixed(1)}% correct)`));
+  run.writeText('confusion.svg', confusionMatrixSvg(confusion, 'Confusion matrix, test set'));
 
   const html = buildReport({
     title: input.title,
