@@ -25,6 +25,8 @@
  * Non-differentiable points (ReLU at 0, max-pool ties) must be kept at least STEP away from every
  * input a spec draws; specs do that by construction, never by loosening the tolerance.
  */
+import type { ForwardMode, Layer } from '../src/layers/layer.ts';
+import { TRAINING } from '../src/layers/layer.ts';
 import type { Rng } from '../src/tensor/rng.ts';
 import { Tensor } from '../src/tensor/tensor.ts';
 
@@ -105,7 +107,7 @@ export function gradcheck(testCase: GradcheckCase): GradcheckResult[] {
 /** Formats results as table rows: "module | tensor | max error". */
 export function formatResults(moduleName: string, results: GradcheckResult[]): string {
   return results
-    .map((r) => `${moduleName.padEnd(28)} ${r.name.padEnd(10)} ${r.maxError.toExponential(2)}`)
+    .map((r) => `${moduleName.padEnd(28)} ${r.name.padEnd(16)} ${r.maxError.toExponential(2)}`)
     .join('\n');
 }
 
@@ -119,4 +121,34 @@ export function assertGradientsMatch(moduleName: string, results: GradcheckResul
       );
     }
   }
+}
+
+/**
+ * Checks a layer's input gradient and every parameter gradient on `input` (N, ...inputShape) in
+ * `mode` (default training), prints the table rows and asserts they are within TOLERANCE.
+ * `beforeForward` runs before every forward pass (e.g. restoring a dropout layer's Rng state so the
+ * mask stays fixed). Returns the results.
+ */
+export function checkLayerGradients(
+  moduleName: string, layer: Layer, input: Tensor, rng: Rng,
+  options: { mode?: ForwardMode; beforeForward?: () => void; print?: boolean; assert?: boolean } = {},
+): GradcheckResult[] {
+  let inputGrad = Tensor.zeros(input.shape);
+  const results = gradcheck({
+    forward: () => {
+      options.beforeForward?.();
+      return layer.forward(input, options.mode ?? TRAINING);
+    },
+    backward: (outputGrad) => {
+      inputGrad = inputGrad.copyFrom(layer.backward(outputGrad));
+    },
+    wrt: [
+      { name: 'input', value: input, grad: () => inputGrad },
+      ...layer.parameters().map((p) => ({ name: p.name, value: p.value, grad: () => p.grad })),
+    ],
+    rng,
+  });
+  if (options.print ?? true) console.log(formatResults(moduleName, results));
+  if (options.assert ?? true) assertGradientsMatch(moduleName, results);
+  return results;
 }

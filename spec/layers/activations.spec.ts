@@ -11,22 +11,10 @@ import { Tanh } from '../../src/layers/tanh.ts';
 import { ConfigError, ShapeError } from '../../src/errors.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import { assertGradientsMatch, formatResults, gradcheck } from '../gradcheck.ts';
+import { checkLayerGradients } from '../gradcheck.ts';
 
 const rng = new Rng(5);
 
-/** Gradchecks a layer w.r.t. its input (activations have no parameters); prints and asserts. */
-function checkLayer(moduleName: string, layer: Layer, input: Tensor): void {
-  const inputGrad = Tensor.zeros(input.shape);
-  const results = gradcheck({
-    forward: () => layer.forward(input, TRAINING),
-    backward: (outputGrad) => inputGrad.copyFrom(layer.backward(outputGrad)),
-    wrt: [{ name: 'input', value: input, grad: () => inputGrad }],
-    rng,
-  });
-  console.log(formatResults(moduleName, results));
-  assertGradientsMatch(moduleName, results);
-}
 
 /** A random batch (N ≥ 2) of vectors or images. */
 function randomBatchShape(): number[] {
@@ -59,7 +47,7 @@ for (const { label, make, x, y } of elementwise) {
 
   test(`gradcheck: ${label}`, () => {
     const shape = randomBatchShape();
-    checkLayer(label, make(shape.slice(1)), awayFromZero(shape));
+    checkLayerGradients(label, make(shape.slice(1)), awayFromZero(shape), rng);
   });
 }
 
@@ -146,6 +134,6 @@ function separatedGroups(shape: number[], pieces: number): Tensor {
 }
 
 test('gradcheck: maxout on vectors and on images', () => {
-  checkLayer('maxout k=2 (N, D)', new Maxout({ inputShape: [8], pieces: 2 }), separatedGroups([3, 8], 2));
-  checkLayer('maxout k=3 (N, C, H, W)', new Maxout({ inputShape: [6, 2, 3], pieces: 3 }), separatedGroups([2, 6, 2, 3], 3));
+  checkLayerGradients('maxout k=2 (N, D)', new Maxout({ inputShape: [8], pieces: 2 }), separatedGroups([3, 8], 2), rng);
+  checkLayerGradients('maxout k=3 (N, C, H, W)', new Maxout({ inputShape: [6, 2, 3], pieces: 3 }), separatedGroups([2, 6, 2, 3], 3), rng);
 });

@@ -6,30 +6,16 @@
 import { test } from 'node:test';
 import { Conv2d } from '../../src/layers/conv2d.ts';
 import type { Conv2dOptions, ConvImplementation } from '../../src/layers/conv2d.ts';
-import { TRAINING } from '../../src/layers/layer.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import { assertGradientsMatch, formatResults, gradcheck } from '../gradcheck.ts';
+import { checkLayerGradients } from '../gradcheck.ts';
 
 function checkConv(label: string, options: Omit<Conv2dOptions, 'rng'>, batch: number, seed: number): void {
   const rng = new Rng(seed);
   const layer = new Conv2d({ ...options, rng });
   // Non-zero biases so a bias gradient that ignored the data would still be caught.
   for (let k = 0; k < layer.filters; k++) layer.bias.value.data[k] = rng.gaussian(0, 1);
-  const input = Tensor.gaussian([batch, ...options.inputShape], rng);
-  const inputGrad = Tensor.zeros(input.shape);
-  const results = gradcheck({
-    forward: () => layer.forward(input, TRAINING),
-    backward: (outputGrad) => inputGrad.copyFrom(layer.backward(outputGrad)),
-    wrt: [
-      { name: 'input', value: input, grad: () => inputGrad },
-      { name: 'weights', value: layer.weights.value, grad: () => layer.weights.grad },
-      { name: 'bias', value: layer.bias.value, grad: () => layer.bias.grad },
-    ],
-    rng,
-  });
-  console.log(formatResults(label, results));
-  assertGradientsMatch(label, results);
+  checkLayerGradients(label, layer, Tensor.gaussian([batch, ...options.inputShape], rng), rng);
 }
 
 for (const implementation of ['im2col', 'naive'] as ConvImplementation[]) {

@@ -1,32 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FullyConnected } from '../../src/layers/fully-connected.ts';
-import type { Layer } from '../../src/layers/layer.ts';
 import { TRAINING } from '../../src/layers/layer.ts';
 import { ConfigError, ShapeError } from '../../src/errors.ts';
 import type { Executor, KernelArgs } from '../../src/parallel/executor.ts';
 import { serialExecutor } from '../../src/parallel/serial-executor.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import { assertGradientsMatch, formatResults, gradcheck } from '../gradcheck.ts';
+import { checkLayerGradients } from '../gradcheck.ts';
 
 const rng = new Rng(11);
 
-/** Gradchecks a layer w.r.t. its input and every parameter; prints the rows and asserts. */
-function checkLayer(moduleName: string, layer: Layer, input: Tensor): void {
-  const inputGrad = Tensor.zeros(input.shape);
-  const results = gradcheck({
-    forward: () => layer.forward(input, TRAINING),
-    backward: (outputGrad) => inputGrad.copyFrom(layer.backward(outputGrad)),
-    wrt: [
-      { name: 'input', value: input, grad: () => inputGrad },
-      ...layer.parameters().map((p) => ({ name: p.name, value: p.value, grad: () => p.grad })),
-    ],
-    rng,
-  });
-  console.log(formatResults(moduleName, results));
-  assertGradientsMatch(moduleName, results);
-}
 
 test('forward computes y = x·Wᵀ + b (hand-worked values)', () => {
   const layer = new FullyConnected({ inputShape: [2], outputs: 3, rng });
@@ -58,12 +42,12 @@ test('gradcheck: vector input (N, D), random sizes', () => {
   const outputs = 2 + rng.int(5);
   const layer = new FullyConnected({ inputShape: [inputSize], outputs, rng });
   layer.bias.value.data.set(Tensor.gaussian([outputs], rng).data); // a non-zero bias is checked too
-  checkLayer('fc (N, D)', layer, Tensor.gaussian([batch, inputSize], rng));
+  checkLayerGradients('fc (N, D)', layer, Tensor.gaussian([batch, inputSize], rng), rng);
 });
 
 test('gradcheck: image-shaped input (N, C, H, W)', () => {
   const layer = new FullyConnected({ inputShape: [2, 3, 4], outputs: 3, rng });
-  checkLayer('fc (N, C, H, W)', layer, Tensor.gaussian([3, 2, 3, 4], rng));
+  checkLayerGradients('fc (N, C, H, W)', layer, Tensor.gaussian([3, 2, 3, 4], rng), rng);
 });
 
 test('backward adds parameter gradients (twice → doubled) and returns dx of the input shape', () => {

@@ -9,7 +9,7 @@ import type { Executor, KernelArgs } from '../../src/parallel/executor.ts';
 import { serialExecutor } from '../../src/parallel/serial-executor.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import { STEP, assertGradientsMatch, formatResults, gradcheck } from '../gradcheck.ts';
+import { STEP, checkLayerGradients } from '../gradcheck.ts';
 
 /** One 4x4 plane: 2x2 windows at stride 2 give the maxima 6, 8, 14, 16 and the means 3, 6.5, 11, 14.5. */
 const PLANE = [
@@ -111,15 +111,7 @@ function spacedInput(shape: number[], rng: Rng): Tensor {
 }
 
 function checkPool(label: string, layer: Layer, input: Tensor, rng: Rng): void {
-  const inputGrad = Tensor.zeros(input.shape);
-  const results = gradcheck({
-    forward: () => layer.forward(input, TRAINING),
-    backward: (outputGrad) => inputGrad.copyFrom(layer.backward(outputGrad)),
-    wrt: [{ name: 'input', value: input, grad: () => inputGrad }],
-    rng,
-  });
-  console.log(formatResults(label, results));
-  assertGradientsMatch(label, results);
+  checkLayerGradients(label, layer, input, rng);
 }
 
 test('gradcheck max pool: 2x2 stride 2, overlapping 3x3 stride 2, non-square 2x3 stride 1x2', () => {

@@ -5,21 +5,12 @@ import { Softmax } from '../../src/layers/softmax.ts';
 import { ShapeError } from '../../src/errors.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import { assertGradientsMatch, formatResults, gradcheck } from '../gradcheck.ts';
+import { checkLayerGradients } from '../gradcheck.ts';
 
 const rng = new Rng(13);
 
 function checkSoftmax(moduleName: string, input: Tensor): void {
-  const layer = new Softmax({ inputShape: input.shape.slice(1) });
-  const inputGrad = Tensor.zeros(input.shape);
-  const results = gradcheck({
-    forward: () => layer.forward(input, TRAINING),
-    backward: (outputGrad) => inputGrad.copyFrom(layer.backward(outputGrad)),
-    wrt: [{ name: 'input', value: input, grad: () => inputGrad }],
-    rng,
-  });
-  console.log(formatResults(moduleName, results));
-  assertGradientsMatch(moduleName, results);
+  checkLayerGradients(moduleName, new Softmax({ inputShape: input.shape.slice(1) }), input, rng);
 }
 
 test('probabilities: hand-worked values, rows sum to 1', () => {

@@ -7,9 +7,8 @@
  * |x| ≥ 0.05; for max pooling and maxout all values are distinct and at least 0.05 apart, so no
  * perturbation of ±STEP (0.01) can change which input is the maximum.
  */
-import { STEP, TOLERANCE, gradcheck } from '../../spec/gradcheck.ts';
+import { STEP, TOLERANCE, checkLayerGradients } from '../../spec/gradcheck.ts';
 import type { Layer } from '../layers/layer.ts';
-import { TRAINING } from '../layers/layer.ts';
 import { buildLayer } from '../nn/build-net.ts';
 import type { LayerDefinition } from '../nn/definition.ts';
 import { parseCompactDefinition } from '../nn/definition.ts';
@@ -81,20 +80,8 @@ export function gradcheckAllLayers(seed: number): GradcheckRow[] {
     const input = drawInput([batch, ...testCase.input], testCase.draw, rng);
     // Dropout draws a mask per forward: restore its Rng before each one so the mask stays fixed.
     const savedRngState = layerRng.getState();
-    let inputGrad = Tensor.zeros(input.shape);
-    const results = gradcheck({
-      forward: () => {
-        layerRng.setState(savedRngState);
-        return layer.forward(input, TRAINING);
-      },
-      backward: (outputGrad) => {
-        inputGrad = layer.backward(outputGrad).clone();
-      },
-      wrt: [
-        { name: 'input', value: input, grad: () => inputGrad },
-        ...layer.parameters().map((p) => ({ name: p.name, value: p.value, grad: () => p.grad })),
-      ],
-      rng,
+    const results = checkLayerGradients(testCase.token, layer, input, rng, {
+      beforeForward: () => layerRng.setState(savedRngState), print: false, assert: false,
     });
     for (const r of results) {
       rows.push({ layer: testCase.token, type: layer.type, inputShape: `(${[batch, ...testCase.input].join(', ')})`, tensor: r.name, maxError: r.maxError, ok: r.maxError <= TOLERANCE });

@@ -39,6 +39,7 @@
 import { ConfigError, ShapeError, formatShape } from '../errors.ts';
 import { Tensor, type Shape } from '../tensor/tensor.ts';
 import { makeParameter, type ForwardMode, type Layer, type Parameter } from './layer.ts';
+import { checkBatchInput } from './batch-checks.ts';
 
 export interface BatchNormOptions {
   /** [D] for fully connected activations, [C, H, W] for feature maps. */
@@ -123,7 +124,7 @@ export class BatchNorm implements Layer {
 
   /** x: (N, ...inputShape) → y, same shape. Training also updates the running statistics. */
   forward(input: Tensor, mode: ForwardMode): Tensor {
-    const batchSize = this.checkInput(input);
+    const batchSize = checkBatchInput(input, this.inputShape, this.name);
     const count = batchSize * this.spatialSize; // M values per channel
     if (mode.training && count < 2) {
       throw new ShapeError(
@@ -240,19 +241,6 @@ export class BatchNorm implements Layer {
       momentum: this.momentum,
       eps: this.eps,
     };
-  }
-
-  /** Returns N after checking that x is (N, ...inputShape) with N ≥ 1. */
-  private checkInput(input: Tensor): number {
-    const shape = input.shape;
-    const matches =
-      shape.length === this.inputShape.length + 1 && shape[0] >= 1 && this.inputShape.every((d, i) => shape[i + 1] === d);
-    if (!matches) {
-      throw new ShapeError(
-        `BatchNorm '${this.name}': expected input (N, ${this.inputShape.join(', ')}) with N ≥ 1, got ${formatShape(shape)}`,
-      );
-    }
-    return shape[0];
   }
 
   private ensureBuffers(batchSize: number): void {

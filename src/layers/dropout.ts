@@ -26,6 +26,7 @@ import { ConfigError, ShapeError, formatShape } from '../errors.ts';
 import type { Rng } from '../tensor/rng.ts';
 import { Tensor, shapeSize, type Shape } from '../tensor/tensor.ts';
 import type { ForwardMode, Layer, Parameter } from './layer.ts';
+import { checkBatchInput } from './batch-checks.ts';
 
 export interface DropoutOptions {
   /** Per-example shape, e.g. [D] or [C, H, W]; output has the same shape. */
@@ -80,7 +81,7 @@ export class Dropout implements Layer {
 
   /** x: (N, ...inputShape) → y: same shape. Training draws a new mask; inference copies x. */
   forward(input: Tensor, mode: ForwardMode): Tensor {
-    const batchSize = this.checkInput(input);
+    const batchSize = checkBatchInput(input, this.inputShape, this.name);
     this.ensureBuffers(batchSize);
     const x = input.data;
     const y = this.output.data;
@@ -124,19 +125,6 @@ export class Dropout implements Layer {
 
   config(): Record<string, unknown> {
     return { type: this.type, name: this.name, inputShape: [...this.inputShape], rate: this.rate };
-  }
-
-  /** Returns N after checking that x is (N, ...inputShape) with N ≥ 1. */
-  private checkInput(input: Tensor): number {
-    const shape = input.shape;
-    const matches =
-      shape.length === this.inputShape.length + 1 && shape[0] >= 1 && this.inputShape.every((d, i) => shape[i + 1] === d);
-    if (!matches) {
-      throw new ShapeError(
-        `Dropout '${this.name}': expected input (N, ${this.inputShape.join(', ')}) with N ≥ 1, got ${formatShape(shape)}`,
-      );
-    }
-    return shape[0];
   }
 
   private ensureBuffers(batchSize: number): void {
