@@ -59,11 +59,4 @@ export * from './data/dataset.ts';
 export * from './data/generated-images.ts';
 export * from './data/toy2d.ts';
 
-export { buildReport } from './viz/report.ts';
-export { tileImages } from './viz/image-grid.ts';
-export { classTemplates, classTemplatesSvg } from './viz/templates.ts';
-export { filterPicture, filtersSvg } from './viz/filters.ts';
-export { activationsHtml } from './viz/activations.ts';
-export { confusionMatrixSvg } from './viz/confusion.ts';
-export { lossChartSvg, accuracyChartSvg } from './viz/training-curves.ts';
-export { parseMetricsJsonl } from './viz/metrics.ts';
+export * from './viz/index.ts';

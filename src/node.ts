@@ -10,3 +10,4 @@ export * from './data/cifar10.ts';
 export * from './data/idx.ts';
 export * from './parallel/worker-pool.ts';
 export * from './parallel/create-executor.ts';
+export * from './viz/write-images.ts';

@@ -8,14 +8,14 @@ import { Optimizer } from '../../src/optim/optimizer.ts';
 import { l2 } from '../../src/regularizers/penalties.ts';
 import { regularize } from '../../src/regularizers/regularize.ts';
 import { Rng } from '../../src/tensor/rng.ts';
-import type { Checkpoint, MetricsLine } from '../../src/train/trainer.ts';
+import type { Checkpoint, TrainingMetricsLine } from '../../src/train/trainer.ts';
 import { Trainer, TrainingDivergedError } from '../../src/train/trainer.ts';
 
 const data = generateImageDataset(new Rng(5), { trainCount: 120, testCount: 40, size: 8 });
 const NET = 'conv3x3x4p1-relu-pool2-bn-fc12-relu-dropout0.25-fc10-softmax';
 
 /** A fresh trainer whose every random choice comes from `seed`. */
-function makeTrainer(epochs: number, extra: { onCheckpoint?: (c: Checkpoint) => void; onMetrics?: (l: MetricsLine) => void; lr?: number; maxSteps?: number } = {}) {
+function makeTrainer(epochs: number, extra: { onCheckpoint?: (c: Checkpoint) => void; onMetrics?: (l: TrainingMetricsLine) => void; lr?: number; maxSteps?: number } = {}) {
   const rng = new Rng(42);
   const definition = parseCompactDefinition(NET, [3, 8, 8]);
   const net = buildNet(definition, rng);
@@ -72,7 +72,7 @@ test('a run stopped mid-epoch by maxSteps resumes exactly too', () => {
 });
 
 test('metrics: step lines every logEvery steps and one epoch line per epoch, with accuracies', () => {
-  const lines: MetricsLine[] = [];
+  const lines: TrainingMetricsLine[] = [];
   makeTrainer(2, { onMetrics: (l) => lines.push(l) }).trainer.run();
   const epochs = lines.filter((l) => l.kind === 'epoch');
   const steps = lines.filter((l) => l.kind === 'step');

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { DataError } from '../errors.ts';
 import { writeFileAtomicSync } from '../io/atomic-write.ts';
 import type { ModelFile } from '../nn/model-file.ts';
-import type { Checkpoint, MetricsLine } from '../train/trainer.ts';
+import type { Checkpoint, TrainingMetricsLine } from '../train/trainer.ts';
 
 /** JSON with NaN/±Infinity written as null (JSON has no NaN; metrics readers expect null). */
 export function toJsonLine(value: unknown): string {
@@ -50,7 +50,7 @@ export class RunDirectory {
     fs.writeFileSync(this.metricsPath, `${toJsonLine({ kind: 'meta', ...header })}\n`);
   }
 
-  appendMetrics(line: MetricsLine): void {
+  appendMetrics(line: TrainingMetricsLine): void {
     fs.appendFileSync(this.metricsPath, `${toJsonLine(line)}\n`);
   }
 

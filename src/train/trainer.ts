@@ -47,7 +47,7 @@ export interface OptimizerLike {
  * One line of metrics.jsonl. The format is defined once, in src/viz/metrics.ts (which reads it);
  * the trainer adds `examples` (examples seen so far) and, per epoch, `examplesPerSecond`.
  */
-export type MetricsLine =
+export type TrainingMetricsLine =
   | (StepMetrics & { examples: number })
   | (EpochMetrics & { examples: number; examplesPerSecond: number });
 
@@ -75,7 +75,7 @@ export interface TrainerOptions {
   logEvery?: number;
   /** Evaluate on at most this many validation/test examples per epoch (default all). */
   evaluationLimit?: number;
-  onMetrics?: (line: MetricsLine) => void;
+  onMetrics?: (line: TrainingMetricsLine) => void;
   onCheckpoint?: (checkpoint: Checkpoint) => void;
   /** Called after every step, for progress bars. */
   onProgress?: (progress: { epoch: number; stepInEpoch: number; stepsPerEpoch: number; loss: number; examplesPerSecond: number; seconds: number }) => void;
@@ -96,11 +96,11 @@ export interface Checkpoint {
   /** This epoch's example order, base64 of little-endian int32 (stored through the float codec's bytes). */
   order: string;
   /** Last epoch summary, if any epoch finished. */
-  lastEpoch?: MetricsLine;
+  lastEpoch?: TrainingMetricsLine;
 }
 
 export interface TrainResult {
-  epochs: MetricsLine[];
+  epochs: TrainingMetricsLine[];
   steps: number;
   seconds: number;
   examplesPerSecond: number;
@@ -123,7 +123,7 @@ export class Trainer {
   private examplesSeen = 0;
   private secondsBefore = 0;
   private order: Int32Array;
-  private lastEpoch: MetricsLine | undefined;
+  private lastEpoch: TrainingMetricsLine | undefined;
 
   constructor(options: TrainerOptions) {
     if (!(options.batchSize >= 1) || !Number.isInteger(options.batchSize)) {
@@ -185,7 +185,7 @@ export class Trainer {
     const started = performance.now();
     const elapsed = () => this.secondsBefore + (performance.now() - started) / 1000;
     const examplesAtStart = this.examplesSeen;
-    const epochs: MetricsLine[] = [];
+    const epochs: TrainingMetricsLine[] = [];
     let stoppedBy: TrainResult['stoppedBy'] = 'epochs';
 
     let raw = Tensor.zeros([batchSize, train.channels, train.height, train.width]);
@@ -263,7 +263,7 @@ export class Trainer {
       const validation = o.validation && o.validation.count > 0 ? evaluate(net, o.validation, o.preprocessing, { limit }) : undefined;
       const test = o.test && o.test.count > 0 ? evaluate(net, o.test, o.preprocessing, { limit }) : undefined;
       const seconds = elapsed();
-      const line: MetricsLine = {
+      const line: TrainingMetricsLine = {
         kind: 'epoch', epoch: this.epoch + 1, step: this.globalStep, examples: this.examplesSeen,
         trainLoss: epochSeen > 0 ? epochLossSum / epochSeen : Number.NaN,
         trainAccuracy: epochSeen > 0 ? epochCorrect / epochSeen : Number.NaN,

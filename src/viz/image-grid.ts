@@ -21,7 +21,7 @@
  * where B (`captionSpace`, default 0) is an empty strip of background under each row of tiles that an
  * SVG wrapper fills with captions.
  *
- * Normalization maps values to bytes: v ↦ round(255*(v - min)/(max - min)), clamped to [0, 255].
+ * PixelNormalization maps values to bytes: v ↦ round(255*(v - min)/(max - min)), clamped to [0, 255].
  * - 'tile'   (default): min/max of each tile over all its channels (one range per tile, not per
  *            channel, so that colours keep their hue);
  * - 'global': one min/max over every tile, so tiles can be compared with each other;
@@ -53,7 +53,7 @@ export interface PixelImage {
 
 export type RGB = readonly [number, number, number];
 
-export type Normalization = 'tile' | 'global' | { readonly min: number; readonly max: number };
+export type PixelNormalization = 'tile' | 'global' | { readonly min: number; readonly max: number };
 
 export interface GridOptions {
   /** Tiles per row; default ceil(sqrt(count)), a roughly square grid. */
@@ -65,7 +65,7 @@ export interface GridOptions {
   /** Background colour, RGB bytes; default white. */
   readonly background?: RGB;
   /** How values become bytes; default 'tile'. */
-  readonly normalize?: Normalization;
+  readonly normalize?: PixelNormalization;
   /** Empty background pixels under each row of tiles, room for captions drawn by a wrapper; default 0. */
   readonly captionSpace?: number;
 }

@@ -8,7 +8,7 @@
  * as argmax everywhere in the library); an example is wrong when it differs from the true class.
  */
 import { ShapeError } from '../errors.ts';
-import { tileImages, type Normalization, type PlanarImage } from './image-grid.ts';
+import { tileImages, type PixelNormalization, type PlanarImage } from './image-grid.ts';
 import { pngDataUri, type EncodePng } from './data-uri.ts';
 import { escapeXml } from './svg.ts';
 
@@ -27,7 +27,7 @@ export interface PredictionOptions {
   /** Integer upscaling of the pictures; default 3 (32×32 → 96×96). */
   readonly scale?: number;
   /** Pixel normalization; default 'tile' (each picture stretched to its own range). */
-  readonly normalize?: Normalization;
+  readonly normalize?: PixelNormalization;
 }
 
 /**
