@@ -110,7 +110,7 @@ export async function runLinear(options: LinearOptions, log: (text: string) => v
   const templatesSvg = run.writeText('templates.svg', classTemplatesSvg(templates, encodePng));
 
   const report = writeRunReport({
-    run, net, definition, summaryText: formatSummary(net), test, preprocessing, classNames: [...train.classNames],
+    run, net, definition, summaryText: formatSummary(net), test, preprocessing, classNames: [...train.classNames], evaluation,
     title: `Linear classifier (${loss}) on ${data.kind}`,
   });
   const lastEpoch = result.epochs.at(-1);

@@ -209,10 +209,11 @@ export async function runTraining(
     } finally {
       progress.clear();
     }
-    testAccuracy = evaluate(net, data.splits.test, preprocessing).accuracy;
+    const evaluation = evaluate(net, data.splits.test, preprocessing);
+    testAccuracy = evaluation.accuracy;
     run.writeModel(netToModelFile(net, definition, { classNames, preprocessing }));
     if (!options['no-report']) {
-      reportPath = writeRunReport({ run, net, definition, summaryText, test: data.splits.test, preprocessing, classNames, title: `convnet-ts run: ${netSpec}` });
+      reportPath = writeRunReport({ run, net, definition, summaryText, test: data.splits.test, preprocessing, classNames, evaluation, title: `convnet-ts run: ${netSpec}` });
     }
   } finally {
     await closeExecutor(executor);

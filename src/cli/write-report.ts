@@ -18,6 +18,7 @@ import type { Preprocessing } from '../nn/model-file.ts';
 import type { Net } from '../nn/net.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { evaluate } from '../train/evaluate.ts';
+import type { Evaluation } from '../train/evaluate.ts';
 import type { ActivationLayer } from '../viz/activations.ts';
 import { confusionMatrixSvg } from '../viz/confusion.ts';
 import { filterPicture } from '../viz/filters.ts';
@@ -39,6 +40,8 @@ export interface RunReportInput {
   classNames: string[];
   title: string;
   notes?: string;
+  /** The test-set evaluation, when the caller already has it (else it is computed here). */
+  evaluation?: Evaluation;
   /** The image whose activation maps are drawn, (1, C, H, W) normalized; default the first test image. */
   activationInput?: { input: Tensor; label: string };
 }
@@ -57,7 +60,7 @@ export function writeRunReport(input: RunReportInput): string {
   const metrics: readonly MetricsLine[] = fs.existsSync(run.metricsPath)
     ? parseMetricsJsonl(fs.readFileSync(run.metricsPath, 'utf8'), run.metricsPath).lines
     : [];
-  const evaluation = evaluate(net, test, preprocessing, { limit: Math.min(test.count, 10000) });
+  const evaluation = input.evaluation ?? evaluate(net, test, preprocessing);
   const confusion = {
     trueLabels: test.labels.subarray(0, evaluation.count),
     predictedLabels: evaluation.predictions,
