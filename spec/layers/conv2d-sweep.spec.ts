@@ -65,7 +65,7 @@ test('naive and im2col convolutions agree (forward, dx, dw, db) over a randomize
     seen.channels16 ||= channels === 16 || filters === 16;
     seen.batch8 ||= batch === 8;
     // Stride 1 with P ≤ D·(F−1) takes the flipped-filter backward-data path (conv-backward-data-flipped.ts).
-    seen.flippedBackwardData ||= strideH === 1 && strideW === 1 && padH <= dilationH * (filterHeight - 1) && padW <= dilationW * (filterWidth - 1);
+    seen.flippedBackwardData ||= strideH === 1 && strideW === 1 && padH <= dilationH * (filterHeight - 1) && padW <= dilationW * (filterWidth - 1) && 2 * channels >= filters;
 
     const options = {
       inputShape: [channels, inputHeight, inputWidth], filters,

@@ -159,10 +159,11 @@ test('runs its kernels through the executor: forward/backward-data over images, 
     },
   };
   for (const [implementation, stride] of [['im2col', 1], ['im2col', 2], ['naive', 1]] as const) {
-    // 5×5 input, 3×3 filters: stride 1 → 3×3 output, stride 2 → 2×2.
-    const layer = new Conv2d({ inputShape: [2, 5, 5], filters: 5, size: 3, stride, implementation, rng: new Rng(1) });
+    // 5×5 input, 3×3 filters: stride 1 → 3×3 output, stride 2 → 2×2. C = 3, K = 5: 2·C ≥ K, so
+    // stride 1 takes the flipped-filter backward-data.
+    const layer = new Conv2d({ inputShape: [3, 5, 5], filters: 5, size: 3, stride, implementation, rng: new Rng(1) });
     layer.setExecutor(recorder);
-    layer.forward(Tensor.zeros([3, 2, 5, 5]), TRAINING);
+    layer.forward(Tensor.zeros([3, 3, 5, 5]), TRAINING);
     layer.backward(Tensor.zeros([3, 5, stride === 1 ? 3 : 2, stride === 1 ? 3 : 2]));
   }
   assert.deepEqual(calls, [

@@ -42,6 +42,18 @@ export function canFlipBackwardData(g: ConvGeometry): boolean {
     g.padH <= g.dilationH * (g.filterHeight - 1) && g.padW <= g.dilationW * (g.filterWidth - 1);
 }
 
+/**
+ * Whether to take this path (when it applies). Both paths do the same multiply-adds; they differ in
+ * overhead. Here each image's K·FH·FW × H·W patch matrix is built and packed once but feeds only C
+ * output rows, an overhead of about 2/C of the work; the plain path pays about 1/K for col2im plus the
+ * register-tile overhead of its depth-K GEMM, measured at roughly 2.5/K. So: flipped when
+ * 2/C < 3.5/K, i.e. 2·C ≥ K (rounded) — e.g. yes for 16 → 20 or 64 → 64 channels, no for an RGB
+ * input with 16 filters (which, as a net's first layer, usually needs no dx at all).
+ */
+export function prefersFlippedBackwardData(g: ConvGeometry): boolean {
+  return canFlipBackwardData(g) && 2 * g.inputChannels >= g.filters;
+}
+
 /** w (K, C, FH, FW) → w̃ (C, K, FH, FW) with w̃[c, k, fy, fx] = w[k, c, FH−1−fy, FW−1−fx]. */
 export function flipWeights(g: ConvGeometry, weights: Float32Array, flipped: Float32Array): void {
   const { filters, inputChannels, filterHeight, filterWidth } = g;

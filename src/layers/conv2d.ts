@@ -32,7 +32,7 @@ import { serialExecutor } from '../parallel/serial-executor.ts';
 import type { Rng } from '../tensor/rng.ts';
 import type { Shape } from '../tensor/tensor.ts';
 import { Tensor, allocFloat32 } from '../tensor/tensor.ts';
-import { canFlipBackwardData, flipWeights } from '../kernels/conv-backward-data-flipped.ts';
+import { flipWeights, prefersFlippedBackwardData } from '../kernels/conv-backward-data-flipped.ts';
 import { convOutputShape, expandPair } from './conv-shape.ts';
 import type { ConvShape } from './conv-shape.ts';
 import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './batch-checks.ts';
@@ -180,8 +180,9 @@ export class Conv2d implements Layer {
       const columns = this.columns!;
       // Order matters: backward-weights reads the patches that backward-data then overwrites.
       this.run('conv2dBackwardWeightsIm2col', { ...geometry, ...grads, columns }, this.filters);
-      if (needInputGrad && canFlipBackwardData(geometry)) {
-        // Stride 1: dx = dy ⋆ (rotated filters), a GEMM as deep as K·FH·FW (see the kernel's header).
+      if (needInputGrad && prefersFlippedBackwardData(geometry)) {
+        // Stride 1 and enough input channels: dx = dy ⋆ (rotated filters), a GEMM as deep as K·FH·FW
+        // (see the kernel's header for when this pays).
         const flippedWeights = (this.flippedWeights ??= allocFloat32(weights.length));
         flipWeights(geometry, weights, flippedWeights);
         const gradColumns = this.gradColumnsFor(batch);
