@@ -36,9 +36,8 @@ import { flipWeights, prefersFlippedBackwardData } from '../kernels/conv-backwar
 import { convOutputShape, expandPair } from './conv-shape.ts';
 import type { ConvShape } from './conv-shape.ts';
 import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './batch-checks.ts';
-import type { WeightInitializerHook } from './fully-connected.ts';
-import type { ForwardMode, Layer, Parameter } from './layer.ts';
-import { makeParameter } from './layer.ts';
+import type { ForwardMode, Layer, Parameter, WeightInitializerHook } from './layer.ts';
+import { initializeWeights, makeParameter } from './layer.ts';
 
 export type ConvImplementation = 'im2col' | 'naive';
 
@@ -119,16 +118,8 @@ export class Conv2d implements Layer {
     this.outputShape = Object.freeze([this.filters, this.convShape.outputHeight, this.convShape.outputWidth]);
 
     const weights = Tensor.zeros([this.filters, channels, filterHeight, filterWidth]);
-    const fanIn = channels * filterHeight * filterWidth;
     this.init = options.init;
-    if (options.init) {
-      options.init(weights, fanIn, this.filters * filterHeight * filterWidth);
-    } else if (options.rng) {
-      const std = Math.sqrt(2 / fanIn);
-      for (let i = 0; i < weights.size; i++) weights.data[i] = options.rng.gaussian(0, std);
-    } else {
-      throw new ConfigError(`${where}: pass 'rng' (for the default He initialization) or an 'init' hook`);
-    }
+    initializeWeights(weights, channels * filterHeight * filterWidth, this.filters * filterHeight * filterWidth, options, where);
     this.weights = makeParameter('weights', weights, { decayMultiplier: 1 });
     this.bias = makeParameter('bias', Tensor.zeros([this.filters]), { decayMultiplier: 0 });
   }

@@ -27,14 +27,10 @@ import type { Rng } from '../tensor/rng.ts';
 import type { Shape } from '../tensor/tensor.ts';
 import { Tensor, shapeSize } from '../tensor/tensor.ts';
 import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './batch-checks.ts';
-import type { ForwardMode, Layer, Parameter } from './layer.ts';
-import { makeParameter } from './layer.ts';
+import type { ForwardMode, Layer, Parameter, WeightInitializerHook } from './layer.ts';
+import { initializeWeights, makeParameter } from './layer.ts';
 
-/** Fills `weights` in place, given fan-in D and fan-out K (the shape of src/nn/initializers.ts hooks). */
-export type WeightInitializerHook = ((weights: Tensor, fanIn: number, fanOut: number) => void) & {
-  /** Hooks built from a JSON config carry it, so config() can write it back. */
-  readonly config?: unknown;
-};
+export type { WeightInitializerHook } from './layer.ts';
 
 export interface FullyConnectedOptions {
   /** Per-example input shape: [D], or [C, H, W] (flattened to D = C·H·W). */
@@ -77,14 +73,7 @@ export class FullyConnected implements Layer {
 
     const weights = Tensor.zeros([outputs, this.inputSize]);
     this.init = options.init;
-    if (options.init) {
-      options.init(weights, this.inputSize, outputs);
-    } else if (options.rng) {
-      const std = Math.sqrt(2 / this.inputSize);
-      for (let i = 0; i < weights.size; i++) weights.data[i] = options.rng.gaussian(0, std);
-    } else {
-      throw new ConfigError(`${this.name}: pass 'rng' (for the default He initialization) or an 'init' hook`);
-    }
+    initializeWeights(weights, this.inputSize, outputs, options, this.name);
     this.weights = makeParameter('weights', weights, { decayMultiplier: 1 });
     this.bias = makeParameter('bias', Tensor.zeros([outputs]), { decayMultiplier: 0 });
   }

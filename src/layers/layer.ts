@@ -17,6 +17,8 @@
  * - forward checks the input shape and throws a ShapeError naming the layer.
  */
 import type { Shape, Tensor } from '../tensor/tensor.ts';
+import type { Rng } from '../tensor/rng.ts';
+import { ConfigError } from '../errors.ts';
 import type { Executor } from '../parallel/executor.ts';
 
 /** A learnable tensor with its gradient accumulator and per-parameter multipliers. */
@@ -84,4 +86,28 @@ export function makeParameter(
     learningRateMultiplier: options.learningRateMultiplier ?? 1,
     decayMultiplier: options.decayMultiplier ?? 1,
   };
+}
+
+/** Fills `weights` in place, given fan-in and fan-out (the shape of src/nn/initializers.ts hooks). */
+export type WeightInitializerHook = ((weights: Tensor, fanIn: number, fanOut: number) => void) & {
+  /** Hooks built from a JSON config carry it, so config() can write it back. */
+  readonly config?: unknown;
+};
+
+/**
+ * Initializes the weights of an fc or conv layer: with `init` when given, else He et al. (2015),
+ * w ~ N(0, 2/fanIn) drawn from `rng` in row-major order — the scale that keeps activations at the
+ * same size through ReLU layers. `where` names the layer when neither is given.
+ */
+export function initializeWeights(
+  weights: Tensor, fanIn: number, fanOut: number, options: { init?: WeightInitializerHook; rng?: Rng }, where: string,
+): void {
+  if (options.init) {
+    options.init(weights, fanIn, fanOut);
+  } else if (options.rng) {
+    const std = Math.sqrt(2 / fanIn);
+    for (let i = 0; i < weights.size; i++) weights.data[i] = options.rng.gaussian(0, std);
+  } else {
+    throw new ConfigError(`${where}: pass 'rng' (for the default He initialization) or an 'init' hook`);
+  }
 }
