@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gemm } from '../../src/kernels/gemm.ts';
 import { gemmReference } from '../../src/kernels/gemm-reference.ts';
+import {
+  A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, HEAP_BYTES, TILE, createScratchHeap,
+} from '../../src/kernels/gemm-macro-kernel.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 
 /** The GEMM's k-block depth (gemm.ts KC): up to this depth both kernels round exactly once. */
@@ -114,5 +117,34 @@ test('gemm: each row of C has the same bits whether computed alone or with the o
       gemm(transA, false, end - start, n, k, a, aOffset, lda, b, 0, n, pieces, start * n, n, false);
     }
     assert.deepEqual(pieces, whole, `transA=${transA}`);
+  }
+});
+
+test('the asm.js macro-kernel and the portable one give the same bits on the same packed blocks', () => {
+  const asm = createScratchHeap('asm.js');
+  const portable = createScratchHeap('portable');
+  // In Node new Function is allowed, so the fast path must really be the asm.js one.
+  assert.equal(asm.kind, 'asm.js');
+  assert.equal(portable.kind, 'portable');
+  const rng = new Rng(13);
+  for (const [rows, cols, depth] of [[4, 4, 1], [64, 256, 256], [8, 12, 75], [20, 4, 3], [60, 252, 17]]) {
+    for (let i = 0; i < HEAP_BYTES / 8; i++) asm.view[i] = portable.view[i] = rng.gaussian(0, 1);
+    asm.run(rows, cols, depth);
+    portable.run(rows, cols, depth);
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const at = C_BLOCK_START + i * C_BLOCK_STRIDE + j;
+        assert.ok(Object.is(asm.view[at], portable.view[at]), `rows ${rows} cols ${cols} depth ${depth}: C[${i}][${j}]`);
+      }
+    }
+    // And the C block holds Σ_p A[i][p]·B[p][j] in packed-panel order, checked at one corner element.
+    let expected = 0;
+    const [i, j] = [rows - 1, cols - 1];
+    for (let p = 0; p < depth; p++) {
+      const a = portable.view[A_BLOCK_START + Math.floor(i / TILE) * TILE * depth + p * TILE + (i % TILE)];
+      const b = portable.view[B_BLOCK_START + Math.floor(j / TILE) * TILE * depth + p * TILE + (j % TILE)];
+      expected += a * b;
+    }
+    assert.equal(portable.view[C_BLOCK_START + i * C_BLOCK_STRIDE + j], expected);
   }
 });

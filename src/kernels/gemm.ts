@@ -20,21 +20,21 @@
  *    scratch buffer in the exact order the inner loop reads it — and reused by every row block;
  *    for one row block the MC×KC slab of op(A) is packed likewise. Packing also removes the
  *    transposes: after it, all four variants run the same inner loop over unit-stride memory.
- * 2. Register tile. The micro-kernel computes a 4×4 tile of C in sixteen local variables, reading
- *    four values of A and four of B per step of p: 16 multiply-adds per 8 loads, where the naive
- *    loop does 1 per 2. V8 emits scalar (not SIMD) double arithmetic, so this is about as far as a
- *    JavaScript tile goes: 2×4 up to 8×4, 4×6 and 4×8 tiles, unrolling p by two and int32 index
- *    hints all measured the same or slower on the reference machine (2-core AMD EPYC, Node 20),
- *    and the 4×4 kernel runs at the speed of a bare loop of sixteen multiply-add chains.
+ * 2. Register tile. The macro-kernel (gemm-macro-kernel.ts) runs over the packed blocks one 4×4
+ *    tile of C at a time, in sixteen local variables, reading four values of A and four of B per
+ *    step of p: 16 multiply-adds per 8 loads, where the naive loop does 1 per 2. JavaScript engines
+ *    emit scalar (not SIMD) double arithmetic, so this is about as far as a tile goes: 2×4 up to 8×4,
+ *    4×6 and 4×8 tiles and unrolling p by two measured the same or slower on the reference machine
+ *    (2-core AMD EPYC, Node 20). What did pay is compiling those loops as asm.js, which drops the
+ *    bounds checks around every load (see that file).
  * 3. Float64 scratch. JavaScript arithmetic is double precision, so every Float32Array read costs a
- *    float→double conversion. The packed panels are Float64Arrays: each element is converted once
- *    while packing (O(mk + kn) work) instead of once per use in the inner loop (O(mnk)). As a bonus
- *    each k-block is summed in double precision before it is rounded into C.
+ *    float→double conversion. The packed panels are Float64: each element is converted once while
+ *    packing (O(mk + kn) work) instead of once per use in the inner loop (O(mnk)). As a bonus each
+ *    k-block is summed in double precision before it is rounded into C.
  *
- * Scratch memory is ONE module-level Float64Array, allocated on the first call (MC·KC + KC·NC values,
- * 640 KiB) and reused by every call: no allocation per call. The packed A block sits at its start
- * and the packed B block after it; one array instead of two leaves the micro-kernel a free register
- * (measured ~3% faster). Each worker thread imports its own copy of this module, so threads never
+ * Scratch memory is ONE heap per thread (an ArrayBuffer of 1 MiB holding the packed A block, the
+ * packed B block and a C block of partial sums), made on the first call and reused by every call:
+ * no allocation per call. Each worker thread imports its own copy of this module, so threads never
  * share scratch.
  *
  * Determinism (what the worker pool relies on). Every element C[i][j] is computed as
@@ -46,27 +46,32 @@
  * of C[i][j] do not depend on how the rows of C are split between threads ('gemmRows').
  */
 
+import {
+  A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, KC, MC, NC, TILE, createScratchHeap,
+} from './gemm-macro-kernel.ts';
+import type { ScratchHeap } from './gemm-macro-kernel.ts';
+
 /** Rows of the register tile (of C and of a packed A panel). */
-const MR = 4;
+const MR = TILE;
 /** Columns of the register tile (of C and of a packed B panel). */
-const NR = 4;
-/** Depth of a k-block: one packed A panel (MR×KC) and B panel (KC×NR) stay in L1 together. */
-const KC = 256;
-/** Rows of C per packed A block: MC×KC doubles (128 KiB) stay in L2. */
-const MC = 64;
-/** Columns of C per packed B block: KC×NC doubles (512 KiB) stay in L2/L3. */
-const NC = 256;
+const NR = TILE;
 
-/** Where the packed B block starts in `packed` (edge panels are padded to whole MR-row tiles). */
-const PACKED_B_START = Math.ceil(MC / MR) * MR * KC;
-/** Packed A block, then packed B block; empty until the first call. */
-let packed = new Float64Array(0);
-/** The register tile's sums on their way to C (see microKernel). */
-const tile = new Float64Array(MR * NR);
+/** This thread's scratch heap: packed blocks, the C block and the macro-kernel; made on first use. */
+let scratch: ScratchHeap | undefined;
+/** scratch.view, cached for the packing loops. */
+let packed: Float64Array = new Float64Array(0);
 
-/** Allocates the packing buffer once, at its fixed maximum size. */
-function ensureScratch(): void {
-  if (packed.length === 0) packed = new Float64Array(PACKED_B_START + KC * Math.ceil(NC / NR) * NR);
+function ensureScratch(): ScratchHeap {
+  if (scratch === undefined) {
+    scratch = createScratchHeap();
+    packed = scratch.view;
+  }
+  return scratch;
+}
+
+/** Which macro-kernel this thread's GEMM runs ('asm.js' or 'portable'); the bench reports it. */
+export function gemmMacroKernelKind(): string {
+  return ensureScratch().kind;
 }
 
 export function gemm(
@@ -116,7 +121,7 @@ function packB(
   depthStart: number, depth: number, colStart: number, cols: number,
 ): void {
   const dst = packed;
-  let index = PACKED_B_START;
+  let index = B_BLOCK_START;
   for (let panel = 0; panel < cols; panel += NR) {
     const col = colStart + panel;
     if (cols - panel < NR) {
@@ -151,7 +156,7 @@ function packA(
   rowStart: number, rows: number, depthStart: number, depth: number,
 ): void {
   const dst = packed;
-  let index = 0;
+  let index = A_BLOCK_START;
   for (let panel = 0; panel < rows; panel += MR) {
     const row = rowStart + panel;
     if (rows - panel < MR) {
@@ -193,60 +198,19 @@ function packEdgePanel(
   return index;
 }
 
-/** Runs the micro-kernel over every MR×NR tile of a packed (rows × cols) block of C. */
-function macroKernel(rows: number, cols: number, depth: number, c: Float32Array, cStart: number, ldc: number): void {
-  for (let panelCol = 0; panelCol < cols; panelCol += NR) {
-    const width = Math.min(NR, cols - panelCol);
-    const bStart = PACKED_B_START + panelCol * depth;
-    for (let panelRow = 0; panelRow < rows; panelRow += MR) {
-      const height = Math.min(MR, rows - panelRow);
-      microKernel(depth, panelRow * depth, bStart, c, cStart + panelRow * ldc + panelCol, ldc, height, width);
-    }
-  }
-}
-
 /**
- * The 4×4 register tile: tile[0..3][0..3] = Σ_p Apanel[p][0..3] ⊗ Bpanel[p][0..3], then added to the
- * `height`×`width` (≤ 4×4) part of the tile that lies inside C.
+ * C[rows × cols at cStart] += A_block · B_block: the macro-kernel fills the C block of the heap with
+ * the k-block's sums (whole 4×4 tiles, padding included), then the part inside C is added and rounded
+ * to float32 — one rounding per element per k-block.
  */
-function microKernel(
-  depth: number, aStart: number, bStart: number,
-  c: Float32Array, cIndex: number, ldc: number, height: number, width: number,
-): void {
-  const p = packed;
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-  let ai = aStart;
-  let bi = bStart;
-  const aEnd = aStart + depth * MR;
-  while (ai < aEnd) {
-    const a0 = p[ai], a1 = p[ai + 1], a2 = p[ai + 2], a3 = p[ai + 3];
-    const b0 = p[bi], b1 = p[bi + 1], b2 = p[bi + 2], b3 = p[bi + 3];
-    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
-    ai += MR;
-    bi += NR;
-  }
-  // Park the sixteen sums and let one small loop update C. Keeping the edge cases (height or width
-  // below 4) out of this function matters: code that a tile shape only sometimes reaches would
-  // make V8 throw away this function's optimized code whenever an edge tile comes by.
-  const t = tile;
-  t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c03;
-  t[4] = c10; t[5] = c11; t[6] = c12; t[7] = c13;
-  t[8] = c20; t[9] = c21; t[10] = c22; t[11] = c23;
-  t[12] = c30; t[13] = c31; t[14] = c32; t[15] = c33;
-  addTile(c, cIndex, ldc, height, width);
-}
-
-/** C[i][j] += tile[i][j] for the part of the tile inside C (height × width rows and columns). */
-function addTile(c: Float32Array, cIndex: number, ldc: number, height: number, width: number): void {
-  const t = tile;
-  for (let i = 0; i < height; i++) {
-    const row = cIndex + i * ldc;
-    for (let j = 0; j < width; j++) c[row + j] += t[i * NR + j];
+function macroKernel(rows: number, cols: number, depth: number, c: Float32Array, cStart: number, ldc: number): void {
+  const paddedRows = Math.ceil(rows / MR) * MR;
+  const paddedCols = Math.ceil(cols / NR) * NR;
+  scratch!.run(paddedRows, paddedCols, depth);
+  const block = packed;
+  for (let i = 0; i < rows; i++) {
+    const row = cStart + i * ldc;
+    const source = C_BLOCK_START + i * C_BLOCK_STRIDE;
+    for (let j = 0; j < cols; j++) c[row + j] += block[source + j];
   }
 }
