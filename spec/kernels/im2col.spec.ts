@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ConvGeometry } from '../../src/kernels/conv-geometry.ts';
-import { col2im, im2col } from '../../src/kernels/im2col.ts';
+import { col2im, im2col, packIm2colPanels } from '../../src/kernels/im2col.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 
 function geometry(partial: Partial<ConvGeometry> & Pick<ConvGeometry, 'inputHeight' | 'inputWidth' | 'filterHeight' | 'filterWidth'>): ConvGeometry {
@@ -96,4 +96,54 @@ test('col2im is the transpose of im2col: <im2col(x), y> = <x, col2im(y)>, and it
     assert.ok(Math.abs(left - right) <= 1e-4 * Math.max(1, Math.abs(left)), `trial ${trial}: ${left} vs ${right}`);
     for (let i = 0; i < offset; i++) assert.equal(folded[i], 0, 'col2im wrote before its offset');
   }
+});
+
+test('packIm2colPanels writes exactly the GEMM panels of im2col (random windows)', () => {
+  const rng = new Rng(22);
+  let checked = 0;
+  for (let trial = 0; trial < 60; trial++) {
+    const filterHeight = 1 + rng.int(4), filterWidth = 1 + rng.int(4);
+    const strideH = 1 + rng.int(3), strideW = 1 + rng.int(3);
+    const padH = rng.int(3), padW = rng.int(3);
+    const dilationH = 1 + rng.int(2), dilationW = 1 + rng.int(2);
+    const outputHeight = 1 + rng.int(6), outputWidth = 1 + rng.int(6);
+    const inputHeight = (outputHeight - 1) * strideH + dilationH * (filterHeight - 1) + 1 - 2 * padH;
+    const inputWidth = (outputWidth - 1) * strideW + dilationW * (filterWidth - 1) + 1 - 2 * padW;
+    if (inputHeight < 1 || inputWidth < 1) continue;
+    const g = geometry({
+      inputChannels: 1 + rng.int(3), inputHeight, inputWidth, filterHeight, filterWidth,
+      strideH, strideW, padH, padW, dilationH, dilationW,
+    });
+    const patch = g.inputChannels * filterHeight * filterWidth;
+    const pixels = outputHeight * outputWidth;
+    const offset = 2;
+    const x = new Float32Array(offset + g.inputChannels * inputHeight * inputWidth);
+    for (let i = offset; i < x.length; i++) x[i] = rng.gaussian(0, 1);
+    const columns = new Float32Array(patch * pixels);
+    im2col(g, x, offset, columns, 0);
+
+    {
+      // op(B) is the columns matrix (patch × pixels); pick a window of it.
+      const [rows, cols] = [patch, pixels];
+      const depthStart = rng.int(rows), colStart = rng.int(cols);
+      const depth = 1 + rng.int(rows - depthStart), width = 1 + rng.int(cols - colStart);
+      const dstStart = 5;
+      const panels = Math.ceil(width / 4);
+      const dst = new Float64Array(dstStart + panels * depth * 4 + 3).fill(Number.NaN);
+      packIm2colPanels(g, x, offset, dst, dstStart, depthStart, depth, colStart, width);
+      for (let p = 0; p < depth; p++) {
+        for (let j = 0; j < panels * 4; j++) {
+          const row = depthStart + p, col = colStart + j;
+          const expected = j >= width ? 0 : columns[row * pixels + col];
+          const at = dstStart + (j >> 2) * depth * 4 + p * 4 + (j & 3);
+          assert.equal(dst[at], expected, `trial ${trial}: p ${p} j ${j}`);
+          checked++;
+        }
+      }
+      // Nothing outside the panels is touched.
+      for (let i = 0; i < dstStart; i++) assert.ok(Number.isNaN(dst[i]));
+      for (let i = dstStart + panels * depth * 4; i < dst.length; i++) assert.ok(Number.isNaN(dst[i]));
+    }
+  }
+  assert.ok(checked > 500, `only ${checked} values checked`);
 });

@@ -149,7 +149,7 @@ test('buffers are reused for the same batch size and reallocated when N changes'
   assert.deepEqual(other.shape, [5, 2, 2, 2]);
 });
 
-test('runs its kernels through the executor: forward/backward-data over images, backward-weights over filters', () => {
+test('runs its kernels through the executor: forward/backward-data over images, backward-weights over patch entries (im2col) or filters (naive)', () => {
   const calls: string[] = [];
   const recorder: Executor = {
     threads: 1,
@@ -167,8 +167,9 @@ test('runs its kernels through the executor: forward/backward-data over images, 
     layer.backward(Tensor.zeros([3, 5, stride === 1 ? 3 : 2, stride === 1 ? 3 : 2]));
   }
   assert.deepEqual(calls, [
-    'conv2dForwardIm2col:3', 'conv2dBackwardWeightsIm2col:5', 'conv2dBackwardDataFlipped:3',
-    'conv2dForwardIm2col:3', 'conv2dBackwardWeightsIm2col:5', 'conv2dBackwardDataIm2col:3',
+    // C·FH·FW = 27 patch entries.
+    'conv2dForwardIm2col:3', 'conv2dBackwardWeightsIm2col:27', 'conv2dBackwardDataFlipped:3',
+    'conv2dForwardIm2col:3', 'conv2dBackwardWeightsIm2col:27', 'conv2dBackwardDataIm2col:3',
     'conv2dForwardNaive:3', 'conv2dBackwardWeightsNaive:5', 'conv2dBackwardDataNaive:3',
   ]);
 });

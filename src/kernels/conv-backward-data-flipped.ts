@@ -15,23 +15,21 @@
  * output is H×W again. It needs P′ ≥ 0, i.e. P ≤ D·(F−1) — always true for 'same' and 'valid'
  * padding; other cases (strides > 1, larger padding) use conv-im2col.ts.
  *
- *   per image n:  gradColumns[n] = im2col(dy[n])     (K·FH·FW × H·W)
- *                 dx[n]         += w̃ (C × K·FH·FW) · gradColumns[n]
+ *   per image n:  dx[n] += w̃ (C × K·FH·FW) · im2col(dy[n])     (im2col(dy[n]) is K·FH·FW × H·W)
  *
+ * im2col(dy[n]) is packed straight into the GEMM's panels (packIm2colPanels), never stored.
  * Work split: by image, so each dx[n] is written by one thread in a fixed order (bit-identical for
- * any split). Memory: gradColumns holds N·K·FH·FW·H·W floats.
+ * any split).
  */
 import type { ConvGeometry } from './conv-geometry.ts';
-import { gemm } from './gemm.ts';
-import { im2col } from './im2col.ts';
+import { gemmPackedB } from './gemm.ts';
+import { packIm2colPanels } from './im2col.ts';
 
 export type ConvBackwardDataFlippedArgs = ConvGeometry & {
   /** dy (N, K, H′, W′), read. */
   readonly outputGrad: Float32Array;
   /** w̃ (C, K, FH, FW) from flipWeights(), read. */
   readonly flippedWeights: Float32Array;
-  /** N × (K·FH·FW) × (H·W) scratch, overwritten. */
-  readonly gradColumns: Float32Array;
   /** dx (N, C, H, W), added to. */
   readonly inputGrad: Float32Array;
 };
@@ -87,10 +85,14 @@ export function conv2dBackwardDataFlipped(args: ConvBackwardDataFlippedArgs, ima
   const pixels = flipped.outputHeight * flipped.outputWidth;
   const channels = args.inputChannels;
   const outputGradSize = args.filters * args.outputHeight * args.outputWidth;
-  const { outputGrad, flippedWeights, gradColumns, inputGrad } = args;
+  const { outputGrad, flippedWeights, inputGrad } = args;
   for (let n = imageStart; n < imageEnd; n++) {
-    const columnsOffset = n * depth * pixels;
-    im2col(flipped, outputGrad, n * outputGradSize, gradColumns, columnsOffset);
-    gemm(false, false, channels, pixels, depth, flippedWeights, 0, depth, gradColumns, columnsOffset, pixels, inputGrad, n * channels * pixels, pixels, true);
+    const outputGradOffset = n * outputGradSize;
+    gemmPackedB(
+      false, channels, pixels, depth, flippedWeights, 0, depth,
+      (dst, dstStart, depthStart, blockDepth, colStart, cols) =>
+        packIm2colPanels(flipped, outputGrad, outputGradOffset, dst, dstStart, depthStart, blockDepth, colStart, cols),
+      inputGrad, n * channels * pixels, pixels, true,
+    );
   }
 }

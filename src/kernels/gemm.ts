@@ -91,9 +91,42 @@ export function gemm(
   ldc: number,
   accumulate: boolean,
 ): void {
+  const packStoredB: PanelPacker = (dst, dstStart, depthStart, depth, colStart, cols) =>
+    packB(transB, b, bOffset, ldb, dst, dstStart, depthStart, depth, colStart, cols);
+  gemmPackedB(transA, m, n, k, a, aOffset, lda, packStoredB, c, cOffset, ldc, accumulate);
+}
+
+/**
+ * Writes op(B)[depthStart .. +depth][colStart .. +cols] into dst from dstStart as B panels:
+ * ⌈cols/4⌉ panels of depth × 4 doubles, p-major — dst[dstStart + (j>>2)·depth·4 + p·4 + (j&3)] holds
+ * op(B)[depthStart + p][colStart + j] — with the columns of the last panel past `cols` set to 0.
+ */
+export type PanelPacker = (
+  dst: Float64Array, dstStart: number, depthStart: number, depth: number, colStart: number, cols: number,
+) => void;
+
+/**
+ * gemm with op(B) given by a packer instead of a stored matrix: C[m×n] (+)= op(A)[m×k] · op(B)[k×n].
+ * Convolutions use it to pack image patches straight into the panels (im2col.ts), so the k×n
+ * matrix is never stored. Same blocking, same bits as gemm for the same op(B).
+ */
+export function gemmPackedB(
+  transA: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  aOffset: number,
+  lda: number,
+  packOpB: PanelPacker,
+  c: Float32Array,
+  cOffset: number,
+  ldc: number,
+  accumulate: boolean,
+): void {
   if (m <= 0 || n <= 0) return;
   // beta = 0: clear C first, so that every k-block below simply adds (0 + s = s exactly, so the
-  // bits are those of a store). One code path keeps the micro-kernel free of rarely-taken branches.
+  // bits are those of a store). One code path keeps the macro-kernel free of rarely-taken branches.
   if (!accumulate) for (let i = 0; i < m; i++) c.fill(0, cOffset + i * ldc, cOffset + i * ldc + n);
   if (k <= 0) return;
   ensureScratch();
@@ -101,7 +134,7 @@ export function gemm(
     const cols = Math.min(NC, n - colStart);
     for (let depthStart = 0; depthStart < k; depthStart += KC) {
       const depth = Math.min(KC, k - depthStart);
-      packB(transB, b, bOffset, ldb, depthStart, depth, colStart, cols);
+      packOpB(packed, B_BLOCK_START, depthStart, depth, colStart, cols);
       for (let rowStart = 0; rowStart < m; rowStart += MC) {
         const rows = Math.min(MC, m - rowStart);
         packA(transA, a, aOffset, lda, rowStart, rows, depthStart, depth);
@@ -112,16 +145,15 @@ export function gemm(
 }
 
 /**
- * Packs op(B)[depthStart .. +depth, colStart .. +cols] into the B block of `packed` as KC×NR panels:
+ * The PanelPacker of a stored B: op(B)[depthStart .. +depth, colStart .. +cols] as KC×NR panels:
  * panel q holds columns q·NR .. q·NR+NR−1, laid out p-major (the NR values of one p are adjacent).
  * Columns past the edge are zero-filled. op(B)[p][j] = transB ? b[j·ldb + p] : b[p·ldb + j].
  */
 function packB(
   transB: boolean, b: Float32Array, bOffset: number, ldb: number,
-  depthStart: number, depth: number, colStart: number, cols: number,
+  dst: Float64Array, dstStart: number, depthStart: number, depth: number, colStart: number, cols: number,
 ): void {
-  const dst = packed;
-  let index = B_BLOCK_START;
+  let index = dstStart;
   for (let panel = 0; panel < cols; panel += NR) {
     const col = colStart + panel;
     if (cols - panel < NR) {

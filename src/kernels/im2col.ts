@@ -95,3 +95,60 @@ export function col2im(
     }
   }
 }
+
+/**
+ * The columns matrix of one image, packed straight into GEMM panels — im2col and the GEMM's B
+ * packing fused, so the matrix is never stored (no N·C·FH·FW·H′·W′ buffer). The stride-1
+ * backward-data (conv-backward-data-flipped.ts) uses it. Writes op(B)[depthStart .. +depth][colStart .. +cols] of
+ *
+ *   op(B) = columns        (rows r = patch entries c·FH·FW + fy·FW + fx, cols q = output pixels)
+ *
+ * into dst from dstStart as the GEMM's B panels (gemm-macro-kernel.ts): ⌈cols/4⌉ panels of depth × 4
+ * values, p-major (dst[dstStart + (j>>2)·depth·4 + p·4 + (j&3)] holds op(B)[depthStart+p][colStart+j]),
+ * the columns of the last panel past `cols` set to 0. Every value equals what im2col writes (a spec
+ * checks it).
+ */
+export function packIm2colPanels(
+  geometry: ConvGeometry, input: Float32Array, inputOffset: number,
+  dst: Float64Array, dstStart: number, depthStart: number, depth: number, colStart: number, cols: number,
+): void {
+  const {
+    inputHeight, inputWidth, filterHeight, filterWidth,
+    strideH, strideW, padH, padW, dilationH, dilationW, outputHeight, outputWidth,
+  } = geometry;
+  const panelStride = depth * 4;
+  const paddedCols = Math.ceil(cols / 4) * 4;
+  const taps = filterHeight * filterWidth;
+  for (let p = 0; p < depth; p++) {
+    const r = depthStart + p;
+    const c = Math.floor(r / taps);
+    const fy = Math.floor((r - c * taps) / filterWidth);
+    const fx = r - c * taps - fy * filterWidth;
+    const plane = inputOffset + c * inputHeight * inputWidth;
+    const yOffset = fy * dilationH - padH;
+    const xOffset = fx * dilationW - padW;
+    const yStart = firstOutputAtOrAbove(0, yOffset, strideH, outputHeight);
+    const yEnd = firstOutputAtOrAbove(inputHeight, yOffset, strideH, outputHeight);
+    const xStart = firstOutputAtOrAbove(0, xOffset, strideW, outputWidth);
+    const xEnd = firstOutputAtOrAbove(inputWidth, xOffset, strideW, outputWidth);
+    const rowStart = dstStart + p * 4;
+    // Walk the pixels q = colStart .. colStart+cols−1 one output row (y) at a time; j = q − colStart.
+    let y = Math.floor(colStart / outputWidth);
+    let x = colStart - y * outputWidth;
+    let j = 0;
+    while (j < cols) {
+      const runEnd = x + Math.min(outputWidth - x, cols - j);
+      // Split the run into [padding | pixels | padding] once, as im2col does.
+      const inside = y >= yStart && y < yEnd;
+      const copyStart = inside ? Math.min(Math.max(xStart, x), runEnd) : runEnd;
+      const copyEnd = inside ? Math.max(Math.min(xEnd, runEnd), copyStart) : runEnd;
+      const source = plane + (y * strideH + yOffset) * inputWidth + xOffset;
+      for (; x < copyStart; x++, j++) dst[rowStart + (j >> 2) * panelStride + (j & 3)] = 0;
+      for (; x < copyEnd; x++, j++) dst[rowStart + (j >> 2) * panelStride + (j & 3)] = input[source + x * strideW];
+      for (; x < runEnd; x++, j++) dst[rowStart + (j >> 2) * panelStride + (j & 3)] = 0;
+      x = 0;
+      y++;
+    }
+    for (; j < paddedCols; j++) dst[rowStart + (j >> 2) * panelStride + (j & 3)] = 0;
+  }
+}

@@ -11,7 +11,7 @@
  * | conv2dBackwardDataNaive       | images n         | conv-naive.ts                            |
  * | conv2dBackwardWeightsNaive    | filters k        | conv-naive.ts (weights and bias)         |
  * | conv2dForwardIm2col           | images n         | conv-im2col.ts                           |
- * | conv2dBackwardWeightsIm2col   | filters k        | conv-im2col.ts (weights and bias)        |
+ * | conv2dBackwardWeightsIm2col   | patch entries r  | conv-im2col.ts (dw columns; db by biasRange) |
  * | conv2dBackwardDataIm2col      | images n         | conv-im2col.ts                           |
  * | maxPoolForward/Backward       | planes n·C + c   | pooling.ts                               |
  * | avgPoolForward/Backward       | planes n·C + c   | pooling.ts                               |

@@ -18,7 +18,7 @@
  *   and backward (see that file for the memory cost).
  * - 'naive': the six nested loops of the formula (src/kernels/conv-naive.ts). Slow, no extra memory.
  * Both run through `executor.parallelFor`: forward and backward-data split by image, backward-weights
- * by filter, so a worker pool gives bit-identical results for any number of threads.
+ * by filter (naive) or by patch entry (im2col), so a worker pool gives bit-identical results for any number of threads.
  *
  * Initialization: w ~ N(0, 2/(C·FH·FW)) (He et al. 2015: each output sums C·FH·FW inputs, and this
  * variance keeps activations at the same scale through ReLU layers), drawn from `rng` in row-major
@@ -83,9 +83,8 @@ export class Conv2d implements Layer {
   private inputGrad: Tensor | null = null;
   /** im2col only: N × (C·FH·FW) × (H′·W′) patches (or more: it only grows), written by forward, consumed by backward. */
   private columns: Float32Array | null = null;
-  /** Stride-1 backward-data only: the rotated filters (C, K, FH, FW) and the patches of dy. */
+  /** Stride-1 backward-data only: the rotated filters (C, K, FH, FW). */
   private flippedWeights: Float32Array | null = null;
-  private gradColumns: Float32Array | null = null;
   /** False once backward has overwritten the columns: a second backward needs a new forward. */
   private columnsHoldPatches = false;
 
@@ -170,14 +169,14 @@ export class Conv2d implements Layer {
       }
       const columns = this.columns!;
       // Order matters: backward-weights reads the patches that backward-data then overwrites.
-      this.run('conv2dBackwardWeightsIm2col', { ...geometry, ...grads, columns }, this.filters);
+      const patch = this.inputChannels * this.convShape.filterHeight * this.convShape.filterWidth;
+      this.run('conv2dBackwardWeightsIm2col', { ...geometry, ...grads, columns }, patch);
       if (needInputGrad && prefersFlippedBackwardData(geometry)) {
         // Stride 1 and enough input channels: dx = dy ⋆ (rotated filters), a GEMM as deep as K·FH·FW
         // (see the kernel's header for when this pays).
         const flippedWeights = (this.flippedWeights ??= allocFloat32(weights.length));
         flipWeights(geometry, weights, flippedWeights);
-        const gradColumns = this.gradColumnsFor(batch);
-        this.run('conv2dBackwardDataFlipped', { ...geometry, outputGrad: outputGrad.data, flippedWeights, gradColumns, inputGrad: inputGrad.data }, batch);
+        this.run('conv2dBackwardDataFlipped', { ...geometry, outputGrad: outputGrad.data, flippedWeights, inputGrad: inputGrad.data }, batch);
       } else if (needInputGrad) {
         this.run('conv2dBackwardDataIm2col', { ...geometry, outputGrad: outputGrad.data, weights, columns, inputGrad: inputGrad.data }, batch);
         this.columnsHoldPatches = false;
@@ -222,14 +221,6 @@ export class Conv2d implements Layer {
     const length = batch * this.inputChannels * s.filterHeight * s.filterWidth * s.outputHeight * s.outputWidth;
     if (this.columns === null || this.columns.length < length) this.columns = allocFloat32(length);
     return this.columns;
-  }
-
-  /** Scratch for the stride-1 backward-data: N × (K·FH·FW) × (H·W) patches of dy; only grows. */
-  private gradColumnsFor(batch: number): Float32Array {
-    const s = this.convShape;
-    const length = batch * this.filters * s.filterHeight * s.filterWidth * s.inputHeight * s.inputWidth;
-    if (this.gradColumns === null || this.gradColumns.length < length) this.gradColumns = allocFloat32(length);
-    return this.gradColumns;
   }
 
   private run(kernelName: string, args: KernelArgs, total: number): void {
