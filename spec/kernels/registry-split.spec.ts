@@ -183,7 +183,16 @@ test('every registered kernel is covered by this spec', () => {
   const covered = [
     'gemmRows', 'conv2dForwardNaive', 'conv2dBackwardDataNaive', 'conv2dBackwardWeightsNaive',
     'conv2dForwardIm2col', 'conv2dBackwardWeightsIm2col', 'conv2dBackwardDataIm2col', 'conv2dBackwardDataFlipped',
-    'maxPoolForward', 'maxPoolBackward', 'avgPoolForward', 'avgPoolBackward',
+    'maxPoolForward', 'maxPoolBackward', 'avgPoolForward', 'avgPoolBackward', 'reluForward', 'reluBackward',
   ];
   assert.deepEqual(Object.keys(kernelRegistry).sort(), covered.sort());
+});
+
+test('relu kernels: same bits for 1-4 element parts', () => {
+  const rng = new Rng(36);
+  const count = 101;
+  const input = gaussianArray(count, rng);
+  input[7] = 0; // the kink: forward 0, backward 0
+  assertSplitInvariant('reluForward', { input, output: gaussianArray(count, rng) }, count, ['output']);
+  assertSplitInvariant('reluBackward', { input, outputGrad: gaussianArray(count, rng), inputGrad: gaussianArray(count, rng) }, count, ['inputGrad']);
 });

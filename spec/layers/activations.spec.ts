@@ -11,6 +11,8 @@ import { Tanh } from '../../src/layers/tanh.ts';
 import { ConfigError, ShapeError } from '../../src/errors.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
+import type { Executor, KernelArgs } from '../../src/parallel/executor.ts';
+import { serialExecutor } from '../../src/parallel/serial-executor.ts';
 import { checkLayerGradients } from '../gradcheck.ts';
 
 const rng = new Rng(5);
@@ -136,4 +138,33 @@ function separatedGroups(shape: number[], pieces: number): Tensor {
 test('gradcheck: maxout on vectors and on images', () => {
   checkLayerGradients('maxout k=2 (N, D)', new Maxout({ inputShape: [8], pieces: 2 }), separatedGroups([3, 8], 2), rng);
   checkLayerGradients('maxout k=3 (N, C, H, W)', new Maxout({ inputShape: [6, 2, 3], pieces: 3 }), separatedGroups([2, 6, 2, 3], 3), rng);
+});
+
+test('ReLU hands large shared tensors to a multi-thread executor, and keeps small or unshared ones', () => {
+  const calls: string[] = [];
+  const twoThreads: Executor = {
+    threads: 2,
+    parallelFor(name: string, args: KernelArgs, total: number) {
+      calls.push(`${name}:${total}`);
+      serialExecutor.parallelFor(name, args, total);
+    },
+  };
+  const rng = new Rng(9);
+  const layer = new Relu({ inputShape: [16, 32, 32] });
+  layer.setExecutor(twoThreads);
+  const x = Tensor.gaussian([2, 16, 32, 32], rng); // 32,768 elements, shared memory
+  const y = layer.forward(x, TRAINING);
+  const dx = layer.backward(Tensor.gaussian([2, 16, 32, 32], rng));
+  assert.deepEqual(calls, ['reluForward:32768', 'reluBackward:32768']);
+  x.data.forEach((v, i) => assert.equal(y.data[i], v > 0 ? v : 0));
+  x.data.forEach((v, i) => v <= 0 && assert.equal(dx.data[i], 0));
+
+  calls.length = 0;
+  const small = new Relu({ inputShape: [64] });
+  small.setExecutor(twoThreads);
+  small.forward(Tensor.gaussian([2, 64], rng), TRAINING);
+  const unshared = new Relu({ inputShape: [16, 32, 32] });
+  unshared.setExecutor(twoThreads);
+  unshared.forward(new Tensor(new Float32Array(32768), [2, 16, 32, 32]), TRAINING);
+  assert.deepEqual(calls, []);
 });

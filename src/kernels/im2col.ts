@@ -98,8 +98,9 @@ export function col2im(
 
 /**
  * The columns matrix of one image, packed straight into GEMM panels — im2col and the GEMM's B
- * packing fused, so the matrix is never stored (no N·C·FH·FW·H′·W′ buffer). The stride-1
- * backward-data (conv-backward-data-flipped.ts) uses it. Writes op(B)[depthStart .. +depth][colStart .. +cols] of
+ * packing fused, so the matrix is never stored (no N·C·FH·FW·H′·W′ buffer); the stride-1
+ * backward-data (conv-backward-data-flipped.ts) uses it. Writes op(B)[depthStart .. +depth]
+ * [colStart .. +cols] of
  *
  *   op(B) = columns        (rows r = patch entries c·FH·FW + fy·FW + fx, cols q = output pixels)
  *

@@ -15,6 +15,7 @@
  * | conv2dBackwardDataIm2col      | images n         | conv-im2col.ts                           |
  * | maxPoolForward/Backward       | planes n·C + c   | pooling.ts                               |
  * | avgPoolForward/Backward       | planes n·C + c   | pooling.ts                               |
+ * | reluForward/Backward          | elements         | relu.ts                                  |
  *
  * The conv and pool kernels take their typed argument records (ConvForwardArgs, ...) directly: those
  * records hold only numbers and typed arrays, which is what KernelArgs carries to a worker.
@@ -34,6 +35,8 @@ import type {
 import { conv2dBackwardDataFlipped } from './conv-backward-data-flipped.ts';
 import type { ConvBackwardDataFlippedArgs } from './conv-backward-data-flipped.ts';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward } from './pooling.ts';
+import { reluBackward, reluForward } from './relu.ts';
+import type { ReluBackwardArgs, ReluForwardArgs } from './relu.ts';
 import type { AvgPoolBackwardArgs, AvgPoolForwardArgs, MaxPoolBackwardArgs, MaxPoolForwardArgs } from './pooling.ts';
 
 /**
@@ -71,4 +74,6 @@ export const kernelRegistry: Readonly<Record<string, RangeKernel>> = {
   maxPoolBackward: typed<MaxPoolBackwardArgs>(maxPoolBackward),
   avgPoolForward: typed<AvgPoolForwardArgs>(avgPoolForward),
   avgPoolBackward: typed<AvgPoolBackwardArgs>(avgPoolBackward),
+  reluForward: typed<ReluForwardArgs>(reluForward),
+  reluBackward: typed<ReluBackwardArgs>(reluBackward),
 };

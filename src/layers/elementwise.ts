@@ -7,10 +7,14 @@
  *   dL/dx = f'(x) ⊙ dL/dy.
  * Subclasses write two flat loops over all N·D elements: `activate` (x → y) and `differentiate`
  * (x, y, dy → dx), each free to use x or the cached output y (σ' and tanh' are cheapest from y).
+ * A subclass whose loops are registered range kernels (ReLU, the one in every convnet) can hand them
+ * to the layer's executor with `runElementwise`, which splits large tensors over the worker threads.
  */
 import type { Shape } from '../tensor/tensor.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { ForwardMode, Layer, Parameter } from './layer.ts';
+import type { Executor, KernelArgs } from '../parallel/executor.ts';
+import { serialExecutor } from '../parallel/serial-executor.ts';
 import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './batch-checks.ts';
 
 export interface ActivationOptions {
@@ -31,6 +35,7 @@ export abstract class ElementwiseActivation implements Layer {
   /** Reused buffers: y (N, ...shape) and dx (N, ...shape), reallocated only when N changes. */
   private output: Tensor | null = null;
   private inputGrad: Tensor | null = null;
+  private executor: Executor = serialExecutor;
 
   protected constructor(type: string, options: ActivationOptions) {
     this.type = type;
@@ -41,6 +46,10 @@ export abstract class ElementwiseActivation implements Layer {
 
   parameters(): Parameter[] {
     return [];
+  }
+
+  setExecutor(executor: Executor): void {
+    this.executor = executor;
   }
 
   /** x: (N, ...inputShape) → y = f(x), same shape. */
@@ -69,9 +78,33 @@ export abstract class ElementwiseActivation implements Layer {
     return {};
   }
 
+  /**
+   * Runs registered range kernel `kernelName` over `count` elements: on the worker threads when the
+   * tensor is large enough to pay for the hand-off (PARALLEL_MIN_ELEMENTS) and every array lives in
+   * shared memory (the pool's requirement; tensors allocate there), on this thread otherwise.
+   */
+  protected runElementwise(kernelName: string, args: KernelArgs, count: number): void {
+    const parallel = this.executor.threads > 1 && count >= PARALLEL_MIN_ELEMENTS && allShared(args);
+    (parallel ? this.executor : serialExecutor).parallelFor(kernelName, args, count);
+  }
+
   /** y[i] = f(x[i]) for every element. */
   protected abstract activate(x: Float32Array, y: Float32Array): void;
 
   /** dx[i] = f'(x[i]) · dy[i] for every element (y[i] = f(x[i]) is available too). */
   protected abstract differentiate(x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
+}
+
+/**
+ * Below this many elements an activation runs on the calling thread: a hand-off to the workers costs
+ * a few microseconds, what a single thread needs for ~10,000 elements of ReLU.
+ */
+const PARALLEL_MIN_ELEMENTS = 1 << 14;
+
+function allShared(args: KernelArgs): boolean {
+  if (typeof SharedArrayBuffer === 'undefined') return false;
+  for (const value of Object.values(args)) {
+    if (typeof value === 'object' && !(value.buffer instanceof SharedArrayBuffer)) return false;
+  }
+  return true;
 }

@@ -5,6 +5,9 @@
  * At the kink x = 0 the derivative is taken as 0 (a valid subgradient; the choice of CS231n and
  * PyTorch). It does not saturate for x > 0 and costs one comparison, which is why it is the default;
  * a unit whose input stays negative passes no gradient at all ("dead ReLU").
+ *
+ * The loops themselves are range kernels in src/kernels/relu.ts, so that a worker pool can split
+ * them; ReLU layers sit after every conv layer, where the tensors are large.
  */
 import { type ActivationOptions, ElementwiseActivation } from './elementwise.ts';
 
@@ -13,11 +16,13 @@ export class Relu extends ElementwiseActivation {
     super('relu', options);
   }
 
+  /** y = max(0, x): kernels/relu.ts reluForward. */
   protected activate(x: Float32Array, y: Float32Array): void {
-    for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+    this.runElementwise('reluForward', { input: x, output: y }, y.length);
   }
 
+  /** dx = dy where x > 0, else 0: kernels/relu.ts reluBackward. */
   protected differentiate(x: Float32Array, _y: Float32Array, dy: Float32Array, dx: Float32Array): void {
-    for (let i = 0; i < dy.length; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
+    this.runElementwise('reluBackward', { input: x, outputGrad: dy, inputGrad: dx }, dx.length);
   }
 }
