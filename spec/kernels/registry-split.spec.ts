@@ -184,6 +184,7 @@ test('every registered kernel is covered by this spec', () => {
     'gemmRows', 'conv2dForwardNaive', 'conv2dBackwardDataNaive', 'conv2dBackwardWeightsNaive',
     'conv2dForwardIm2col', 'conv2dBackwardWeightsIm2col', 'conv2dBackwardDataIm2col', 'conv2dBackwardDataFlipped',
     'maxPoolForward', 'maxPoolBackward', 'avgPoolForward', 'avgPoolBackward', 'reluForward', 'reluBackward',
+    'batchNormForward', 'batchNormBackward',
   ];
   assert.deepEqual(Object.keys(kernelRegistry).sort(), covered.sort());
 });
@@ -195,4 +196,26 @@ test('relu kernels: same bits for 1-4 element parts', () => {
   input[7] = 0; // the kink: forward 0, backward 0
   assertSplitInvariant('reluForward', { input, output: gaussianArray(count, rng) }, count, ['output']);
   assertSplitInvariant('reluBackward', { input, outputGrad: gaussianArray(count, rng), inputGrad: gaussianArray(count, rng) }, count, ['inputGrad']);
+});
+
+test('batch-norm kernels: same bits for 1-4 channel parts, training and inference', () => {
+  const rng = new Rng(37);
+  const [N, C, S] = [3, 5, 6];
+  for (const training of [true, false]) {
+    const common = { batchSize: N, channels: C, spatialSize: S, training };
+    const forward: KernelArgs = {
+      ...common, momentum: 0.9, eps: 1e-5,
+      input: gaussianArray(N * C * S, rng), output: gaussianArray(N * C * S, rng), normalized: gaussianArray(N * C * S, rng),
+      gamma: gaussianArray(C, rng), beta: gaussianArray(C, rng),
+      runningMean: gaussianArray(C, rng), runningVariance: gaussianArray(C, rng).map((v) => 1 + v * v),
+      inverseStd: gaussianArray(C, rng),
+    };
+    assertSplitInvariant('batchNormForward', forward, C, training ? ['output', 'normalized', 'runningMean', 'runningVariance', 'inverseStd'] : ['output', 'normalized', 'inverseStd']);
+    const backward: KernelArgs = {
+      ...common,
+      outputGrad: gaussianArray(N * C * S, rng), normalized: gaussianArray(N * C * S, rng), inputGrad: gaussianArray(N * C * S, rng),
+      gamma: gaussianArray(C, rng), gammaGrad: gaussianArray(C, rng), betaGrad: gaussianArray(C, rng), inverseStd: gaussianArray(C, rng),
+    };
+    assertSplitInvariant('batchNormBackward', backward, C, ['inputGrad', 'gammaGrad', 'betaGrad']);
+  }
 });

@@ -6,6 +6,8 @@ import { BatchNorm } from '../../src/layers/batch-norm.ts';
 import { INFERENCE, TRAINING, type ForwardMode } from '../../src/layers/layer.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
+import type { Executor, KernelArgs } from '../../src/parallel/executor.ts';
+import { kernelRegistry } from '../../src/kernels/registry.ts';
 
 /** Per-channel (N, C, S) data with channel c offset by 2c − 1 and scaled by 0.5 + c: normalizing matters. */
 function channelData(shape: number[], rng: Rng): Tensor {
@@ -226,5 +228,38 @@ describe('BatchNorm: parameters, config and errors', () => {
     assert.doesNotThrow(() => vector.forward(Tensor.zeros([1, 5]), INFERENCE));
     assert.throws(() => new BatchNorm({ inputShape: [5] }).backward(Tensor.zeros([1, 5])), /before forward/);
     assert.throws(() => vector.backward(Tensor.zeros([2, 5])), ShapeError);
+  });
+});
+
+describe('BatchNorm on a multi-thread executor', () => {
+  it('splits large inputs by channel and gives the same bits as one thread', () => {
+    const calls: string[] = [];
+    const twoThreads: Executor = {
+      threads: 2,
+      parallelFor(name: string, args: KernelArgs, total: number) {
+        calls.push(`${name}:${total}`);
+        // Run two halves of the channel range separately, as two threads would.
+        const half = Math.floor(total / 2);
+        kernelRegistry[name](args, 0, half);
+        kernelRegistry[name](args, half, total);
+      },
+    };
+    const rng = new Rng(21);
+    const x = Tensor.gaussian([8, 6, 20, 20], rng); // 19,200 values: above the hand-off threshold
+    const dy = Tensor.gaussian([8, 6, 20, 20], rng);
+    const serial = new BatchNorm({ inputShape: [6, 20, 20] });
+    const parallel = new BatchNorm({ inputShape: [6, 20, 20] });
+    parallel.setExecutor(twoThreads);
+    assert.deepEqual(parallel.forward(x, TRAINING).toArray(), serial.forward(x, TRAINING).toArray());
+    assert.deepEqual(parallel.backward(dy).toArray(), serial.backward(dy).toArray());
+    assert.deepEqual(parallel.gamma.grad.toArray(), serial.gamma.grad.toArray());
+    assert.deepEqual(parallel.runningVariance.toArray(), serial.runningVariance.toArray());
+    assert.deepEqual(calls, ['batchNormForward:6', 'batchNormBackward:6']);
+
+    calls.length = 0;
+    const small = new BatchNorm({ inputShape: [4] });
+    small.setExecutor(twoThreads);
+    small.forward(Tensor.gaussian([8, 4], rng), TRAINING);
+    assert.deepEqual(calls, [], 'a 32-value input stays on the calling thread');
   });
 });

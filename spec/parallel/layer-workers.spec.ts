@@ -1,7 +1,7 @@
 /**
  * The layers on a WorkerPool give the same bits as on the serial executor, whatever the number of
- * threads: Conv2d (im2col and naive; forward, dx, dW, db), MaxPool2d and AvgPool2d (forward, dx).
- * Batches of 5 images split unevenly over 2, 3 and 4 threads; backward-weights splits by filter.
+ * threads: Conv2d (im2col and naive; forward, dx, dW, db), MaxPool2d and AvgPool2d (forward, dx),
+ * ReLU and BatchNorm (forward, dx, dγ, dβ). Work splits unevenly over 2, 3 and 4 threads.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,8 @@ import type { ConvImplementation } from '../../src/layers/conv2d.ts';
 import type { Layer } from '../../src/layers/layer.ts';
 import { TRAINING } from '../../src/layers/layer.ts';
 import { MaxPool2d } from '../../src/layers/max-pool.ts';
+import { Relu } from '../../src/layers/relu.ts';
+import { BatchNorm } from '../../src/layers/batch-norm.ts';
 import type { Executor } from '../../src/parallel/executor.ts';
 import { serialExecutor } from '../../src/parallel/serial-executor.ts';
 import { WorkerPool } from '../../src/parallel/worker-pool.ts';
@@ -66,5 +68,11 @@ describe('layers on a WorkerPool', () => {
   it('MaxPool2d and AvgPool2d forward and backward are bit-identical for 1-4 threads', () => {
     assertSameOnEveryPool('max-pool', () => new MaxPool2d({ inputShape: [3, 8, 6], size: 2, stride: 2 }), 21);
     assertSameOnEveryPool('avg-pool', () => new AvgPool2d({ inputShape: [3, 9, 9], size: 3, stride: 3 }), 22);
+  });
+
+  it('ReLU and BatchNorm (large enough to be split) are bit-identical for 1-4 threads', () => {
+    // 5 × 7 × 24 × 24 = 20,160 values: above both layers' hand-off thresholds.
+    assertSameOnEveryPool('relu', () => new Relu({ inputShape: [7, 24, 24] }), 23);
+    assertSameOnEveryPool('batchnorm', () => new BatchNorm({ inputShape: [7, 24, 24] }), 24);
   });
 });

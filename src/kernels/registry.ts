@@ -16,6 +16,7 @@
  * | maxPoolForward/Backward       | planes n·C + c   | pooling.ts                               |
  * | avgPoolForward/Backward       | planes n·C + c   | pooling.ts                               |
  * | reluForward/Backward          | elements         | relu.ts                                  |
+ * | batchNormForward/Backward     | channels c       | batch-norm.ts                            |
  *
  * The conv and pool kernels take their typed argument records (ConvForwardArgs, ...) directly: those
  * records hold only numbers and typed arrays, which is what KernelArgs carries to a worker.
@@ -37,6 +38,8 @@ import type { ConvBackwardDataFlippedArgs } from './conv-backward-data-flipped.t
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward } from './pooling.ts';
 import { reluBackward, reluForward } from './relu.ts';
 import type { ReluBackwardArgs, ReluForwardArgs } from './relu.ts';
+import { batchNormBackward, batchNormForward } from './batch-norm.ts';
+import type { BatchNormBackwardArgs, BatchNormForwardArgs } from './batch-norm.ts';
 import type { AvgPoolBackwardArgs, AvgPoolForwardArgs, MaxPoolBackwardArgs, MaxPoolForwardArgs } from './pooling.ts';
 
 /**
@@ -76,4 +79,6 @@ export const kernelRegistry: Readonly<Record<string, RangeKernel>> = {
   avgPoolBackward: typed<AvgPoolBackwardArgs>(avgPoolBackward),
   reluForward: typed<ReluForwardArgs>(reluForward),
   reluBackward: typed<ReluBackwardArgs>(reluBackward),
+  batchNormForward: typed<BatchNormForwardArgs>(batchNormForward),
+  batchNormBackward: typed<BatchNormBackwardArgs>(batchNormBackward),
 };

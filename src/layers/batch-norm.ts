@@ -35,11 +35,19 @@
  * input moves the mean (shared by all outputs, hence the −mean(g) term) and the variance (which
  * rescales all x̂, hence the −x̂·mean(g·x̂) term). In inference mode μ and σ² are constants and
  * dx_i = γ·g_i / sqrt(running var + eps).
+ *
+ * The loops are range kernels over channels (src/kernels/batch-norm.ts), run through the layer's
+ * executor, so a worker pool splits the channels between threads.
  */
 import { ConfigError, ShapeError, formatShape } from '../errors.ts';
 import { Tensor, type Shape } from '../tensor/tensor.ts';
 import { makeParameter, type ForwardMode, type Layer, type Parameter } from './layer.ts';
 import { checkBatchInput } from './batch-checks.ts';
+import { allocFloat32 } from '../tensor/tensor.ts';
+import type { Executor, KernelArgs } from '../parallel/executor.ts';
+import { executorFor } from '../parallel/executor.ts';
+import { serialExecutor } from '../parallel/serial-executor.ts';
+import type { BatchNormBackwardArgs, BatchNormForwardArgs } from '../kernels/batch-norm.ts';
 
 export interface BatchNormOptions {
   /** [D] for fully connected activations, [C, H, W] for feature maps. */
@@ -74,9 +82,10 @@ export class BatchNorm implements Layer {
   private output = Tensor.zeros([0]);
   private inputGrad = Tensor.zeros([0]);
   /** x̂ of the last forward, (N, ...inputShape); backward needs it. */
-  private normalized = new Float32Array(0);
+  private normalized: Float32Array = allocFloat32(0);
   /** 1/sqrt(σ² + eps) per channel, of the statistics the last forward used. */
-  private readonly inverseStd: Float64Array;
+  private readonly inverseStd: Float32Array;
+  private executor: Executor = serialExecutor;
   /** Mode of the last forward: decides which backward formula applies. null before any forward. */
   private lastTraining: boolean | null = null;
 
@@ -107,11 +116,15 @@ export class BatchNorm implements Layer {
     this.beta = makeParameter('beta', Tensor.zeros([this.channels]), { decayMultiplier: 0 });
     this.runningMean = Tensor.zeros([this.channels]);
     this.runningVariance = Tensor.filled([this.channels], 1);
-    this.inverseStd = new Float64Array(this.channels);
+    this.inverseStd = allocFloat32(this.channels);
   }
 
   parameters(): Parameter[] {
     return [this.gamma, this.beta];
+  }
+
+  setExecutor(executor: Executor): void {
+    this.executor = executor;
   }
 
   /** The running statistics, (C) each: not learned, but part of the model (Layer.buffers). */
@@ -133,52 +146,14 @@ export class BatchNorm implements Layer {
       );
     }
     this.ensureBuffers(batchSize);
-    const x = input.data;
-    const y = this.output.data;
-    const normalized = this.normalized;
-    const gamma = this.gamma.value.data;
-    const beta = this.beta.value.data;
-    const C = this.channels;
-    const S = this.spatialSize;
-
-    for (let c = 0; c < C; c++) {
-      let mean: number;
-      let inverseStd: number;
-      if (mode.training) {
-        // Two passes (mean, then squared deviations) in float64: no cancellation for large means.
-        let sum = 0;
-        for (let n = 0; n < batchSize; n++) {
-          const start = (n * C + c) * S;
-          for (let s = 0; s < S; s++) sum += x[start + s];
-        }
-        mean = sum / count;
-        let squares = 0;
-        for (let n = 0; n < batchSize; n++) {
-          const start = (n * C + c) * S;
-          for (let s = 0; s < S; s++) squares += (x[start + s] - mean) ** 2;
-        }
-        const variance = squares / count;
-        inverseStd = 1 / Math.sqrt(variance + this.eps);
-        const keep = this.momentum;
-        this.runningMean.data[c] = keep * this.runningMean.data[c] + (1 - keep) * mean;
-        this.runningVariance.data[c] =
-          keep * this.runningVariance.data[c] + (1 - keep) * ((variance * count) / (count - 1));
-      } else {
-        mean = this.runningMean.data[c];
-        inverseStd = 1 / Math.sqrt(this.runningVariance.data[c] + this.eps);
-      }
-      this.inverseStd[c] = inverseStd;
-      const scale = gamma[c];
-      const shift = beta[c];
-      for (let n = 0; n < batchSize; n++) {
-        const start = (n * C + c) * S;
-        for (let s = 0; s < S; s++) {
-          const xHat = (x[start + s] - mean) * inverseStd;
-          normalized[start + s] = xHat;
-          y[start + s] = scale * xHat + shift;
-        }
-      }
-    }
+    const args: BatchNormForwardArgs = {
+      input: input.data, output: this.output.data, normalized: this.normalized,
+      gamma: this.gamma.value.data, beta: this.beta.value.data,
+      runningMean: this.runningMean.data, runningVariance: this.runningVariance.data, inverseStd: this.inverseStd,
+      batchSize, channels: this.channels, spatialSize: this.spatialSize,
+      training: mode.training, momentum: this.momentum, eps: this.eps,
+    };
+    this.run('batchNormForward', args, count);
     this.lastTraining = mode.training;
     return this.output;
   }
@@ -194,42 +169,13 @@ export class BatchNorm implements Layer {
         `BatchNorm '${this.name}': backward expected dy of shape ${formatShape(expected)} (the last forward's), got ${formatShape(outputGrad.shape)}`,
       );
     }
-    const dy = outputGrad.data;
-    const dx = this.inputGrad.data;
-    const normalized = this.normalized;
-    const gamma = this.gamma.value.data;
-    const gammaGrad = this.gamma.grad.data;
-    const betaGrad = this.beta.grad.data;
-    const batchSize = this.batchSize;
-    const C = this.channels;
-    const S = this.spatialSize;
-    const count = batchSize * S;
-
-    for (let c = 0; c < C; c++) {
-      let sumGrad = 0;
-      let sumGradTimesNormalized = 0;
-      for (let n = 0; n < batchSize; n++) {
-        const start = (n * C + c) * S;
-        for (let s = 0; s < S; s++) {
-          sumGrad += dy[start + s];
-          sumGradTimesNormalized += dy[start + s] * normalized[start + s];
-        }
-      }
-      betaGrad[c] += sumGrad;
-      gammaGrad[c] += sumGradTimesNormalized;
-
-      const scale = gamma[c] * this.inverseStd[c];
-      // Inference: the statistics are constants, so only the direct path g_i remains.
-      const meanGrad = this.lastTraining ? sumGrad / count : 0;
-      const meanGradTimesNormalized = this.lastTraining ? sumGradTimesNormalized / count : 0;
-      for (let n = 0; n < batchSize; n++) {
-        const start = (n * C + c) * S;
-        for (let s = 0; s < S; s++) {
-          const i = start + s;
-          dx[i] = scale * (dy[i] - meanGrad - normalized[i] * meanGradTimesNormalized);
-        }
-      }
-    }
+    const args: BatchNormBackwardArgs = {
+      outputGrad: outputGrad.data, normalized: this.normalized, inputGrad: this.inputGrad.data,
+      gamma: this.gamma.value.data, gammaGrad: this.gamma.grad.data, betaGrad: this.beta.grad.data,
+      inverseStd: this.inverseStd, batchSize: this.batchSize, channels: this.channels, spatialSize: this.spatialSize,
+      training: this.lastTraining,
+    };
+    this.run('batchNormBackward', args, this.batchSize * this.spatialSize);
     return this.inputGrad;
   }
 
@@ -243,12 +189,25 @@ export class BatchNorm implements Layer {
     };
   }
 
+  /**
+   * Runs a channel-range kernel; on the worker threads only when the layer holds enough values
+   * (N·H·W per channel times C) to pay for the hand-off.
+   */
+  private run(kernelName: string, args: BatchNormForwardArgs | BatchNormBackwardArgs, valuesPerChannel: number): void {
+    const kernelArgs = args as unknown as KernelArgs;
+    const executor = executorFor(this.executor, serialExecutor, kernelArgs, valuesPerChannel * this.channels, PARALLEL_MIN_VALUES);
+    executor.parallelFor(kernelName, kernelArgs, this.channels);
+  }
+
   private ensureBuffers(batchSize: number): void {
     if (batchSize === this.batchSize) return;
     const shape = [batchSize, ...this.inputShape];
     this.output = Tensor.zeros(shape);
     this.inputGrad = Tensor.zeros(shape);
-    this.normalized = new Float32Array(this.output.size);
+    this.normalized = allocFloat32(this.output.size);
     this.batchSize = batchSize;
   }
 }
+
+/** Fewer values than this run on the calling thread (a hand-off costs a few microseconds). */
+const PARALLEL_MIN_VALUES = 1 << 14;

@@ -14,6 +14,7 @@ import type { Shape } from '../tensor/tensor.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { ForwardMode, Layer, Parameter } from './layer.ts';
 import type { Executor, KernelArgs } from '../parallel/executor.ts';
+import { executorFor } from '../parallel/executor.ts';
 import { serialExecutor } from '../parallel/serial-executor.ts';
 import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './batch-checks.ts';
 
@@ -84,8 +85,7 @@ export abstract class ElementwiseActivation implements Layer {
    * shared memory (the pool's requirement; tensors allocate there), on this thread otherwise.
    */
   protected runElementwise(kernelName: string, args: KernelArgs, count: number): void {
-    const parallel = this.executor.threads > 1 && count >= PARALLEL_MIN_ELEMENTS && allShared(args);
-    (parallel ? this.executor : serialExecutor).parallelFor(kernelName, args, count);
+    executorFor(this.executor, serialExecutor, args, count, PARALLEL_MIN_ELEMENTS).parallelFor(kernelName, args, count);
   }
 
   /** y[i] = f(x[i]) for every element. */
@@ -100,11 +100,3 @@ export abstract class ElementwiseActivation implements Layer {
  * a few microseconds, what a single thread needs for ~10,000 elements of ReLU.
  */
 const PARALLEL_MIN_ELEMENTS = 1 << 14;
-
-function allShared(args: KernelArgs): boolean {
-  if (typeof SharedArrayBuffer === 'undefined') return false;
-  for (const value of Object.values(args)) {
-    if (typeof value === 'object' && !(value.buffer instanceof SharedArrayBuffer)) return false;
-  }
-  return true;
-}

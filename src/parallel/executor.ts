@@ -32,3 +32,17 @@ export function splitRange(total: number, parts: number): number[] {
   for (let part = 1; part <= parts; part++) bounds.push(Math.floor((total * part) / parts));
   return bounds;
 }
+
+/**
+ * The executor to run `args` on: `executor` itself when it has several threads, the work is at least
+ * `minItems` items (smaller jobs cost more to hand off than to do) and every array in `args` lives
+ * in shared memory (what a worker pool needs; Tensors allocate there); otherwise `fallback`, the
+ * calling thread's serial executor.
+ */
+export function executorFor(executor: Executor, fallback: Executor, args: KernelArgs, items: number, minItems: number): Executor {
+  if (executor.threads <= 1 || items < minItems || typeof SharedArrayBuffer === 'undefined') return fallback;
+  for (const value of Object.values(args)) {
+    if (typeof value === 'object' && !(value.buffer instanceof SharedArrayBuffer)) return fallback;
+  }
+  return executor;
+}
