@@ -12,6 +12,7 @@
  * machine's load average: on a shared machine every figure is noisy, the ratios less so (the cases
  * they compare are timed interleaved).
  */
+import { gemmMacroKernelKind } from '../kernels/gemm.ts';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { ConfigError } from '../errors.ts';
 import { parseOptions } from '../cli/args.ts';
@@ -109,7 +110,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     bench: 'machine', cores: availableParallelism(), node: process.versions.node,
     loadBefore, loadAfter: loadavg()[0],
     othersBusyPercent: Math.max(0, (100 * othersBusy) / Math.max(1, machineAfter.total - machineBefore.total)),
-    quick,
+    quick, gemmKernel: gemmMacroKernelKind(),
   };
   emit(machine);
   const layerNames = Object.fromEntries(CONV_LAYERS.map((spec) => [spec.id, describeLayer(spec)]));

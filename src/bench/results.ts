@@ -14,6 +14,8 @@ export interface MachineResult {
   /** Share of all cores' time that OTHER processes used during the run, in percent (os.cpus() minus our own CPU time). */
   readonly othersBusyPercent: number;
   readonly quick: boolean;
+  /** Which GEMM macro-kernel ran: 'asm.js', or 'portable' where it could not be compiled. */
+  readonly gemmKernel: string;
 }
 
 /** The same pure compute loop on 1 thread and on 2 threads: the machine's own 2-thread speed-up. */

@@ -32,7 +32,11 @@
 
 /** Register tile: rows × columns of C computed together (= panel widths of A and B). */
 export const TILE = 4;
-/** Largest block gemm.ts packs: MC rows, KC depth, NC columns (multiples of TILE). */
+/**
+ * Largest block gemm.ts packs (multiples of TILE): MC rows, KC depth, NC columns. One A panel
+ * (4 × KC doubles, 8 KiB) and one B panel stay in L1 while a tile runs; the MC×KC A block (128 KiB)
+ * stays in L2 while it meets every B panel; the KC×NC B block (512 KiB) is reused by every row block.
+ */
 export const MC = 64;
 export const KC = 256;
 export const NC = 256;
