@@ -83,6 +83,23 @@ test('metrics: step lines every logEvery steps and one epoch line per epoch, wit
   }
 });
 
+test('examples/s counts training steps only: evaluation and checkpoint time is set aside', () => {
+  let checkpointCalls = 0;
+  const slowCheckpoint = () => {
+    checkpointCalls++;
+    const until = performance.now() + 150; // a checkpoint that takes 150 ms (a slow disk)
+    while (performance.now() < until) { /* wait */ }
+  };
+  const result = makeTrainer(2, { onCheckpoint: slowCheckpoint }).trainer.run();
+  assert.equal(checkpointCalls, 2);
+  const examples = 2 * data.train.count;
+  // Over wall time the 300 ms of checkpoints would count; examplesPerSecond leaves them out.
+  const wallRate = examples / result.seconds;
+  const trainingSeconds = examples / result.examplesPerSecond;
+  assert.ok(trainingSeconds <= result.seconds - 0.299, `training ${trainingSeconds} s of ${result.seconds} s wall`);
+  assert.ok(result.examplesPerSecond > wallRate);
+});
+
 test('a diverging loss stops training with a clear error and writes no checkpoint after it', () => {
   let checkpoints = 0;
   const { trainer } = makeTrainer(3, { lr: 1e30, onCheckpoint: () => checkpoints++ });

@@ -45,7 +45,8 @@ export interface OptimizerLike {
 
 /**
  * One line of metrics.jsonl. The format is defined once, in src/viz/metrics.ts (which reads it);
- * the trainer adds `examples` (examples seen so far) and, per epoch, `examplesPerSecond`.
+ * the trainer adds `examples` (examples seen so far) and, per epoch, `examplesPerSecond` (training
+ * examples per second of training steps, evaluation and checkpoints excluded; `seconds` is wall time).
  */
 export type TrainingMetricsLine =
   | (StepMetrics & { examples: number })
@@ -185,6 +186,11 @@ export class Trainer {
     const started = performance.now();
     const elapsed = () => this.secondsBefore + (performance.now() - started) / 1000;
     const examplesAtStart = this.examplesSeen;
+    // Throughput counts training steps only: the time spent evaluating and checkpointing between
+    // epochs is set aside, so examples/s measures what the network and the kernels do.
+    let secondsOutsideSteps = 0;
+    const examplesPerSecondAt = (seconds: number) =>
+      (this.examplesSeen - examplesAtStart) / Math.max(1e-9, seconds - this.secondsBefore - secondsOutsideSteps);
     const epochs: TrainingMetricsLine[] = [];
     let stoppedBy: TrainResult['stoppedBy'] = 'epochs';
 
@@ -248,7 +254,7 @@ export class Trainer {
         epochLossSum += dataLoss * size;
         epochSeen += size;
         const seconds = elapsed();
-        const examplesPerSecond = (this.examplesSeen - examplesAtStart) / Math.max(1e-9, seconds - this.secondsBefore);
+        const examplesPerSecond = examplesPerSecondAt(seconds);
         o.onProgress?.({ epoch: this.epoch, stepInEpoch: this.stepInEpoch, stepsPerEpoch, loss, examplesPerSecond, seconds });
         if (this.globalStep % logEvery === 0) {
           o.onMetrics?.({
@@ -259,10 +265,12 @@ export class Trainer {
       }
       if (outer.stop) break;
       // End of epoch: evaluate, log, start the next permutation, checkpoint.
+      const epochEnd = elapsed();
       const limit = o.evaluationLimit;
       const validation = o.validation && o.validation.count > 0 ? evaluate(net, o.validation, o.preprocessing, { limit }) : undefined;
       const test = o.test && o.test.count > 0 ? evaluate(net, o.test, o.preprocessing, { limit }) : undefined;
       const seconds = elapsed();
+      secondsOutsideSteps += seconds - epochEnd;
       const line: TrainingMetricsLine = {
         kind: 'epoch', epoch: this.epoch + 1, step: this.globalStep, examples: this.examplesSeen,
         trainLoss: epochSeen > 0 ? epochLossSum / epochSeen : Number.NaN,
@@ -270,7 +278,7 @@ export class Trainer {
         ...(validation ? { validationAccuracy: validation.accuracy, ...(Number.isFinite(validation.loss) ? { validationLoss: validation.loss } : {}) } : {}),
         ...(test ? { testAccuracy: test.accuracy, ...(Number.isFinite(test.loss) ? { testLoss: test.loss } : {}) } : {}),
         seconds,
-        examplesPerSecond: (this.examplesSeen - examplesAtStart) / Math.max(1e-9, seconds - this.secondsBefore),
+        examplesPerSecond: examplesPerSecondAt(seconds),
       };
       epochs.push(line);
       this.lastEpoch = line;
@@ -281,7 +289,9 @@ export class Trainer {
       this.epoch++;
       this.stepInEpoch = 0;
       this.order = o.rng.permutation(train.count);
-      o.onCheckpoint?.(this.checkpoint(elapsed()));
+      const checkpointStart = elapsed();
+      o.onCheckpoint?.(this.checkpoint(checkpointStart));
+      secondsOutsideSteps += elapsed() - checkpointStart;
     }
     const seconds = elapsed();
     if (outer.stop) o.onCheckpoint?.(this.checkpoint(seconds));
@@ -289,7 +299,7 @@ export class Trainer {
       epochs,
       steps: this.globalStep,
       seconds,
-      examplesPerSecond: (this.examplesSeen - examplesAtStart) / Math.max(1e-9, seconds - this.secondsBefore),
+      examplesPerSecond: examplesPerSecondAt(seconds),
       stoppedBy,
     };
   }
