@@ -40,10 +40,9 @@
  * executor, so a worker pool splits the channels between threads.
  */
 import { ConfigError, ShapeError, formatShape } from '../errors.ts';
-import { Tensor, type Shape } from '../tensor/tensor.ts';
+import { Tensor, allocFloat32, type Shape } from '../tensor/tensor.ts';
 import { makeParameter, type ForwardMode, type Layer, type Parameter } from './layer.ts';
 import { checkBatchInput } from './batch-checks.ts';
-import { allocFloat32 } from '../tensor/tensor.ts';
 import type { Executor, KernelArgs } from '../parallel/executor.ts';
 import { executorFor } from '../parallel/executor.ts';
 import { serialExecutor } from '../parallel/serial-executor.ts';
