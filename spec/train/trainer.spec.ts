@@ -57,18 +57,25 @@ test('2 epochs straight equal 1 epoch + resume from its checkpoint + 1 epoch, bi
   assert.ok(a.some((v, i) => v !== weightsOf(makeTrainer(1).net)[i]));
 });
 
-test('a run stopped mid-epoch by maxSteps resumes exactly too', () => {
+test('a run stopped mid-epoch by maxSteps resumes exactly too, train metrics included', () => {
   const straight = makeTrainer(2);
-  straight.trainer.run();
+  const straightResult = straight.trainer.run();
   let saved: Checkpoint | undefined;
   const partial = makeTrainer(2, { maxSteps: 11, onCheckpoint: (c) => { saved = JSON.parse(JSON.stringify(c)); } });
   const result = partial.trainer.run();
   assert.equal(result.stoppedBy, 'maxSteps');
   assert.equal(saved!.stepInEpoch, 3); // 120 / 16 → 8 steps per epoch; step 11 is the 3rd of epoch 2
+  assert.equal(saved!.epochTotals!.seen, 3 * 16);
   const resumed = makeTrainer(2);
   resumed.trainer.restore(saved!);
-  resumed.trainer.run();
+  const resumedResult = resumed.trainer.run();
   assert.deepEqual(weightsOf(resumed.net), weightsOf(straight.net));
+  // Epoch 2's train loss and accuracy cover all its 120 examples, not only those after the resume.
+  const last = (r: typeof result) => r.epochs[r.epochs.length - 1];
+  const [a, b] = [last(straightResult), last(resumedResult)];
+  assert.ok(a.kind === 'epoch' && b.kind === 'epoch');
+  assert.equal(b.trainLoss, a.trainLoss);
+  assert.equal(b.trainAccuracy, a.trainAccuracy);
 });
 
 test('metrics: step lines every logEvery steps and one epoch line per epoch, with accuracies', () => {

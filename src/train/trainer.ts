@@ -98,6 +98,19 @@ export interface Checkpoint {
   order: string;
   /** Last epoch summary, if any epoch finished. */
   lastEpoch?: TrainingMetricsLine;
+  /**
+   * The running totals of the epoch in progress (summed data loss, correct predictions, examples),
+   * so that a mid-epoch resume reports the same train loss and accuracy as an uninterrupted run.
+   * Absent in checkpoints written by earlier versions: read as zeros.
+   */
+  epochTotals?: EpochTotals;
+}
+
+/** What an epoch's train loss and accuracy are computed from. */
+export interface EpochTotals {
+  lossSum: number;
+  correct: number;
+  seen: number;
 }
 
 export interface TrainResult {
@@ -125,6 +138,7 @@ export class Trainer {
   private secondsBefore = 0;
   private order: Int32Array;
   private lastEpoch: TrainingMetricsLine | undefined;
+  private epochTotals: EpochTotals = { lossSum: 0, correct: 0, seen: 0 };
 
   constructor(options: TrainerOptions) {
     if (!(options.batchSize >= 1) || !Number.isInteger(options.batchSize)) {
@@ -153,6 +167,7 @@ export class Trainer {
     this.examplesSeen = checkpoint.examplesSeen;
     this.secondsBefore = checkpoint.seconds;
     this.lastEpoch = checkpoint.lastEpoch;
+    this.epochTotals = { ...(checkpoint.epochTotals ?? { lossSum: 0, correct: 0, seen: 0 }) };
     const orderBits = decodeFloat32(checkpoint.order, this.options.train.count, `${source}: order`);
     this.order = new Int32Array(orderBits.buffer);
   }
@@ -173,6 +188,7 @@ export class Trainer {
       seconds,
       order: encodeFloat32(new Float32Array(this.order.buffer, this.order.byteOffset, this.order.length)),
       ...(this.lastEpoch ? { lastEpoch: this.lastEpoch } : {}),
+      epochTotals: { ...this.epochTotals },
     };
   }
 
@@ -196,9 +212,7 @@ export class Trainer {
 
     let raw = Tensor.zeros([batchSize, train.channels, train.height, train.width]);
     let augmented = Tensor.zeros(raw.shape);
-    let epochLossSum = 0;
-    let epochCorrect = 0;
-    let epochSeen = 0;
+    const totals = this.epochTotals;
     const outer: { stop: boolean } = { stop: false };
 
     while (this.epoch < o.epochs && !outer.stop) {
@@ -244,15 +258,15 @@ export class Trainer {
         for (let i = 0; i < size; i++) {
           let best = 0;
           for (let c = 1; c < classes; c++) if (logits.data[i * classes + c] > logits.data[i * classes + best]) best = c;
-          if (best === labels[i]) epochCorrect++;
+          if (best === labels[i]) totals.correct++;
         }
         const learningRate = o.optimizer.currentLearningRate();
         o.optimizer.step(parameters);
         this.stepInEpoch++;
         this.globalStep++;
         this.examplesSeen += size;
-        epochLossSum += dataLoss * size;
-        epochSeen += size;
+        totals.lossSum += dataLoss * size;
+        totals.seen += size;
         const seconds = elapsed();
         const examplesPerSecond = examplesPerSecondAt(seconds);
         o.onProgress?.({ epoch: this.epoch, stepInEpoch: this.stepInEpoch, stepsPerEpoch, loss, examplesPerSecond, seconds });
@@ -273,8 +287,8 @@ export class Trainer {
       secondsOutsideSteps += seconds - epochEnd;
       const line: TrainingMetricsLine = {
         kind: 'epoch', epoch: this.epoch + 1, step: this.globalStep, examples: this.examplesSeen,
-        trainLoss: epochSeen > 0 ? epochLossSum / epochSeen : Number.NaN,
-        trainAccuracy: epochSeen > 0 ? epochCorrect / epochSeen : Number.NaN,
+        trainLoss: totals.seen > 0 ? totals.lossSum / totals.seen : Number.NaN,
+        trainAccuracy: totals.seen > 0 ? totals.correct / totals.seen : Number.NaN,
         ...(validation ? { validationAccuracy: validation.accuracy, ...(Number.isFinite(validation.loss) ? { validationLoss: validation.loss } : {}) } : {}),
         ...(test ? { testAccuracy: test.accuracy, ...(Number.isFinite(test.loss) ? { testLoss: test.loss } : {}) } : {}),
         seconds,
@@ -283,9 +297,9 @@ export class Trainer {
       epochs.push(line);
       this.lastEpoch = line;
       o.onMetrics?.(line);
-      epochLossSum = 0;
-      epochCorrect = 0;
-      epochSeen = 0;
+      totals.lossSum = 0;
+      totals.correct = 0;
+      totals.seen = 0;
       this.epoch++;
       this.stepInEpoch = 0;
       this.order = o.rng.permutation(train.count);
