@@ -44,7 +44,7 @@ import { Tensor, allocFloat32, type Shape } from '../tensor/tensor.ts';
 import { makeParameter, type ForwardMode, type Layer, type Parameter } from './layer.ts';
 import { checkBatchInput } from './batch-checks.ts';
 import type { Executor, KernelArgs } from '../parallel/executor.ts';
-import { executorFor } from '../parallel/executor.ts';
+import { PARALLEL_MIN_VALUES, executorFor } from '../parallel/executor.ts';
 import { serialExecutor } from '../parallel/serial-executor.ts';
 import type { BatchNormBackwardArgs, BatchNormForwardArgs } from '../kernels/batch-norm.ts';
 
@@ -208,5 +208,3 @@ export class BatchNorm implements Layer {
   }
 }
 
-/** Fewer values than this run on the calling thread (a hand-off costs a few microseconds). */
-const PARALLEL_MIN_VALUES = 1 << 14;

@@ -14,7 +14,7 @@ import type { Shape } from '../tensor/tensor.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { ForwardMode, Layer, Parameter } from './layer.ts';
 import type { Executor, KernelArgs } from '../parallel/executor.ts';
-import { executorFor } from '../parallel/executor.ts';
+import { PARALLEL_MIN_VALUES, executorFor } from '../parallel/executor.ts';
 import { serialExecutor } from '../parallel/serial-executor.ts';
 import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './batch-checks.ts';
 
@@ -81,11 +81,11 @@ export abstract class ElementwiseActivation implements Layer {
 
   /**
    * Runs registered range kernel `kernelName` over `count` elements: on the worker threads when the
-   * tensor is large enough to pay for the hand-off (PARALLEL_MIN_ELEMENTS) and every array lives in
+   * tensor is large enough to pay for the hand-off (PARALLEL_MIN_VALUES) and every array lives in
    * shared memory (the pool's requirement; tensors allocate there), on this thread otherwise.
    */
   protected runElementwise(kernelName: string, args: KernelArgs, count: number): void {
-    executorFor(this.executor, serialExecutor, args, count, PARALLEL_MIN_ELEMENTS).parallelFor(kernelName, args, count);
+    executorFor(this.executor, serialExecutor, args, count, PARALLEL_MIN_VALUES).parallelFor(kernelName, args, count);
   }
 
   /** y[i] = f(x[i]) for every element. */
@@ -95,8 +95,3 @@ export abstract class ElementwiseActivation implements Layer {
   protected abstract differentiate(x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
 }
 
-/**
- * Below this many elements an activation runs on the calling thread: a hand-off to the workers costs
- * a few microseconds, what a single thread needs for ~10,000 elements of ReLU.
- */
-const PARALLEL_MIN_ELEMENTS = 1 << 14;

@@ -34,6 +34,12 @@ export function splitRange(total: number, parts: number): number[] {
 }
 
 /**
+ * Below this many values an elementwise or per-channel job runs on the calling thread: handing it to
+ * a worker costs a few microseconds, about what one thread needs for ~10,000 values of ReLU.
+ */
+export const PARALLEL_MIN_VALUES = 1 << 14;
+
+/**
  * The executor to run `args` on: `executor` itself when it has several threads, the work is at least
  * `minItems` items (smaller jobs cost more to hand off than to do) and every array in `args` lives
  * in shared memory (what a worker pool needs; Tensors allocate there); otherwise `fallback`, the
