@@ -95,7 +95,7 @@ test('gemmRows: same bits for 1-4 row parts, every transpose, k across two k-blo
   }
 });
 
-test('conv kernels (naive and im2col): same bits for 1-4 parts (images, filters or patch entries)', () => {
+test('conv kernels (naive, im2col, implicit GEMM): same bits for 1-4 parts (images, filters or patch entries)', () => {
   const rng = new Rng(32);
   const a = convArrays(rng);
   assertSplitInvariant('conv2dForwardNaive', { ...conv, input: a.input, weights: a.weights, bias: a.bias, output: a.output }, conv.batchSize, ['output']);
@@ -116,9 +116,17 @@ test('conv kernels (naive and im2col): same bits for 1-4 parts (images, filters 
     'conv2dBackwardDataIm2col',
     { ...conv, outputGrad: a.outputGrad, weights: a.weights, columns: a.columns, inputGrad: a.inputGrad }, conv.batchSize, ['inputGrad', 'columns'],
   );
+  assertSplitInvariant(
+    'conv2dForwardImplicit', { ...conv, input: a.input, weights: a.weights, bias: a.bias, output: a.output }, conv.batchSize, ['output'],
+  );
+  // 3·3·2 = 18 patch entries: the parts start and end inside groups of 4 (the tiles' width).
+  assertSplitInvariant(
+    'conv2dBackwardWeightsImplicit',
+    { ...conv, input: a.input, outputGrad: a.outputGrad, weightsGrad: a.weightsGrad, biasGrad: a.biasGrad }, patchOf(conv), ['weightsGrad', 'biasGrad'],
+  );
 });
 
-test('conv backward-data (flipped filters, stride 1): same bits for 1-4 image parts', () => {
+test('conv backward-data (flipped filters, stride 1; explicit and implicit GEMM): same bits for 1-4 image parts', () => {
   const rng = new Rng(35);
   // Stride 1, pad 1 ≤ D·(F−1) = 4: the flipped path applies (padding 3 on dy).
   const g: ConvGeometry = {
@@ -135,6 +143,7 @@ test('conv backward-data (flipped filters, stride 1): same bits for 1-4 image pa
     inputGrad: gaussianArray(g.batchSize * g.inputChannels * g.inputHeight * g.inputWidth, rng),
   };
   assertSplitInvariant('conv2dBackwardDataFlipped', args, g.batchSize, ['inputGrad']);
+  assertSplitInvariant('conv2dBackwardDataImplicit', args, g.batchSize, ['inputGrad']);
 });
 
 test('conv backward-weights (im2col) with K and C·FH·FW past the GEMM blocks: same bits for 1-4 patch-entry parts', () => {
@@ -183,6 +192,7 @@ test('every registered kernel is covered by this spec', () => {
   const covered = [
     'gemmRows', 'conv2dForwardNaive', 'conv2dBackwardDataNaive', 'conv2dBackwardWeightsNaive',
     'conv2dForwardIm2col', 'conv2dBackwardWeightsIm2col', 'conv2dBackwardDataIm2col', 'conv2dBackwardDataFlipped',
+    'conv2dForwardImplicit', 'conv2dBackwardWeightsImplicit', 'conv2dBackwardDataImplicit',
     'maxPoolForward', 'maxPoolBackward', 'avgPoolForward', 'avgPoolBackward', 'reluForward', 'reluBackward',
     'batchNormForward', 'batchNormBackward',
   ];

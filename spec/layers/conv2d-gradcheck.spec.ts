@@ -18,7 +18,7 @@ function checkConv(label: string, options: Omit<Conv2dOptions, 'rng'>, batch: nu
   checkLayerGradients(label, layer, Tensor.gaussian([batch, ...options.inputShape], rng), rng);
 }
 
-for (const implementation of ['im2col', 'naive'] as ConvImplementation[]) {
+for (const implementation of ['implicit-gemm', 'im2col', 'naive'] as ConvImplementation[]) {
   test(`gradcheck conv (${implementation}): 3x3, stride 1, pad 1`, () => {
     checkConv(`conv3x3p1 ${implementation}`, { inputShape: [2, 5, 5], filters: 3, size: 3, pad: 1, implementation }, 2, 1);
   });

@@ -9,7 +9,7 @@ import { serialExecutor } from '../../src/parallel/serial-executor.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 
-const IMPLEMENTATIONS: ConvImplementation[] = ['im2col', 'naive'];
+const IMPLEMENTATIONS: ConvImplementation[] = ['implicit-gemm', 'im2col', 'naive'];
 
 /** The hand-worked example: N = 1, C = 2, 3x3 input, K = 2 filters of 2x2, stride 1, no padding. */
 function tinyConv(implementation: ConvImplementation): { layer: Conv2d; input: Tensor } {
@@ -86,7 +86,7 @@ test('forward checks the input shape and names the layer', () => {
 
 test('backward needs a forward first; a strided im2col backward twice after one forward is refused', () => {
   // Stride 2: backward-data overwrites the im2col columns, so a second backward has no patches.
-  const layer = new Conv2d({ inputShape: [1, 4, 4], filters: 1, size: 2, stride: 2, name: 'c', rng: new Rng(1) });
+  const layer = new Conv2d({ inputShape: [1, 4, 4], filters: 1, size: 2, stride: 2, name: 'c', implementation: 'im2col', rng: new Rng(1) });
   assert.throws(() => layer.backward(Tensor.zeros([1, 1, 2, 2])), ConfigError);
   layer.forward(Tensor.zeros([1, 1, 4, 4]), TRAINING);
   layer.backward(Tensor.zeros([1, 1, 2, 2]));
@@ -97,8 +97,25 @@ test('backward needs a forward first; a strided im2col backward twice after one 
   }, ShapeError);
 });
 
+test('implicit GEMM keeps only the input: a strided backward twice after one forward adds the same dw again', () => {
+  for (const stride of [1, 2]) {
+    const layer = new Conv2d({ inputShape: [2, 5, 5], filters: 3, size: 3, pad: 1, stride, name: 'c', rng: new Rng(2) });
+    assert.equal(layer.implementation, 'implicit-gemm');
+    const outputSize = stride === 1 ? 5 : 3;
+    assert.throws(() => layer.backward(Tensor.zeros([2, 3, outputSize, outputSize])), (e: unknown) => e instanceof ConfigError && /c: backward called before forward/.test(e.message));
+    const rng = new Rng(3);
+    layer.forward(Tensor.gaussian([2, 2, 5, 5], rng), TRAINING);
+    const dy = Tensor.gaussian([2, 3, outputSize, outputSize], rng);
+    const dx1 = layer.backward(dy).clone();
+    const dw1 = layer.weights.grad.clone();
+    const dx2 = layer.backward(dy);
+    assert.deepEqual(dx2.toArray(), dx1.toArray());
+    layer.weights.grad.data.forEach((v, i) => assert.ok(Math.abs(v - 2 * dw1.data[i]) <= 1e-5 * (1 + Math.abs(v))));
+  }
+});
+
 test('stride 1 keeps the columns: a second backward adds the same dw again and returns the same dx', () => {
-  const layer = new Conv2d({ inputShape: [2, 5, 5], filters: 3, size: 3, pad: 1, rng: new Rng(2) });
+  const layer = new Conv2d({ inputShape: [2, 5, 5], filters: 3, size: 3, pad: 1, implementation: 'im2col', rng: new Rng(2) });
   const rng = new Rng(3);
   layer.forward(Tensor.gaussian([2, 2, 5, 5], rng), TRAINING);
   const dy = Tensor.gaussian([2, 3, 5, 5], rng);
@@ -149,7 +166,7 @@ test('buffers are reused for the same batch size and reallocated when N changes'
   assert.deepEqual(other.shape, [5, 2, 2, 2]);
 });
 
-test('runs its kernels through the executor: forward/backward-data over images, backward-weights over patch entries (im2col) or filters (naive)', () => {
+test('runs its kernels through the executor: forward/backward-data over images, backward-weights over patch entries (GEMM paths) or filters (naive)', () => {
   const calls: string[] = [];
   const recorder: Executor = {
     threads: 1,
@@ -158,7 +175,7 @@ test('runs its kernels through the executor: forward/backward-data over images, 
       serialExecutor.parallelFor(name, args, total);
     },
   };
-  for (const [implementation, stride] of [['im2col', 1], ['im2col', 2], ['naive', 1]] as const) {
+  for (const [implementation, stride] of [['implicit-gemm', 1], ['implicit-gemm', 2], ['im2col', 1], ['im2col', 2], ['naive', 1]] as const) {
     // 5×5 input, 3×3 filters: stride 1 → 3×3 output, stride 2 → 2×2. C = 3, K = 5: 2·C ≥ K, so
     // stride 1 takes the flipped-filter backward-data.
     const layer = new Conv2d({ inputShape: [3, 5, 5], filters: 5, size: 3, stride, implementation, rng: new Rng(1) });
@@ -168,6 +185,8 @@ test('runs its kernels through the executor: forward/backward-data over images, 
   }
   assert.deepEqual(calls, [
     // C·FH·FW = 27 patch entries.
+    'conv2dForwardImplicit:3', 'conv2dBackwardWeightsImplicit:27', 'conv2dBackwardDataImplicit:3',
+    'conv2dForwardImplicit:3', 'conv2dBackwardWeightsImplicit:27', 'conv2dBackwardDataIm2col:3',
     'conv2dForwardIm2col:3', 'conv2dBackwardWeightsIm2col:27', 'conv2dBackwardDataFlipped:3',
     'conv2dForwardIm2col:3', 'conv2dBackwardWeightsIm2col:27', 'conv2dBackwardDataIm2col:3',
     'conv2dForwardNaive:3', 'conv2dBackwardWeightsNaive:5', 'conv2dBackwardDataNaive:3',

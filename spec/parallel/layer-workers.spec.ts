@@ -1,6 +1,6 @@
 /**
  * The layers on a WorkerPool give the same bits as on the serial executor, whatever the number of
- * threads: Conv2d (im2col and naive; forward, dx, dW, db), MaxPool2d and AvgPool2d (forward, dx),
+ * threads: Conv2d (implicit GEMM, im2col and naive; forward, dx, dW, db), MaxPool2d and AvgPool2d (forward, dx),
  * ReLU and BatchNorm (forward, dx, dγ, dβ). Work splits unevenly over 2, 3 and 4 threads.
  */
 import { after, describe, it } from 'node:test';
@@ -52,7 +52,7 @@ function assertSameOnEveryPool(name: string, makeLayer: () => Layer, seed: numbe
 }
 
 describe('layers on a WorkerPool', () => {
-  for (const implementation of ['im2col', 'naive'] as ConvImplementation[]) {
+  for (const implementation of ['implicit-gemm', 'im2col', 'naive'] as ConvImplementation[]) {
     it(`Conv2d (${implementation}) forward and backward are bit-identical for 1-4 threads`, () => {
       const geometries = [
         { inputShape: [3, 9, 9], filters: 5, size: 3, stride: 1, pad: 1 },

@@ -1,6 +1,8 @@
 /**
  * Convolution and pooling benchmarks through the layers themselves (Conv2d, MaxPool2d), so the
  * figures include everything a training step pays: argument records, im2col, GEMM, col2im, bias.
+ * Three implementations (conv2d.ts): naive, the explicit im2col + GEMM, and the implicit GEMM (the
+ * layer's default); both GEMM paths on 1 thread and on 2 workers.
  *
  * The layers (stride 1, "same" padding, so H′ = H and W′ = W):
  *   (a) 32×32×3  → 16 filters 5×5 pad 2     (CIFAR-10 first layer of the ConvNetJS demo)
@@ -88,9 +90,12 @@ export interface ConvBenchContext {
   readonly progress: (message: string) => void;
 }
 
+/** The two GEMM paths, each timed on 1 thread and on 2 workers. */
+const FAST_IMPLEMENTATIONS: readonly ConvImplementation[] = ['im2col', 'implicit-gemm'];
+
 /**
- * Every layer at batch 1 and 32: naive (1 thread), im2col on 1 thread, im2col on 2 workers (the last
- * two interleaved), and at batch 32 the forward+backward speed-up of 2 workers next to the machine's
+ * Every layer at batch 1 and 32: naive (1 thread); each GEMM path on 1 thread and on 2 workers
+ * (interleaved), and at batch 32 its forward+backward speed-up on 2 workers next to the machine's
  * own scaling measured in the same interleaved runs.
  */
 export function benchConv(context: ConvBenchContext): void {
@@ -126,17 +131,19 @@ export function benchConv(context: ConvBenchContext): void {
 
       // The compute loop on 1 and 2 threads runs interleaved with the conv runs, so the speed-up is
       // compared with the machine's scaling under the same load (other processes come and go).
-      const single = convSubject(spec, 'im2col', serialExecutor, batch);
-      const pair = convSubject(spec, 'im2col', pools.pair, batch);
-      const [loop1, loop2] = scalingCases(pools);
-      const forward = measureInterleaved([single.forward, pair.forward, loop1, loop2], timing);
-      const backward = measureInterleaved([single.backward, pair.backward, loop1, loop2], timing);
-      emit(result('im2col', 1, forward[0], backward[0], timing.runs));
-      emit(result('im2col', 2, forward[1], backward[1], timing.runs));
-      if (batch === 32) {
-        const speedup = (forward[0] + backward[0]) / (forward[1] + backward[1]);
-        const machineFactor = (forward[2] + backward[2]) / (forward[3] + backward[3]);
-        emit({ bench: 'speedup', layer: spec.id, batch, speedup, machineFactor, percentOfScaling: (100 * speedup) / machineFactor });
+      for (const implementation of FAST_IMPLEMENTATIONS) {
+        const single = convSubject(spec, implementation, serialExecutor, batch);
+        const pair = convSubject(spec, implementation, pools.pair, batch);
+        const [loop1, loop2] = scalingCases(pools);
+        const forward = measureInterleaved([single.forward, pair.forward, loop1, loop2], timing);
+        const backward = measureInterleaved([single.backward, pair.backward, loop1, loop2], timing);
+        emit(result(implementation, 1, forward[0], backward[0], timing.runs));
+        emit(result(implementation, 2, forward[1], backward[1], timing.runs));
+        if (batch === 32) {
+          const speedup = (forward[0] + backward[0]) / (forward[1] + backward[1]);
+          const machineFactor = (forward[2] + backward[2]) / (forward[3] + backward[3]);
+          emit({ bench: 'speedup', layer: spec.id, impl: implementation, batch, speedup, machineFactor, percentOfScaling: (100 * speedup) / machineFactor });
+        }
       }
     }
   }

@@ -23,54 +23,68 @@ function of<K extends BenchResult['bench']>(results: readonly BenchResult[], ben
   return results.filter((result): result is Extract<BenchResult, { bench: K }> => result.bench === bench);
 }
 
+/** GFLOP/s of every configuration, then the ratios between them. */
 function convTable(conv: readonly ConvResult[], layerNames: Record<string, string>): string {
   const find = (layer: string, batch: number, impl: string, workers: number): ConvResult | undefined =>
     conv.find((r) => r.layer === layer && r.batch === batch && r.impl === impl && r.workers === workers);
   const keys = [...new Set(conv.map((r) => `${r.layer}|${r.batch}`))];
-  const rows = keys.map((key) => {
+  const configurations = [['naive', 1], ['im2col', 1], ['im2col', 2], ['implicit-gemm', 1], ['implicit-gemm', 2]] as const;
+  const speedRows = keys.map((key) => {
     const [layer, batchText] = key.split('|');
     const batch = Number(batchText);
-    const naive = find(layer, batch, 'naive', 1);
-    const single = find(layer, batch, 'im2col', 1);
-    const pair = find(layer, batch, 'im2col', 2);
     return [
       `(${layer}) ${layerNames[layer] ?? ''}`, String(batch),
-      fixed(naive?.fwdGflops), fixed(naive?.bwdGflops),
-      fixed(single?.fwdGflops), fixed(single?.bwdGflops),
-      fixed(pair?.fwdGflops), fixed(pair?.bwdGflops),
-      ratio(single?.fwdGflops, naive?.fwdGflops), ratio(single?.bwdGflops, naive?.bwdGflops),
-      ratio(pair?.fwdGflops, single?.fwdGflops), ratio(pair?.bwdGflops, single?.bwdGflops),
+      ...configurations.flatMap(([impl, workers]) => {
+        const r = find(layer, batch, impl, workers);
+        return [fixed(r?.fwdGflops), fixed(r?.bwdGflops)];
+      }),
+    ];
+  });
+  const ratioRows = keys.map((key) => {
+    const [layer, batchText] = key.split('|');
+    const batch = Number(batchText);
+    const [naive, im2col1, im2col2, implicit1, implicit2] = configurations.map(([impl, workers]) => find(layer, batch, impl, workers));
+    return [
+      `(${layer}) ${layerNames[layer] ?? ''}`, String(batch),
+      ratio(implicit1?.fwdGflops, naive?.fwdGflops), ratio(implicit1?.bwdGflops, naive?.bwdGflops),
+      ratio(implicit1?.fwdGflops, im2col1?.fwdGflops), ratio(implicit1?.bwdGflops, im2col1?.bwdGflops),
+      ratio(im2col2?.fwdGflops, im2col1?.fwdGflops), ratio(im2col2?.bwdGflops, im2col1?.bwdGflops),
+      ratio(implicit2?.fwdGflops, implicit1?.fwdGflops), ratio(implicit2?.bwdGflops, implicit1?.bwdGflops),
     ];
   });
   return formatTable(
-    ['layer', 'N', 'naive fwd', 'bwd', 'im2col 1t fwd', 'bwd', 'im2col 2w fwd', 'bwd', 'im2col/naive fwd', 'bwd', '2w/1t fwd', 'bwd'],
-    rows,
+    ['layer', 'N', 'naive fwd', 'bwd', 'im2col 1t fwd', 'bwd', 'im2col 2w fwd', 'bwd', 'implicit 1t fwd', 'bwd', 'implicit 2w fwd', 'bwd'],
+    speedRows,
+  ) + '\n\nratios (1t = 1 thread, 2w = 2 workers):\n' + formatTable(
+    ['layer', 'N', 'implicit/naive fwd', 'bwd', 'implicit/im2col 1t fwd', 'bwd', 'im2col 2w/1t fwd', 'bwd', 'implicit 2w/1t fwd', 'bwd'],
+    ratioRows,
   );
 }
 
 /**
- * The targets of the convolution issue, at batch 32 on layers (a)-(c): im2col on 1 thread ≥ 3 GFLOP/s
- * forward and backward; on 2 workers ≥ 1.8× the 1-thread figure and ≥ 90 % of the machine's scaling.
+ * The targets of the convolution issue, at batch 32 on layers (a)-(c), for each GEMM path: 1 thread
+ * ≥ 3 GFLOP/s forward and backward; on 2 workers ≥ 1.8× the 1-thread figure and ≥ 90 % of the
+ * machine's scaling.
  */
 function targetsTable(conv: readonly ConvResult[], speedups: readonly SpeedupResult[]): string {
   const mark = (value: number | undefined, target: number): string =>
     value === undefined ? '-' : value >= target ? 'met' : 'MISSED';
-  const rows = ['a', 'b', 'c'].flatMap((layer) => {
-    const single = conv.find((r) => r.layer === layer && r.batch === 32 && r.impl === 'im2col' && r.workers === 1);
-    const pair = conv.find((r) => r.layer === layer && r.batch === 32 && r.impl === 'im2col' && r.workers === 2);
-    const speedup = speedups.find((s) => s.layer === layer && s.batch === 32);
+  const rows = (['implicit-gemm', 'im2col'] as const).flatMap((impl) => ['a', 'b', 'c'].flatMap((layer) => {
+    const single = conv.find((r) => r.layer === layer && r.batch === 32 && r.impl === impl && r.workers === 1);
+    const pair = conv.find((r) => r.layer === layer && r.batch === 32 && r.impl === impl && r.workers === 2);
+    const speedup = speedups.find((s) => s.layer === layer && s.batch === 32 && s.impl === impl);
     if (!single) return [];
     return [[
-      `(${layer}) N=32`,
+      `(${layer}) ${impl}`,
       `${fixed(single.fwdGflops)} ${mark(single.fwdGflops, 3)}`,
       `${fixed(single.bwdGflops)} ${mark(single.bwdGflops, 3)}`,
       `${ratio(speedup?.speedup, 1)} ${mark(speedup?.speedup, 1.8)}`,
       `${fixed(speedup?.percentOfScaling, 0)} % ${mark(speedup?.percentOfScaling, 90)}`,
       pair ? `${ratio(pair.fwdGflops, single.fwdGflops)} / ${ratio(pair.bwdGflops, single.bwdGflops)}` : '-',
     ]];
-  });
+  }));
   return 'targets (batch 32):\n' + formatTable(
-    ['layer', '1t fwd ≥ 3', '1t bwd ≥ 3', '2w/1t ≥ 1.8×', '≥ 90 % of machine', '(fwd / bwd 2w/1t)'],
+    ['layer, path', '1t fwd ≥ 3', '1t bwd ≥ 3', '2w/1t ≥ 1.8×', '≥ 90 % of machine', '(fwd / bwd 2w/1t)'],
     rows,
   );
 }
@@ -96,10 +110,10 @@ export function formatReport(results: readonly BenchResult[], layerNames: Record
   const speedups = of(results, 'speedup') as SpeedupResult[];
   if (speedups.length > 0) {
     const rows = speedups.map((s) => [
-      `(${s.layer}) N=${s.batch}`, `${s.speedup.toFixed(2)}×`, `${s.machineFactor.toFixed(2)}×`, `${s.percentOfScaling.toFixed(0)} %`,
+      `(${s.layer}) ${s.impl} N=${s.batch}`, `${s.speedup.toFixed(2)}×`, `${s.machineFactor.toFixed(2)}×`, `${s.percentOfScaling.toFixed(0)} %`,
     ]);
     sections.push(
-      'im2col conv, 2 workers vs 1 thread (forward + backward time), next to the compute loop timed in the same runs:\n' +
+      'GEMM convolutions, 2 workers vs 1 thread (forward + backward time), next to the compute loop timed in the same runs:\n' +
         formatTable(['layer', 'conv speed-up', 'machine', 'conv / machine'], rows),
     );
   }

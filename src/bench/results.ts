@@ -46,7 +46,7 @@ export interface GemmResult {
   readonly gflops: number;
 }
 
-export type ConvImplementation = 'naive' | 'im2col';
+export type ConvImplementation = 'naive' | 'im2col' | 'implicit-gemm';
 
 export interface ConvResult {
   readonly bench: 'conv';
@@ -70,10 +70,11 @@ export interface SkippedResult {
   readonly reason: string;
 }
 
-/** im2col on 2 workers against 1 thread, forward + backward time, batch 32, next to the machine's scaling. */
+/** A GEMM path on 2 workers against 1 thread, forward + backward time, batch 32, next to the machine's scaling. */
 export interface SpeedupResult {
   readonly bench: 'speedup';
   readonly layer: string;
+  readonly impl: ConvImplementation;
   readonly batch: number;
   /** time(1 thread) / time(2 workers), forward + backward. */
   readonly speedup: number;

@@ -13,6 +13,10 @@
  * | conv2dForwardIm2col           | images n         | conv-im2col.ts                           |
  * | conv2dBackwardWeightsIm2col   | patch entries r  | conv-im2col.ts (dw columns; db by biasRange) |
  * | conv2dBackwardDataIm2col      | images n         | conv-im2col.ts                           |
+ * | conv2dBackwardDataFlipped     | images n         | conv-backward-data-flipped.ts            |
+ * | conv2dForwardImplicit         | images n         | conv-implicit-gemm.ts                    |
+ * | conv2dBackwardWeightsImplicit | patch entries r  | conv-implicit-gemm.ts (dw columns; db by biasRange) |
+ * | conv2dBackwardDataImplicit    | images n         | conv-implicit-gemm.ts                    |
  * | maxPoolForward/Backward       | planes n·C + c   | pooling.ts                               |
  * | avgPoolForward/Backward       | planes n·C + c   | pooling.ts                               |
  * | reluForward/Backward          | elements         | relu.ts                                  |
@@ -35,6 +39,12 @@ import type {
 } from './conv-im2col.ts';
 import { conv2dBackwardDataFlipped } from './conv-backward-data-flipped.ts';
 import type { ConvBackwardDataFlippedArgs } from './conv-backward-data-flipped.ts';
+import {
+  conv2dBackwardDataImplicit, conv2dBackwardWeightsImplicit, conv2dForwardImplicit,
+} from './conv-implicit-gemm.ts';
+import type {
+  ConvBackwardDataImplicitArgs, ConvBackwardWeightsImplicitArgs, ConvForwardImplicitArgs,
+} from './conv-implicit-gemm.ts';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward } from './pooling.ts';
 import { reluBackward, reluForward } from './relu.ts';
 import type { ReluBackwardArgs, ReluForwardArgs } from './relu.ts';
@@ -73,6 +83,9 @@ export const kernelRegistry: Readonly<Record<string, RangeKernel>> = {
   conv2dBackwardWeightsIm2col: typed<ConvBackwardWeightsIm2colArgs>(conv2dBackwardWeightsIm2col),
   conv2dBackwardDataIm2col: typed<ConvBackwardDataIm2colArgs>(conv2dBackwardDataIm2col),
   conv2dBackwardDataFlipped: typed<ConvBackwardDataFlippedArgs>(conv2dBackwardDataFlipped),
+  conv2dForwardImplicit: typed<ConvForwardImplicitArgs>(conv2dForwardImplicit),
+  conv2dBackwardWeightsImplicit: typed<ConvBackwardWeightsImplicitArgs>(conv2dBackwardWeightsImplicit),
+  conv2dBackwardDataImplicit: typed<ConvBackwardDataImplicitArgs>(conv2dBackwardDataImplicit),
   maxPoolForward: typed<MaxPoolForwardArgs>(maxPoolForward),
   maxPoolBackward: typed<MaxPoolBackwardArgs>(maxPoolBackward),
   avgPoolForward: typed<AvgPoolForwardArgs>(avgPoolForward),

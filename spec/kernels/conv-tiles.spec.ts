@@ -1,0 +1,102 @@
+/**
+ * The implicit-GEMM tiles (src/kernels/conv-tiles.ts): the asm.js loops and the portable TypeScript
+ * loops give the same bits, V8 really validates and links the asm.js (it reports a rejected module
+ * only as a process warning, and then runs it as slow ordinary JavaScript), and heap sizes follow
+ * the asm.js rules.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ConvGeometry } from '../../src/kernels/conv-geometry.ts';
+import { flippedGeometry } from '../../src/kernels/conv-backward-data-flipped.ts';
+import {
+  conv2dBackwardDataImplicit, conv2dBackwardWeightsImplicit, conv2dForwardImplicit, planForward, planWeightGrad,
+} from '../../src/kernels/conv-implicit-gemm.ts';
+import { asmHeapSize, createTileHeap } from '../../src/kernels/conv-tiles.ts';
+import type { TileKernelKind } from '../../src/kernels/conv-tiles.ts';
+import { Rng } from '../../src/tensor/rng.ts';
+
+function gaussianArray(length: number, rng: Rng): Float32Array {
+  const array = new Float32Array(length);
+  for (let i = 0; i < length; i++) array[i] = rng.gaussian(0, 1);
+  return array;
+}
+
+function geometry(g: Omit<ConvGeometry, 'outputHeight' | 'outputWidth'>): ConvGeometry {
+  const size = (input: number, filter: number, stride: number, pad: number, dilation: number): number =>
+    (input + 2 * pad - dilation * (filter - 1) - 1) / stride + 1;
+  const outputHeight = size(g.inputHeight, g.filterHeight, g.strideH, g.padH, g.dilationH);
+  const outputWidth = size(g.inputWidth, g.filterWidth, g.strideW, g.padW, g.dilationW);
+  assert.ok(Number.isInteger(outputHeight) && Number.isInteger(outputWidth));
+  return { ...g, outputHeight, outputWidth };
+}
+
+const GEOMETRIES: ConvGeometry[] = [
+  // K = 6 (a padded filter block), odd depth 3·3·3 = 27, W′ = 7 (a padded output tile).
+  geometry({ batchSize: 3, inputChannels: 3, inputHeight: 6, inputWidth: 7, filters: 6, filterHeight: 3, filterWidth: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1 }),
+  // Stride 2 × 3, dilation 2 × 1, non-square.
+  geometry({ batchSize: 2, inputChannels: 2, inputHeight: 9, inputWidth: 11, filters: 5, filterHeight: 3, filterWidth: 2, strideH: 2, strideW: 3, padH: 2, padW: 0, dilationH: 2, dilationW: 1 }),
+  // A CIFAR-10 layer shape: 16 → 20 channels, 5×5 pad 2.
+  geometry({ batchSize: 2, inputChannels: 16, inputHeight: 8, inputWidth: 8, filters: 20, filterHeight: 5, filterWidth: 5, strideH: 1, strideW: 1, padH: 2, padW: 2, dilationH: 1, dilationW: 1 }),
+];
+
+/** Runs forward, backward-weights and (stride 1) backward-data on a heap of the given kind. */
+function runAll(g: ConvGeometry, kind: TileKernelKind, seed: number): Float32Array[] {
+  const rng = new Rng(seed);
+  const depth = g.inputChannels * g.filterHeight * g.filterWidth;
+  const input = gaussianArray(g.batchSize * g.inputChannels * g.inputHeight * g.inputWidth, rng);
+  const weights = gaussianArray(g.filters * depth, rng);
+  const bias = gaussianArray(g.filters, rng);
+  const output = new Float32Array(g.batchSize * g.filters * g.outputHeight * g.outputWidth);
+  const outputGrad = gaussianArray(output.length, rng);
+  const weightsGrad = gaussianArray(weights.length, rng);
+  const biasGrad = gaussianArray(g.filters, rng);
+  const inputGrad = gaussianArray(input.length, rng);
+  const bytes = Math.max(planForward(g).bytes, planWeightGrad(g).bytes, planForward(flippedGeometry(g)).bytes);
+  const heap = createTileHeap(bytes, kind);
+  assert.equal(heap.kind, kind);
+  conv2dForwardImplicit({ ...g, input, weights, bias, output }, 0, g.batchSize, heap);
+  conv2dBackwardWeightsImplicit({ ...g, input, outputGrad, weightsGrad, biasGrad }, 0, depth, heap);
+  // Backward-data needs stride 1; the rotation of the filters does not matter for this comparison.
+  if (g.strideH === 1 && g.strideW === 1) conv2dBackwardDataImplicit({ ...g, outputGrad, flippedWeights: weights, inputGrad }, 0, g.batchSize, heap);
+  return [output, weightsGrad, biasGrad, inputGrad];
+}
+
+test('the asm.js tiles and the portable tiles give the same bits (forward, dw, db, dx)', () => {
+  GEOMETRIES.forEach((g, index) => {
+    const asm = runAll(g, 'asm.js', 50 + index);
+    const portable = runAll(g, 'portable', 50 + index);
+    ['output', 'dw', 'db', 'dx'].forEach((name, which) => {
+      for (let i = 0; i < asm[which].length; i++) {
+        assert.ok(Object.is(asm[which][i], portable[which][i]), `geometry ${index}: ${name}[${i}] asm.js ${asm[which][i]} vs portable ${portable[which][i]}`);
+      }
+    });
+  });
+});
+
+test('V8 validates and links the asm.js tiles at small and large heap sizes (no warning)', async () => {
+  const warnings: string[] = [];
+  const listener = (warning: Error): void => void warnings.push(`${warning.name}: ${warning.message}`);
+  process.on('warning', listener);
+  try {
+    for (const bytes of [1000, 3 << 20, 17 << 20]) {
+      const heap = createTileHeap(bytes);
+      assert.equal(heap.kind, 'asm.js');
+      assert.ok(heap.bytes >= bytes);
+    }
+    // V8 reports a rejected asm.js module as a process warning, emitted asynchronously.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  } finally {
+    process.off('warning', listener);
+  }
+  assert.deepEqual(warnings, []);
+});
+
+test('asm.js heap sizes: a power of two from 64 KiB to 16 MiB, then multiples of 16 MiB', () => {
+  assert.equal(asmHeapSize(1), 1 << 16);
+  assert.equal(asmHeapSize(1 << 16), 1 << 16);
+  assert.equal(asmHeapSize((1 << 16) + 1), 1 << 17);
+  assert.equal(asmHeapSize(3 << 20), 4 << 20);
+  assert.equal(asmHeapSize(1 << 24), 1 << 24);
+  assert.equal(asmHeapSize((1 << 24) + 1), 2 << 24);
+  assert.equal(asmHeapSize(40 << 20), 3 << 24);
+});
