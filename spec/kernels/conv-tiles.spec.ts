@@ -31,9 +31,9 @@ function geometry(g: Omit<ConvGeometry, 'outputHeight' | 'outputWidth'>): ConvGe
 }
 
 const GEOMETRIES: ConvGeometry[] = [
-  // K = 6 (a padded filter block), odd depth 3·3·3 = 27, W′ = 7 (a padded output tile).
+  // K = 6 (a zero-padded quad of filters in dw), odd depth 3·3·3 = 27, W′ = 7 (a padded output tile).
   geometry({ batchSize: 3, inputChannels: 3, inputHeight: 6, inputWidth: 7, filters: 6, filterHeight: 3, filterWidth: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1 }),
-  // Stride 2 × 3, dilation 2 × 1, non-square.
+  // Stride 2 × 3, dilation 2 × 1, non-square; K = 5 (a zero-padded pair of filters in forward).
   geometry({ batchSize: 2, inputChannels: 2, inputHeight: 9, inputWidth: 11, filters: 5, filterHeight: 3, filterWidth: 2, strideH: 2, strideW: 3, padH: 2, padW: 0, dilationH: 2, dilationW: 1 }),
   // A CIFAR-10 layer shape: 16 → 20 channels, 5×5 pad 2.
   geometry({ batchSize: 2, inputChannels: 16, inputHeight: 8, inputWidth: 8, filters: 20, filterHeight: 5, filterWidth: 5, strideH: 1, strideW: 1, padH: 2, padW: 2, dilationH: 1, dilationW: 1 }),

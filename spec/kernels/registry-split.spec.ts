@@ -119,7 +119,7 @@ test('conv kernels (naive, im2col, implicit GEMM): same bits for 1-4 parts (imag
   assertSplitInvariant(
     'conv2dForwardImplicit', { ...conv, input: a.input, weights: a.weights, bias: a.bias, output: a.output }, conv.batchSize, ['output'],
   );
-  // 3·3·2 = 18 patch entries: the parts start and end inside groups of 4 (the tiles' width).
+  // 3·3·2 = 18 patch entries: some parts start or end inside a pair (the weight tiles cover 2 entries).
   assertSplitInvariant(
     'conv2dBackwardWeightsImplicit',
     { ...conv, input: a.input, outputGrad: a.outputGrad, weightsGrad: a.weightsGrad, biasGrad: a.biasGrad }, patchOf(conv), ['weightsGrad', 'biasGrad'],

@@ -29,7 +29,7 @@ const SECTIONS = ['scaling', 'dispatch', 'gemm', 'conv', 'pool'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const DESCRIPTION =
-  'Benchmarks GEMM, convolution (naive, im2col, im2col on 2 workers) and pooling: medians of\n' +
+  'Benchmarks GEMM, convolution (naive; im2col and implicit GEMM, each on 1 thread and 2 workers)\nand pooling: medians of' +
   'several runs after warm-up, GFLOP/s counted as 2·MACs, ratios side by side.';
 
 /** Parses --only: a comma-separated subset of SECTIONS (default all). */

@@ -65,15 +65,16 @@ function tileHeapFor(bytes: number): TileHeap {
 }
 
 const roundUpTo4 = (value: number): number => Math.ceil(value / 4) * 4;
+const roundUpTo2 = (value: number): number => Math.ceil(value / 2) * 2;
 
 /**
  * Heap regions of the forward loop (Float64 element addresses), for one image at a time:
- *   weights [⌈K/4⌉][depth][4] · table (depth Int32s) · x_padded [C][Hp][Wp] · y [4⌈K/4⌉][H′][W′ rounded up to 4]
+ *   weights [⌈K/2⌉][depth][2] · table (depth Int32s) · x_padded [C][Hp][Wp] · y [2⌈K/2⌉][H′][W′ rounded up to 4]
  * x_padded holds every input pixel the tiles read: Hp = (H′−1)·SH + (FH−1)·DH + 1 rows and
  * Wp = (W′₄−1)·SW + (FW−1)·DW + 1 columns, input pixel (h, w) at (h + PH, w + PW), zeros elsewhere.
  */
 export interface ForwardPlan {
-  readonly filterBlocks: number;
+  readonly filterPairs: number;
   readonly depth: number;
   readonly paddedOutputWidth: number;
   readonly paddedHeight: number;
@@ -87,26 +88,26 @@ export interface ForwardPlan {
 }
 
 export function planForward(g: ConvGeometry): ForwardPlan {
-  const filterBlocks = Math.ceil(g.filters / 4);
+  const filterPairs = Math.ceil(g.filters / 2);
   const depth = g.inputChannels * g.filterHeight * g.filterWidth;
   const paddedOutputWidth = roundUpTo4(g.outputWidth);
   const paddedHeight = (g.outputHeight - 1) * g.strideH + (g.filterHeight - 1) * g.dilationH + 1;
   const paddedWidth = (paddedOutputWidth - 1) * g.strideW + (g.filterWidth - 1) * g.dilationW + 1;
   const weightsAt = 0;
-  const tableAt = weightsAt + filterBlocks * depth * 4;
+  const tableAt = weightsAt + filterPairs * depth * 2;
   const inputAt = tableAt + Math.ceil(depth / 2);
   const outputAt = inputAt + g.inputChannels * paddedHeight * paddedWidth;
-  const end = outputAt + filterBlocks * 4 * g.outputHeight * paddedOutputWidth;
-  return { filterBlocks, depth, paddedOutputWidth, paddedHeight, paddedWidth, weightsAt, tableAt, inputAt, outputAt, bytes: end * 8 };
+  const end = outputAt + filterPairs * 2 * g.outputHeight * paddedOutputWidth;
+  return { filterPairs, depth, paddedOutputWidth, paddedHeight, paddedWidth, weightsAt, tableAt, inputAt, outputAt, bytes: end * 8 };
 }
 
 /**
  * Heap regions of the weight-gradient loop:
- *   dw accumulators [4⌈K/4⌉][depth₄] · table (depth₄ Int32s) · dy panels [⌈K/4⌉][H′W′][4] · x_padded [C][Hp][Wp]
- * with depth₄ = C·FH·FW rounded up to 4 and Hp, Wp as in the forward plan but for W′ itself.
+ *   dw accumulators [4⌈K/4⌉][depth₂] · table (depth₂ Int32s) · dy panels [⌈K/4⌉][H′W′][4] · x_padded [C][Hp][Wp]
+ * with depth₂ = C·FH·FW rounded up to 2 and Hp, Wp as in the forward plan but for W′ itself.
  */
 export interface WeightGradPlan {
-  readonly filterBlocks: number;
+  readonly filterQuads: number;
   readonly depth: number;
   readonly paddedDepth: number;
   readonly paddedHeight: number;
@@ -119,17 +120,17 @@ export interface WeightGradPlan {
 }
 
 export function planWeightGrad(g: ConvGeometry): WeightGradPlan {
-  const filterBlocks = Math.ceil(g.filters / 4);
+  const filterQuads = Math.ceil(g.filters / 4);
   const depth = g.inputChannels * g.filterHeight * g.filterWidth;
-  const paddedDepth = roundUpTo4(depth);
+  const paddedDepth = roundUpTo2(depth);
   const paddedHeight = (g.outputHeight - 1) * g.strideH + (g.filterHeight - 1) * g.dilationH + 1;
   const paddedWidth = (g.outputWidth - 1) * g.strideW + (g.filterWidth - 1) * g.dilationW + 1;
   const gradAt = 0;
-  const tableAt = gradAt + filterBlocks * 4 * paddedDepth;
+  const tableAt = gradAt + filterQuads * 4 * paddedDepth;
   const outputGradAt = tableAt + paddedDepth / 2;
-  const inputAt = outputGradAt + filterBlocks * g.outputHeight * g.outputWidth * 4;
+  const inputAt = outputGradAt + filterQuads * g.outputHeight * g.outputWidth * 4;
   const end = inputAt + g.inputChannels * paddedHeight * paddedWidth;
-  return { filterBlocks, depth, paddedDepth, paddedHeight, paddedWidth, gradAt, tableAt, outputGradAt, inputAt, bytes: end * 8 };
+  return { filterQuads, depth, paddedDepth, paddedHeight, paddedWidth, gradAt, tableAt, outputGradAt, inputAt, bytes: end * 8 };
 }
 
 /**
@@ -182,20 +183,20 @@ function convolveImages(
   const plan = planForward(g);
   const scratch = heap ?? tileHeapFor(plan.bytes);
   const { f64, i32 } = scratch;
-  const { filterBlocks, depth, paddedOutputWidth, paddedHeight, paddedWidth } = plan;
+  const { filterPairs, depth, paddedOutputWidth, paddedHeight, paddedWidth } = plan;
   const { filters, inputChannels, outputHeight, outputWidth } = g;
-  // Weight panels: panel kb, step p holds w[4kb..4kb+3][p]; filters past K are zero.
-  for (let block = 0; block < filterBlocks; block++) {
-    for (let lane = 0; lane < 4; lane++) {
-      const k = block * 4 + lane;
-      const panel = plan.weightsAt + block * depth * 4 + lane;
-      for (let p = 0; p < depth; p++) f64[panel + p * 4] = k < filters ? weights[k * depth + p] : 0;
+  // Weight panels: panel kp, step p holds w[2kp][p] and w[2kp+1][p]; a filter past K is zero.
+  for (let pair = 0; pair < filterPairs; pair++) {
+    for (let lane = 0; lane < 2; lane++) {
+      const k = pair * 2 + lane;
+      const panel = plan.weightsAt + pair * depth * 2 + lane;
+      for (let p = 0; p < depth; p++) f64[panel + p * 2] = k < filters ? weights[k * depth + p] : 0;
     }
   }
   fillOffsetTable(g, i32, 2 * plan.tableAt, paddedHeight, paddedWidth, 0, depth);
   f64.fill(0, plan.inputAt, plan.outputAt);
   const tileArgs = {
-    filterBlocks, depth, outputHeight, paddedOutputWidth,
+    filterPairs, depth, outputHeight, paddedOutputWidth,
     rowStep: g.strideH * paddedWidth, columnStep: g.strideW,
     weightsAt: plan.weightsAt, tableAt: 2 * plan.tableAt, inputAt: plan.inputAt, outputAt: plan.outputAt,
   };
@@ -232,7 +233,7 @@ export function conv2dBackwardDataImplicit(args: ConvBackwardDataImplicitArgs, i
 /**
  * dw[:, r] += Σ_n Σ_pixels dy[n, :, pixel] · cols(x[n])[r, pixel] for patch entries r in
  * [patchStart, patchEnd), and db for the filters biasRange gives (as conv-im2col.ts). The tiles run
- * over whole groups of 4 entries; the few computed outside the range are not written.
+ * over whole pairs of entries; an entry computed outside the range is not written.
  */
 export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitArgs, patchStart: number, patchEnd: number, heap?: TileHeap): void {
   const { batchSize, filters, outputGrad, weightsGrad, biasGrad } = args;
@@ -242,9 +243,9 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
     const plan = planWeightGrad(args);
     const scratch = heap ?? tileHeapFor(plan.bytes);
     const { f64, i32 } = scratch;
-    const { filterBlocks, paddedDepth, paddedHeight, paddedWidth } = plan;
-    const tileStart = Math.floor(patchStart / 4) * 4;
-    const tileEnd = roundUpTo4(patchEnd);
+    const { filterQuads, paddedDepth, paddedHeight, paddedWidth } = plan;
+    const tileStart = Math.floor(patchStart / 2) * 2;
+    const tileEnd = roundUpTo2(patchEnd);
     // Only the input channels these patch entries read are copied.
     const taps = args.filterHeight * args.filterWidth;
     const channelStart = Math.floor(tileStart / taps);
@@ -253,7 +254,7 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
     f64.fill(0, plan.gradAt, plan.tableAt);
     f64.fill(0, plan.outputGradAt, plan.bytes / 8);
     const tileArgs = {
-      filterBlocks, tileStart, tileEnd, paddedDepth, outputHeight: args.outputHeight, outputWidth: args.outputWidth,
+      filterQuads, tileStart, tileEnd, paddedDepth, outputHeight: args.outputHeight, outputWidth: args.outputWidth,
       rowStep: args.strideH * paddedWidth, columnStep: args.strideW,
       gradAt: plan.gradAt, tableAt: 2 * plan.tableAt, outputGradAt: plan.outputGradAt, inputAt: plan.inputAt,
     };
