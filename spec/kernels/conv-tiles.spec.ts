@@ -1,8 +1,8 @@
 /**
- * The implicit-GEMM tiles (src/kernels/conv-tiles.ts): the asm.js loops and the portable TypeScript
- * loops give the same bits, V8 really validates and links the asm.js (it reports a rejected module
- * only as a process warning, and then runs it as slow ordinary JavaScript), and heap sizes follow
- * the asm.js rules.
+ * The implicit-GEMM tiles (src/kernels/conv-tiles.ts): the WebAssembly SIMD loops, the asm.js loops
+ * and the portable TypeScript loops give the same bits; Node really gets the SIMD tiles; V8 really
+ * validates and links the asm.js (it reports a rejected module only as a process warning, and then
+ * runs it as slow ordinary JavaScript); heap sizes follow the asm.js rules.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -51,7 +51,7 @@ function runAll(g: ConvGeometry, kind: TileKernelKind, seed: number): Float32Arr
   const weightsGrad = gaussianArray(weights.length, rng);
   const biasGrad = gaussianArray(g.filters, rng);
   const inputGrad = gaussianArray(input.length, rng);
-  const bytes = Math.max(planForward(g).bytes, planWeightGrad(g).bytes, planForward(flippedGeometry(g)).bytes);
+  const bytes = Math.max(planForward(g, 2).bytes, planForward(g, 4).bytes, planWeightGrad(g).bytes, planForward(flippedGeometry(g), 4).bytes);
   const heap = createTileHeap(bytes, kind);
   assert.equal(heap.kind, kind);
   conv2dForwardImplicit({ ...g, input, weights, bias, output }, 0, g.batchSize, heap);
@@ -61,16 +61,25 @@ function runAll(g: ConvGeometry, kind: TileKernelKind, seed: number): Float32Arr
   return [output, weightsGrad, biasGrad, inputGrad];
 }
 
-test('the asm.js tiles and the portable tiles give the same bits (forward, dw, db, dx)', () => {
+test('the wasm-simd, asm.js and portable tiles give the same bits (forward, dw, db, dx; unit and larger strides)', () => {
   GEOMETRIES.forEach((g, index) => {
-    const asm = runAll(g, 'asm.js', 50 + index);
     const portable = runAll(g, 'portable', 50 + index);
-    ['output', 'dw', 'db', 'dx'].forEach((name, which) => {
-      for (let i = 0; i < asm[which].length; i++) {
-        assert.ok(Object.is(asm[which][i], portable[which][i]), `geometry ${index}: ${name}[${i}] asm.js ${asm[which][i]} vs portable ${portable[which][i]}`);
-      }
-    });
+    for (const kind of ['wasm-simd', 'asm.js'] as const) {
+      const fast = runAll(g, kind, 50 + index);
+      ['output', 'dw', 'db', 'dx'].forEach((name, which) => {
+        for (let i = 0; i < fast[which].length; i++) {
+          assert.ok(Object.is(fast[which][i], portable[which][i]), `geometry ${index}: ${name}[${i}] ${kind} ${fast[which][i]} vs portable ${portable[which][i]}`);
+        }
+      });
+    }
   });
+});
+
+test('Node gets the WebAssembly SIMD tiles by default, 4 filters per forward panel', () => {
+  const heap = createTileHeap(1000);
+  assert.equal(heap.kind, 'wasm-simd');
+  assert.equal(heap.forwardGroup, 4);
+  assert.ok(heap.bytes >= 1000);
 });
 
 test('V8 validates and links the asm.js tiles at small and large heap sizes (no warning)', async () => {
@@ -79,7 +88,7 @@ test('V8 validates and links the asm.js tiles at small and large heap sizes (no 
   process.on('warning', listener);
   try {
     for (const bytes of [1000, 3 << 20, 17 << 20]) {
-      const heap = createTileHeap(bytes);
+      const heap = createTileHeap(bytes, 'asm.js');
       assert.equal(heap.kind, 'asm.js');
       assert.ok(heap.bytes >= bytes);
     }

@@ -64,17 +64,23 @@ function tileHeapFor(bytes: number): TileHeap {
   return threadHeap;
 }
 
+/** The forward group of this thread's heap kind (sizing a plan before the heap exists). */
+function threadHeapGroup(): number {
+  return (threadHeap ??= createTileHeap(1)).forwardGroup;
+}
+
 const roundUpTo4 = (value: number): number => Math.ceil(value / 4) * 4;
-const roundUpTo2 = (value: number): number => Math.ceil(value / 2) * 2;
 
 /**
  * Heap regions of the forward loop (Float64 element addresses), for one image at a time:
- *   weights [⌈K/2⌉][depth][2] · table (depth Int32s) · x_padded [C][Hp][Wp] · y [2⌈K/2⌉][H′][W′ rounded up to 4]
+ *   weights [⌈K/G⌉][depth][G] · table (depth Int32s) · x_padded [C][Hp][Wp] · y [G⌈K/G⌉][H′][W′ rounded up to 4]
+ * with G the heap's forwardGroup (filters per weight panel).
  * x_padded holds every input pixel the tiles read: Hp = (H′−1)·SH + (FH−1)·DH + 1 rows and
  * Wp = (W′₄−1)·SW + (FW−1)·DW + 1 columns, input pixel (h, w) at (h + PH, w + PW), zeros elsewhere.
  */
 export interface ForwardPlan {
-  readonly filterPairs: number;
+  readonly group: number;
+  readonly filterGroups: number;
   readonly depth: number;
   readonly paddedOutputWidth: number;
   readonly paddedHeight: number;
@@ -87,24 +93,24 @@ export interface ForwardPlan {
   readonly bytes: number;
 }
 
-export function planForward(g: ConvGeometry): ForwardPlan {
-  const filterPairs = Math.ceil(g.filters / 2);
+export function planForward(g: ConvGeometry, group: number): ForwardPlan {
+  const filterGroups = Math.ceil(g.filters / group);
   const depth = g.inputChannels * g.filterHeight * g.filterWidth;
   const paddedOutputWidth = roundUpTo4(g.outputWidth);
   const paddedHeight = (g.outputHeight - 1) * g.strideH + (g.filterHeight - 1) * g.dilationH + 1;
   const paddedWidth = (paddedOutputWidth - 1) * g.strideW + (g.filterWidth - 1) * g.dilationW + 1;
   const weightsAt = 0;
-  const tableAt = weightsAt + filterPairs * depth * 2;
+  const tableAt = weightsAt + filterGroups * depth * group;
   const inputAt = tableAt + Math.ceil(depth / 2);
   const outputAt = inputAt + g.inputChannels * paddedHeight * paddedWidth;
-  const end = outputAt + filterPairs * 2 * g.outputHeight * paddedOutputWidth;
-  return { filterPairs, depth, paddedOutputWidth, paddedHeight, paddedWidth, weightsAt, tableAt, inputAt, outputAt, bytes: end * 8 };
+  const end = outputAt + filterGroups * group * g.outputHeight * paddedOutputWidth;
+  return { group, filterGroups, depth, paddedOutputWidth, paddedHeight, paddedWidth, weightsAt, tableAt, inputAt, outputAt, bytes: end * 8 };
 }
 
 /**
  * Heap regions of the weight-gradient loop:
- *   dw accumulators [4⌈K/4⌉][depth₂] · table (depth₂ Int32s) · dy panels [⌈K/4⌉][H′W′][4] · x_padded [C][Hp][Wp]
- * with depth₂ = C·FH·FW rounded up to 2 and Hp, Wp as in the forward plan but for W′ itself.
+ *   dw accumulators [⌈K/4⌉][depth₄][4] · table (depth₄ Int32s) · dy panels [⌈K/4⌉][H′W′][4] · x_padded [C][Hp][Wp]
+ * with depth₄ = C·FH·FW rounded up to 4 and Hp, Wp as in the forward plan but for W′ itself.
  */
 export interface WeightGradPlan {
   readonly filterQuads: number;
@@ -122,7 +128,7 @@ export interface WeightGradPlan {
 export function planWeightGrad(g: ConvGeometry): WeightGradPlan {
   const filterQuads = Math.ceil(g.filters / 4);
   const depth = g.inputChannels * g.filterHeight * g.filterWidth;
-  const paddedDepth = roundUpTo2(depth);
+  const paddedDepth = roundUpTo4(depth);
   const paddedHeight = (g.outputHeight - 1) * g.strideH + (g.filterHeight - 1) * g.dilationH + 1;
   const paddedWidth = (g.outputWidth - 1) * g.strideW + (g.filterWidth - 1) * g.dilationW + 1;
   const gradAt = 0;
@@ -180,23 +186,23 @@ function convolveImages(
   target: Float32Array, imageStart: number, imageEnd: number, heap: TileHeap | undefined,
 ): void {
   if (imageStart >= imageEnd) return;
-  const plan = planForward(g);
-  const scratch = heap ?? tileHeapFor(plan.bytes);
+  const scratch = heap ?? tileHeapFor(planForward(g, threadHeapGroup()).bytes);
+  const plan = planForward(g, scratch.forwardGroup);
   const { f64, i32 } = scratch;
-  const { filterPairs, depth, paddedOutputWidth, paddedHeight, paddedWidth } = plan;
+  const { group, filterGroups, depth, paddedOutputWidth, paddedHeight, paddedWidth } = plan;
   const { filters, inputChannels, outputHeight, outputWidth } = g;
-  // Weight panels: panel kp, step p holds w[2kp][p] and w[2kp+1][p]; a filter past K is zero.
-  for (let pair = 0; pair < filterPairs; pair++) {
-    for (let lane = 0; lane < 2; lane++) {
-      const k = pair * 2 + lane;
-      const panel = plan.weightsAt + pair * depth * 2 + lane;
-      for (let p = 0; p < depth; p++) f64[panel + p * 2] = k < filters ? weights[k * depth + p] : 0;
+  // Weight panels: panel g, step p holds w[G·g .. G·g+G−1][p]; filters past K are zero.
+  for (let panelIndex = 0; panelIndex < filterGroups; panelIndex++) {
+    for (let lane = 0; lane < group; lane++) {
+      const k = panelIndex * group + lane;
+      const panel = plan.weightsAt + panelIndex * depth * group + lane;
+      for (let p = 0; p < depth; p++) f64[panel + p * group] = k < filters ? weights[k * depth + p] : 0;
     }
   }
   fillOffsetTable(g, i32, 2 * plan.tableAt, paddedHeight, paddedWidth, 0, depth);
   f64.fill(0, plan.inputAt, plan.outputAt);
   const tileArgs = {
-    filterPairs, depth, outputHeight, paddedOutputWidth,
+    filterGroups, depth, outputHeight, paddedOutputWidth,
     rowStep: g.strideH * paddedWidth, columnStep: g.strideW,
     weightsAt: plan.weightsAt, tableAt: 2 * plan.tableAt, inputAt: plan.inputAt, outputAt: plan.outputAt,
   };
@@ -233,7 +239,7 @@ export function conv2dBackwardDataImplicit(args: ConvBackwardDataImplicitArgs, i
 /**
  * dw[:, r] += Σ_n Σ_pixels dy[n, :, pixel] · cols(x[n])[r, pixel] for patch entries r in
  * [patchStart, patchEnd), and db for the filters biasRange gives (as conv-im2col.ts). The tiles run
- * over whole pairs of entries; an entry computed outside the range is not written.
+ * over whole groups of 4 entries; an entry computed outside the range is not written.
  */
 export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitArgs, patchStart: number, patchEnd: number, heap?: TileHeap): void {
   const { batchSize, filters, outputGrad, weightsGrad, biasGrad } = args;
@@ -244,8 +250,8 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
     const scratch = heap ?? tileHeapFor(plan.bytes);
     const { f64, i32 } = scratch;
     const { filterQuads, paddedDepth, paddedHeight, paddedWidth } = plan;
-    const tileStart = Math.floor(patchStart / 2) * 2;
-    const tileEnd = roundUpTo2(patchEnd);
+    const tileStart = Math.floor(patchStart / 4) * 4;
+    const tileEnd = roundUpTo4(patchEnd);
     // Only the input channels these patch entries read are copied.
     const taps = args.filterHeight * args.filterWidth;
     const channelStart = Math.floor(tileStart / taps);
@@ -269,7 +275,8 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
       scratch.weightGradTiles(tileArgs);
     }
     for (let k = 0; k < filters; k++) {
-      for (let r = patchStart; r < patchEnd; r++) weightsGrad[k * depth + r] += f64[plan.gradAt + k * paddedDepth + r];
+      const accumulators = plan.gradAt + (k >> 2) * paddedDepth * 4 + (k & 3);
+      for (let r = patchStart; r < patchEnd; r++) weightsGrad[k * depth + r] += f64[accumulators + r * 4];
     }
   }
   const [filterStart, filterEnd] = biasRange(filters, depth, patchStart, patchEnd);

@@ -12,7 +12,7 @@
  * whole idea of an implicit GEMM (cuDNN's IMPLICIT_GEMM); the multiply-adds are those of a GEMM with
  * a small register tile.
  *
- * Two tile loops:
+ * Two tile loops, here in plain TypeScript — the version to read:
  *
  * - forward tile, 2 filters × 4 neighbouring output pixels of one row:
  *     y[k][y][x + j] = Σ_{p = 0 .. depth−1, ascending} w[k][p] · x_padded[base(y, x) + j·SW + table[p]]
@@ -28,23 +28,26 @@
  * machine, interleaved in one process: 2 × 4 forward tiles 5–17 % faster than 4 × 4; 4 × 2 weight
  * tiles about 9 % faster than 4 × 4.
  *
- * Heap (Float64 elements; the offset table is Int32, in elements of the Float64 view):
- *   forward:  weight panels [K/2][depth][2] · table[depth] · x_padded [C][Hp][Wp] ·
- *             y [2·⌈K/2⌉][H′][W′ rounded up to 4]
- *   weights:  dw accumulators [4·⌈K/4⌉][depth rounded up to 2] · table · dy panels [⌈K/4⌉][H′W′][4] · x_padded
- * Every address below is relative to the heap's start; the caller places the regions.
+ * The same sums in the same order run in three implementations, chosen per thread by createTileHeap:
+ *   'wasm-simd'  conv-tiles-simd.ts: WebAssembly SIMD, two doubles per register, tiles of 4 × 4;
+ *                2–3× the asm.js speed.
+ *   'asm.js'     conv-tiles-asm.ts: these loops line for line in asm.js (no bounds checks).
+ *   'portable'   the functions below.
+ * IEEE double `+` and `*` give the same bits in all three (a spec checks it).
  *
- * Two implementations of exactly these operations in exactly this order, as for the GEMM
- * (gemm-macro-kernel.ts explains why): `forwardTilesPortable` / `weightGradTilesPortable` in plain
- * TypeScript — the ones to read — and the same loops in asm.js, which V8 compiles ahead of time to
- * WebAssembly without bounds checks. IEEE double `+` and `*` give the same bits on both paths (a spec
- * checks it). asm.js addresses the heap in bytes, so there every element address is ×8.
+ * Heap (Float64 elements; the offset table is Int32, in elements of the Float64 view):
+ *   forward:  weight panels [⌈K/G⌉][depth][G] · table[depth] · x_padded [C][Hp][Wp] ·
+ *             y [G·⌈K/G⌉][H′][W′ rounded up to 4]          (G = forwardGroup: 4 SIMD, 2 scalar)
+ *   weights:  dw accumulators [⌈K/4⌉][depth rounded up to 4][4] · table · dy panels [⌈K/4⌉][H′W′][4] · x_padded
+ * Every address below is relative to the heap's start; the caller places the regions.
  */
+import { compileAsmTiles } from './conv-tiles-asm.ts';
+import { instantiateSimdTiles } from './conv-tiles-simd.ts';
 
 /** Forward tile loop arguments; every address and step is in Float64 elements of the heap. */
 export interface ForwardTileArgs {
-  /** ⌈K/2⌉: an odd K gets a zero filter to make whole pairs. */
-  readonly filterPairs: number;
+  /** ⌈K/G⌉ groups of G filters (G = TileHeap.forwardGroup); K is padded with zero filters. */
+  readonly filterGroups: number;
   /** C·FH·FW, the GEMM's depth. */
   readonly depth: number;
   readonly outputHeight: number;
@@ -54,7 +57,7 @@ export interface ForwardTileArgs {
   readonly rowStep: number;
   /** From output column x to x + 1 in x_padded: SW. */
   readonly columnStep: number;
-  /** Weight panels: panel kp holds filters 2kp and 2kp+1, p-major ([depth][2]). */
+  /** Weight panels: panel g holds filters G·g .. G·g+G−1, p-major ([depth][G]). */
   readonly weightsAt: number;
   /** Int32 index of table[0] in the heap's Int32 view (= 2 × its Float64 address). */
   readonly tableAt: number;
@@ -67,16 +70,16 @@ export interface ForwardTileArgs {
 export interface WeightGradTileArgs {
   /** ⌈K/4⌉: K is padded with zero filters to whole quads. */
   readonly filterQuads: number;
-  /** Patch entries [tileStart, tileEnd), both even, tileEnd ≤ paddedDepth. */
+  /** Patch entries [tileStart, tileEnd), multiples of 4, tileEnd ≤ paddedDepth. */
   readonly tileStart: number;
   readonly tileEnd: number;
-  /** Row stride of the dw accumulators: depth rounded up to 2. */
+  /** depth rounded up to 4. */
   readonly paddedDepth: number;
   readonly outputHeight: number;
   readonly outputWidth: number;
   readonly rowStep: number;
   readonly columnStep: number;
-  /** dw accumulators [4·filterQuads][paddedDepth], read and written. */
+  /** dw accumulators [filterQuads][paddedDepth][4] (the 4 filters of an entry together), read and written. */
   readonly gradAt: number;
   readonly tableAt: number;
   /** dy panels: panel kq is [H′W′][4], filters 4kq..4kq+3 for each pixel. */
@@ -84,12 +87,12 @@ export interface WeightGradTileArgs {
   readonly inputAt: number;
 }
 
-/** Forward tiles in plain TypeScript. f64 and i32 view the same heap. */
+/** Forward tiles in plain TypeScript, G = 2. f64 and i32 view the same heap. */
 export function forwardTilesPortable(f64: Float64Array, i32: Int32Array, args: ForwardTileArgs): void {
-  const { filterPairs, depth, outputHeight, paddedOutputWidth, rowStep, columnStep, tableAt } = args;
+  const { filterGroups, depth, outputHeight, paddedOutputWidth, rowStep, columnStep, tableAt } = args;
   const plane = outputHeight * paddedOutputWidth;
   const step2 = 2 * columnStep, step3 = 3 * columnStep;
-  for (let pair = 0; pair < filterPairs; pair++) {
+  for (let pair = 0; pair < filterGroups; pair++) {
     const panel = args.weightsAt + pair * depth * 2;
     for (let y = 0; y < outputHeight; y++) {
       const rowBase = args.inputAt + y * rowStep;
@@ -120,12 +123,10 @@ export function weightGradTilesPortable(f64: Float64Array, i32: Int32Array, args
   const pixels = outputHeight * outputWidth;
   for (let quad = 0; quad < filterQuads; quad++) {
     for (let p = tileStart; p < tileEnd; p += 2) {
-      const g0 = args.gradAt + quad * 4 * paddedDepth + p;
-      const g1 = g0 + paddedDepth, g2 = g1 + paddedDepth, g3 = g2 + paddedDepth;
-      let c00 = f64[g0], c01 = f64[g0 + 1];
-      let c10 = f64[g1], c11 = f64[g1 + 1];
-      let c20 = f64[g2], c21 = f64[g2 + 1];
-      let c30 = f64[g3], c31 = f64[g3 + 1];
+      // Accumulators of entry p for filters 0–3, then of entry p + 1.
+      const grad = args.gradAt + (quad * paddedDepth + p) * 4;
+      let c00 = f64[grad], c10 = f64[grad + 1], c20 = f64[grad + 2], c30 = f64[grad + 3];
+      let c01 = f64[grad + 4], c11 = f64[grad + 5], c21 = f64[grad + 6], c31 = f64[grad + 7];
       let d = args.outputGradAt + quad * pixels * 4;
       let row = args.inputAt;
       for (let y = 0; y < outputHeight; y++) {
@@ -144,119 +145,29 @@ export function weightGradTilesPortable(f64: Float64Array, i32: Int32Array, args
         }
         row += rowStep;
       }
-      f64[g0] = c00; f64[g0 + 1] = c01;
-      f64[g1] = c10; f64[g1 + 1] = c11;
-      f64[g2] = c20; f64[g2 + 1] = c21;
-      f64[g3] = c30; f64[g3 + 1] = c31;
+      f64[grad] = c00; f64[grad + 1] = c10; f64[grad + 2] = c20; f64[grad + 3] = c30;
+      f64[grad + 4] = c01; f64[grad + 5] = c11; f64[grad + 6] = c21; f64[grad + 7] = c31;
     }
   }
 }
 
 /**
- * The two loops above in asm.js. Arguments are the same fields in bytes (element address × 8), except
- * tableAt, which stays an Int32 index; table entries are element offsets, hence `<< 3`.
+ * Which loops a tile heap runs: 'wasm-simd' where the engine has WebAssembly SIMD (Node, Deno, Bun and
+ * current browsers), else 'asm.js', else 'portable' (a Content-Security-Policy that forbids both
+ * compiling WebAssembly and `new Function`). All three give the same bits.
  */
-const ASM_SOURCE = `
-  'use asm';
-  var H = new stdlib.Float64Array(heap);
-  var I = new stdlib.Int32Array(heap);
-  var imul = stdlib.Math.imul;
-  function forwardTiles(filterPairs, depth, outputHeight, paddedOutputWidth, rowStep, columnStep, weightsAt, tableAt, inputAt, outputAt) {
-    filterPairs = filterPairs | 0; depth = depth | 0; outputHeight = outputHeight | 0;
-    paddedOutputWidth = paddedOutputWidth | 0; rowStep = rowStep | 0; columnStep = columnStep | 0;
-    weightsAt = weightsAt | 0; tableAt = tableAt | 0; inputAt = inputAt | 0; outputAt = outputAt | 0;
-    var pair = 0, y = 0, x = 0, panel = 0, rowBase = 0, base = 0, w = 0, t = 0, tEnd = 0, at = 0;
-    var plane = 0, step2 = 0, step3 = 0, out = 0;
-    var a0 = 0.0, a1 = 0.0, b0 = 0.0, b1 = 0.0, b2 = 0.0, b3 = 0.0;
-    var c00 = 0.0, c01 = 0.0, c02 = 0.0, c03 = 0.0, c10 = 0.0, c11 = 0.0, c12 = 0.0, c13 = 0.0;
-    plane = imul(outputHeight, paddedOutputWidth) << 3;
-    step2 = columnStep << 1;
-    step3 = (step2 + columnStep) | 0;
-    for (pair = 0; (pair | 0) < (filterPairs | 0); pair = (pair + 1) | 0) {
-      panel = (weightsAt + (imul(pair, depth) << 4)) | 0;
-      for (y = 0; (y | 0) < (outputHeight | 0); y = (y + 1) | 0) {
-        rowBase = (inputAt + imul(y, rowStep)) | 0;
-        for (x = 0; (x | 0) < (paddedOutputWidth | 0); x = (x + 4) | 0) {
-          base = (rowBase + imul(x, columnStep)) | 0;
-          c00 = 0.0; c01 = 0.0; c02 = 0.0; c03 = 0.0; c10 = 0.0; c11 = 0.0; c12 = 0.0; c13 = 0.0;
-          w = panel;
-          t = tableAt << 2;
-          tEnd = (t + (depth << 2)) | 0;
-          while ((t | 0) < (tEnd | 0)) {
-            at = (base + (I[t >> 2] << 3)) | 0;
-            a0 = +H[w >> 3]; a1 = +H[(w + 8) >> 3];
-            b0 = +H[at >> 3]; b1 = +H[(at + columnStep) >> 3]; b2 = +H[(at + step2) >> 3]; b3 = +H[(at + step3) >> 3];
-            c00 = c00 + a0 * b0; c01 = c01 + a0 * b1; c02 = c02 + a0 * b2; c03 = c03 + a0 * b3;
-            c10 = c10 + a1 * b0; c11 = c11 + a1 * b1; c12 = c12 + a1 * b2; c13 = c13 + a1 * b3;
-            w = (w + 16) | 0;
-            t = (t + 4) | 0;
-          }
-          out = (outputAt + imul(pair << 1, plane) + (imul(y, paddedOutputWidth) << 3) + (x << 3)) | 0;
-          H[out >> 3] = c00; H[(out + 8) >> 3] = c01; H[(out + 16) >> 3] = c02; H[(out + 24) >> 3] = c03;
-          out = (out + plane) | 0;
-          H[out >> 3] = c10; H[(out + 8) >> 3] = c11; H[(out + 16) >> 3] = c12; H[(out + 24) >> 3] = c13;
-        }
-      }
-    }
-  }
-  function weightGradTiles(filterQuads, tileStart, tileEnd, paddedDepth, outputHeight, outputWidth, rowStep, columnStep, gradAt, tableAt, outputGradAt, inputAt) {
-    filterQuads = filterQuads | 0; tileStart = tileStart | 0; tileEnd = tileEnd | 0; paddedDepth = paddedDepth | 0;
-    outputHeight = outputHeight | 0; outputWidth = outputWidth | 0; rowStep = rowStep | 0; columnStep = columnStep | 0;
-    gradAt = gradAt | 0; tableAt = tableAt | 0; outputGradAt = outputGradAt | 0; inputAt = inputAt | 0;
-    var quad = 0, p = 0, y = 0, g0 = 0, g1 = 0, g2 = 0, g3 = 0, d = 0, dEnd = 0, row = 0, t = 0;
-    var at0 = 0, at1 = 0, rowBytes = 0, panelBytes = 0, gradRow = 0;
-    var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, b0 = 0.0, b1 = 0.0;
-    var c00 = 0.0, c01 = 0.0, c10 = 0.0, c11 = 0.0, c20 = 0.0, c21 = 0.0, c30 = 0.0, c31 = 0.0;
-    rowBytes = outputWidth << 5;
-    panelBytes = imul(imul(outputHeight, outputWidth), 32);
-    gradRow = paddedDepth << 3;
-    for (quad = 0; (quad | 0) < (filterQuads | 0); quad = (quad + 1) | 0) {
-      for (p = tileStart; (p | 0) < (tileEnd | 0); p = (p + 2) | 0) {
-        g0 = (gradAt + (imul(quad << 2, paddedDepth) << 3) + (p << 3)) | 0;
-        g1 = (g0 + gradRow) | 0; g2 = (g1 + gradRow) | 0; g3 = (g2 + gradRow) | 0;
-        c00 = +H[g0 >> 3]; c01 = +H[(g0 + 8) >> 3];
-        c10 = +H[g1 >> 3]; c11 = +H[(g1 + 8) >> 3];
-        c20 = +H[g2 >> 3]; c21 = +H[(g2 + 8) >> 3];
-        c30 = +H[g3 >> 3]; c31 = +H[(g3 + 8) >> 3];
-        d = (outputGradAt + imul(quad, panelBytes)) | 0;
-        row = inputAt;
-        t = (tableAt + p) << 2;
-        for (y = 0; (y | 0) < (outputHeight | 0); y = (y + 1) | 0) {
-          at0 = (row + (I[t >> 2] << 3)) | 0;
-          at1 = (row + (I[(t + 4) >> 2] << 3)) | 0;
-          dEnd = (d + rowBytes) | 0;
-          while ((d | 0) < (dEnd | 0)) {
-            a0 = +H[d >> 3]; a1 = +H[(d + 8) >> 3]; a2 = +H[(d + 16) >> 3]; a3 = +H[(d + 24) >> 3];
-            b0 = +H[at0 >> 3]; b1 = +H[at1 >> 3];
-            c00 = c00 + a0 * b0; c01 = c01 + a0 * b1;
-            c10 = c10 + a1 * b0; c11 = c11 + a1 * b1;
-            c20 = c20 + a2 * b0; c21 = c21 + a2 * b1;
-            c30 = c30 + a3 * b0; c31 = c31 + a3 * b1;
-            d = (d + 32) | 0;
-            at0 = (at0 + columnStep) | 0; at1 = (at1 + columnStep) | 0;
-          }
-          row = (row + rowStep) | 0;
-        }
-        H[g0 >> 3] = c00; H[(g0 + 8) >> 3] = c01;
-        H[g1 >> 3] = c10; H[(g1 + 8) >> 3] = c11;
-        H[g2 >> 3] = c20; H[(g2 + 8) >> 3] = c21;
-        H[g3 >> 3] = c30; H[(g3 + 8) >> 3] = c31;
-      }
-    }
-  }
-  return { forwardTiles: forwardTiles, weightGradTiles: weightGradTiles };
-`;
-
-/** Which implementation a tile heap runs: 'asm.js' unless the environment forbids compiling it. */
-export type TileKernelKind = 'asm.js' | 'portable';
+export type TileKernelKind = 'wasm-simd' | 'asm.js' | 'portable';
 
 export interface TileHeap {
-  /** Size in bytes (≥ what was asked for; asm.js allows only some sizes). */
+  /** Size in bytes (≥ what was asked for). */
   readonly bytes: number;
   readonly f64: Float64Array;
   readonly i32: Int32Array;
   readonly kind: TileKernelKind;
+  /** Filters per forward weight panel: 4 for the SIMD tiles, 2 for the scalar ones. */
+  readonly forwardGroup: 2 | 4;
   forwardTiles(args: ForwardTileArgs): void;
+  /** Adds one image into the accumulators; tileStart and tileEnd must be multiples of 4. */
   weightGradTiles(args: WeightGradTileArgs): void;
 }
 
@@ -273,28 +184,50 @@ export function asmHeapSize(bytes: number): number {
   return size;
 }
 
-/** A fresh heap of at least `bytes` and the tile loops bound to it; 'portable' skips asm.js (specs compare the two). */
-export function createTileHeap(bytes: number, prefer: TileKernelKind = 'asm.js'): TileHeap {
-  const buffer = new ArrayBuffer(asmHeapSize(bytes));
-  const f64 = new Float64Array(buffer);
-  const i32 = new Int32Array(buffer);
-  const common = { bytes: buffer.byteLength, f64, i32 };
-  if (prefer === 'asm.js') {
-    const compiled = compileAsm(buffer);
-    if (compiled !== undefined) {
+const KINDS: readonly TileKernelKind[] = ['wasm-simd', 'asm.js', 'portable'];
+
+/**
+ * A fresh heap of at least `bytes` with the fastest tile loops available at or below `prefer` in
+ * the order wasm-simd, asm.js, portable (specs ask for each to compare them).
+ */
+export function createTileHeap(bytes: number, prefer: TileKernelKind = 'wasm-simd'): TileHeap {
+  const allowed = KINDS.slice(KINDS.indexOf(prefer));
+  if (allowed.includes('wasm-simd')) {
+    const simd = instantiateSimdTiles(Math.ceil(bytes / 65536));
+    if (simd !== undefined) {
+      const { memory, tiles } = simd;
       return {
-        ...common,
-        kind: 'asm.js',
-        forwardTiles: (a) => compiled.forwardTiles(
-          a.filterPairs, a.depth, a.outputHeight, a.paddedOutputWidth, a.rowStep * 8, a.columnStep * 8,
+        bytes: memory.buffer.byteLength, f64: new Float64Array(memory.buffer), i32: new Int32Array(memory.buffer),
+        kind: 'wasm-simd', forwardGroup: 4,
+        forwardTiles: (a) => (a.columnStep === 1 ? tiles.forwardTiles : tiles.forwardTilesStrided)(
+          a.filterGroups, a.depth, a.outputHeight, a.paddedOutputWidth, a.rowStep * 8, a.columnStep * 8,
           a.weightsAt * 8, a.tableAt, a.inputAt * 8, a.outputAt * 8,
         ),
-        weightGradTiles: (a) => compiled.weightGradTiles(
+        weightGradTiles: (a) => tiles.weightGradTiles(
           a.filterQuads, a.tileStart, a.tileEnd, a.paddedDepth, a.outputHeight, a.outputWidth, a.rowStep * 8,
           a.columnStep * 8, a.gradAt * 8, a.tableAt, a.outputGradAt * 8, a.inputAt * 8,
         ),
       };
     }
+  }
+  const buffer = new ArrayBuffer(asmHeapSize(bytes));
+  const f64 = new Float64Array(buffer);
+  const i32 = new Int32Array(buffer);
+  const common = { bytes: buffer.byteLength, f64, i32, forwardGroup: 2 as const };
+  const asm = allowed.includes('asm.js') ? compileAsmTiles(buffer) : undefined;
+  if (asm !== undefined) {
+    return {
+      ...common,
+      kind: 'asm.js',
+      forwardTiles: (a) => asm.forwardTiles(
+        a.filterGroups, a.depth, a.outputHeight, a.paddedOutputWidth, a.rowStep * 8, a.columnStep * 8,
+        a.weightsAt * 8, a.tableAt, a.inputAt * 8, a.outputAt * 8,
+      ),
+      weightGradTiles: (a) => asm.weightGradTiles(
+        a.filterQuads, a.tileStart, a.tileEnd, a.paddedDepth, a.outputHeight, a.outputWidth, a.rowStep * 8,
+        a.columnStep * 8, a.gradAt * 8, a.tableAt, a.outputGradAt * 8, a.inputAt * 8,
+      ),
+    };
   }
   return {
     ...common,
@@ -302,20 +235,4 @@ export function createTileHeap(bytes: number, prefer: TileKernelKind = 'asm.js')
     forwardTiles: (a) => forwardTilesPortable(f64, i32, a),
     weightGradTiles: (a) => weightGradTilesPortable(f64, i32, a),
   };
-}
-
-interface AsmTiles {
-  forwardTiles(...args: number[]): void;
-  weightGradTiles(...args: number[]): void;
-}
-
-function compileAsm(buffer: ArrayBuffer): AsmTiles | undefined {
-  try {
-    const factory = new Function('stdlib', 'foreign', 'heap', ASM_SOURCE) as
-      (stdlib: typeof globalThis, foreign: object, heap: ArrayBuffer) => AsmTiles;
-    return factory(globalThis, {}, buffer);
-  } catch {
-    // new Function refused (Content-Security-Policy without 'unsafe-eval'): use the portable loops.
-    return undefined;
-  }
 }

@@ -1,0 +1,146 @@
+/**
+ * A tiny WebAssembly assembler: just enough of the binary format to write the SIMD loops of
+ * conv-tiles-simd.ts in TypeScript, as lists of instructions, and turn them into a module at run
+ * time. No toolchain, no binary blobs in the repository: the bytes are built from the code you read.
+ *
+ * What a module built here looks like (the WebAssembly core spec, "Binary Format"):
+ *   magic "\0asm", version 1, then sections — types (one per function: (i32 …) → ()), the imported
+ *   memory "env"."memory", functions, exports (each function under its name), code (locals + body).
+ * Numbers are LEB128-encoded; every function here takes only i32 parameters and returns nothing.
+ *
+ * Instructions are byte arrays (nested arrays are flattened), built with the helpers in `op`. A
+ * function's locals have names: `fn` hands its body builder `get(name)` and `set(name)`.
+ * Only the instructions the kernels use are here; opcodes are from the core spec and the SIMD
+ * proposal (fixed since 2021, in every current engine: V8 ≥ 9.1, Firefox ≥ 89, Safari ≥ 16.4).
+ */
+
+/** Unsigned LEB128. */
+export function unsignedLeb(value: number): number[] {
+  const bytes: number[] = [];
+  let rest = value >>> 0;
+  do {
+    let byte = rest & 0x7f;
+    rest >>>= 7;
+    if (rest !== 0) byte |= 0x80;
+    bytes.push(byte);
+  } while (rest !== 0);
+  return bytes;
+}
+
+/** Signed LEB128 (for i32.const). */
+export function signedLeb(value: number): number[] {
+  const bytes: number[] = [];
+  let rest = value | 0;
+  for (;;) {
+    const byte = rest & 0x7f;
+    rest >>= 7;
+    const done = (rest === 0 && (byte & 0x40) === 0) || (rest === -1 && (byte & 0x40) !== 0);
+    bytes.push(done ? byte : byte | 0x80);
+    if (done) return bytes;
+  }
+}
+
+/** An instruction sequence: bytes, possibly nested. */
+export type Code = number | readonly Code[];
+
+export const I32 = 0x7f;
+export const F64 = 0x7c;
+export const V128 = 0x7b;
+export type ValueType = typeof I32 | typeof F64 | typeof V128;
+
+/** memarg: log2 of the alignment hint, then the constant byte offset. All our data are 8-aligned doubles. */
+const memarg = (offset: number): number[] => [3, ...unsignedLeb(offset)];
+
+export const op = {
+  /** `loop` with no result; `br_if 0` inside it jumps back to its start. */
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  brIf: (depth: number): number[] => [0x0d, ...unsignedLeb(depth)],
+  localGet: (index: number): number[] => [0x20, ...unsignedLeb(index)],
+  localSet: (index: number): number[] => [0x21, ...unsignedLeb(index)],
+  i32Const: (value: number): number[] => [0x41, ...signedLeb(value)],
+  i32Add: [0x6a],
+  i32Mul: [0x6c],
+  i32Shl: [0x74],
+  i32LtS: [0x48],
+  /** i32.load with a 4-byte alignment hint. */
+  i32Load: (offset = 0): number[] => [0x28, 2, ...unsignedLeb(offset)],
+  f64Load: (offset = 0): number[] => [0x2b, ...memarg(offset)],
+  f64Store: (offset = 0): number[] => [0x39, ...memarg(offset)],
+  /** Two doubles from memory into one v128. */
+  v128Load: (offset = 0): number[] => [0xfd, 0x00, ...memarg(offset)],
+  /** One double from memory into both lanes. */
+  v128Load64Splat: (offset = 0): number[] => [0xfd, 0x0a, ...memarg(offset)],
+  v128Store: (offset = 0): number[] => [0xfd, 0x0b, ...memarg(offset)],
+  v128Zero: [0xfd, 0x0c, ...new Array<number>(16).fill(0)],
+  f64x2Splat: [0xfd, 0x14],
+  f64x2ExtractLane: (lane: number): number[] => [0xfd, 0x21, lane],
+  f64x2ReplaceLane: (lane: number): number[] => [0xfd, 0x22, lane],
+  /** Lane-wise IEEE double add and multiply: each lane gives the bits the scalar f64.add/f64.mul would. */
+  f64x2Add: [0xfd, ...unsignedLeb(0xf0)],
+  f64x2Mul: [0xfd, ...unsignedLeb(0xf2)],
+};
+
+export interface WasmFunction {
+  readonly name: string;
+  readonly parameterCount: number;
+  readonly locals: ReadonlyArray<readonly [count: number, type: ValueType]>;
+  readonly body: Code;
+}
+
+/** Named locals for a function body: get('x') and set('x') emit local.get / local.set. */
+export interface Locals {
+  get(name: string): number[];
+  set(name: string): number[];
+}
+
+/**
+ * A function with i32 parameters `parameters` and extra locals grouped by type; `build` returns its
+ * body. Unknown names throw at build time, not as an invalid module later.
+ */
+export function fn(
+  name: string, parameters: readonly string[], locals: ReadonlyArray<readonly [ValueType, readonly string[]]>,
+  build: (locals: Locals) => Code,
+): WasmFunction {
+  const index = new Map<string, number>();
+  parameters.forEach((parameter, i) => index.set(parameter, i));
+  for (const [, names] of locals) for (const local of names) index.set(local, index.size);
+  const lookup = (local: string): number => {
+    const at = index.get(local);
+    if (at === undefined) throw new Error(`wasm function ${name}: no local named '${local}'`);
+    return at;
+  };
+  const body = build({ get: (local) => op.localGet(lookup(local)), set: (local) => op.localSet(lookup(local)) });
+  return { name, parameterCount: parameters.length, locals: locals.map(([type, names]) => [names.length, type] as const), body };
+}
+
+function flatten(code: Code, into: number[] = []): number[] {
+  if (typeof code === 'number') into.push(code);
+  else for (const part of code) flatten(part, into);
+  return into;
+}
+
+const section = (id: number, content: number[]): number[] => [id, ...unsignedLeb(content.length), ...content];
+const vector = (items: number[][]): number[] => [...unsignedLeb(items.length), ...items.flat()];
+const utf8Name = (text: string): number[] => {
+  const bytes = [...new TextEncoder().encode(text)];
+  return [...unsignedLeb(bytes.length), ...bytes];
+};
+
+/** The module's bytes: `functions` exported by name, memory imported as env.memory. */
+export function assembleModule(functions: readonly WasmFunction[]): Uint8Array {
+  const types = functions.map((f) => [0x60, ...vector(new Array<number[]>(f.parameterCount).fill([I32])), 0x00]);
+  const memoryImport = [...utf8Name('env'), ...utf8Name('memory'), 0x02, 0x00, ...unsignedLeb(1)];
+  const bodies = functions.map((f) => {
+    const body = [...vector(f.locals.map(([count, type]) => [...unsignedLeb(count), type])), ...flatten(f.body), ...op.end];
+    return [...unsignedLeb(body.length), ...body];
+  });
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vector(types)),
+    ...section(2, vector([memoryImport])),
+    ...section(3, vector(functions.map((_, i) => unsignedLeb(i)))),
+    ...section(7, vector(functions.map((f, i) => [...utf8Name(f.name), 0x00, ...unsignedLeb(i)]))),
+    ...section(10, vector(bodies)),
+  ]);
+}
