@@ -13,6 +13,7 @@
  * they compare are timed interleaved).
  */
 import { gemmMacroKernelKind } from '../kernels/gemm.ts';
+import { convTileKernelKind } from '../kernels/conv-implicit-gemm.ts';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { ConfigError } from '../errors.ts';
 import { parseOptions } from '../cli/args.ts';
@@ -110,7 +111,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     bench: 'machine', cores: availableParallelism(), node: process.versions.node,
     loadBefore, loadAfter: loadavg()[0],
     othersBusyPercent: Math.max(0, (100 * othersBusy) / Math.max(1, machineAfter.total - machineBefore.total)),
-    quick, gemmKernel: gemmMacroKernelKind(),
+    quick, gemmKernel: gemmMacroKernelKind(), convTileKernel: convTileKernelKind(),
   };
   emit(machine);
   const layerNames = Object.fromEntries(CONV_LAYERS.map((spec) => [spec.id, describeLayer(spec)]));

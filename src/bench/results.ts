@@ -16,6 +16,8 @@ export interface MachineResult {
   readonly quick: boolean;
   /** Which GEMM macro-kernel ran: 'asm.js', or 'portable' where it could not be compiled. */
   readonly gemmKernel: string;
+  /** The implicit-GEMM convolution's tile loops: 'wasm-simd', 'asm.js' or 'portable'. */
+  readonly convTileKernel: string;
 }
 
 /** The same pure compute loop on 1 thread and on 2 threads: the machine's own 2-thread speed-up. */

@@ -64,6 +64,11 @@ function tileHeapFor(bytes: number): TileHeap {
   return threadHeap;
 }
 
+/** Which tile loops this thread runs ('wasm-simd', 'asm.js' or 'portable'), for reports. */
+export function convTileKernelKind(): string {
+  return (threadHeap ??= createTileHeap(1)).kind;
+}
+
 /** The forward group of this thread's heap kind (sizing a plan before the heap exists). */
 function threadHeapGroup(): number {
   return (threadHeap ??= createTileHeap(1)).forwardGroup;
