@@ -120,21 +120,25 @@ test('gemm: each row of C has the same bits whether computed alone or with the o
   }
 });
 
-test('the asm.js macro-kernel and the portable one give the same bits on the same packed blocks', () => {
+test('the wasm-simd, asm.js and portable macro-kernels give the same bits on the same packed blocks', () => {
+  const simd = createScratchHeap('wasm-simd');
   const asm = createScratchHeap('asm.js');
   const portable = createScratchHeap('portable');
-  // In Node new Function is allowed, so the fast path must really be the asm.js one.
+  // Node has WebAssembly SIMD and allows new Function: each fast path must really be the one asked for.
+  assert.equal(simd.kind, 'wasm-simd');
   assert.equal(asm.kind, 'asm.js');
   assert.equal(portable.kind, 'portable');
   const rng = new Rng(13);
   for (const [rows, cols, depth] of [[4, 4, 1], [64, 256, 256], [8, 12, 75], [20, 4, 3], [60, 252, 17]]) {
-    for (let i = 0; i < HEAP_BYTES / 8; i++) asm.view[i] = portable.view[i] = rng.gaussian(0, 1);
+    for (let i = 0; i < HEAP_BYTES / 8; i++) simd.view[i] = asm.view[i] = portable.view[i] = rng.gaussian(0, 1);
+    simd.run(rows, cols, depth);
     asm.run(rows, cols, depth);
     portable.run(rows, cols, depth);
     for (let i = 0; i < rows; i++) {
       for (let j = 0; j < cols; j++) {
         const at = C_BLOCK_START + i * C_BLOCK_STRIDE + j;
-        assert.ok(Object.is(asm.view[at], portable.view[at]), `rows ${rows} cols ${cols} depth ${depth}: C[${i}][${j}]`);
+        assert.ok(Object.is(asm.view[at], portable.view[at]), `asm.js, rows ${rows} cols ${cols} depth ${depth}: C[${i}][${j}]`);
+        assert.ok(Object.is(simd.view[at], portable.view[at]), `wasm-simd, rows ${rows} cols ${cols} depth ${depth}: C[${i}][${j}]`);
       }
     }
     // And the C block holds Σ_p A[i][p]·B[p][j] in packed-panel order, checked at one corner element.

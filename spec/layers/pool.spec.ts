@@ -173,3 +173,34 @@ test('buffers are reused for the same batch size; config() returns the hyper-par
   assert.deepEqual(avg.config(), { type: 'pool', mode: 'avg', name: 'pool', size: [3, 3], stride: [2, 2] });
   assert.deepEqual(avg.outputShape, [1, 3, 3]);
 });
+
+test('max pool forward (2x2 fast path and general windows) matches a first-maximum reference with ties and NaNs', () => {
+  const rng = new Rng(8);
+  const planes = 3;
+  for (const [size, stride] of [[2, 2], [2, 1], [3, 2], [2, 3]] as const) {
+    const [height, width] = [size + 3 * stride, size + 4 * stride];
+    const input = new Float32Array(planes * height * width);
+    // Values from {0, 1, 2, 3}: ties in most windows. A few NaNs: first in a window they win, later they are skipped.
+    for (let i = 0; i < input.length; i++) input[i] = rng.uniform() < 0.05 ? NaN : rng.int(4);
+    const layer = new MaxPool2d({ inputShape: [planes, height, width], size, stride });
+    const [, outputHeight, outputWidth] = layer.outputShape;
+    const y = layer.forward(Tensor.from(Array.from(input), [1, planes, height, width]), TRAINING);
+    for (let plane = 0; plane < planes; plane++) {
+      for (let oy = 0; oy < outputHeight; oy++) {
+        for (let ox = 0; ox < outputWidth; ox++) {
+          let best = NaN;
+          let first = true;
+          for (let fy = 0; fy < size; fy++) {
+            for (let fx = 0; fx < size; fx++) {
+              const value = input[(plane * height + oy * stride + fy) * width + ox * stride + fx];
+              if (first || value > best) best = value;
+              first = false;
+            }
+          }
+          const got = y.data[(plane * outputHeight + oy) * outputWidth + ox];
+          assert.ok(Object.is(got, best), `size ${size} stride ${stride} plane ${plane} (${oy}, ${ox}): ${got} vs ${best}`);
+        }
+      }
+    }
+  }
+});

@@ -18,8 +18,8 @@
  * an Int32 index, as for the asm.js tiles. The loops test their condition at the bottom: every
  * count here is ≥ 1 (the caller never passes an empty range).
  */
-import { I32, V128, assembleModule, fn, op } from './wasm-module.ts';
-import type { Code, Locals, WasmFunction } from './wasm-module.ts';
+import { I32, V128, assembleModule, compileModule, fn, instantiate, op } from './wasm-module.ts';
+import type { Code, CompiledModule, Locals, WasmFunction, WasmMemory } from './wasm-module.ts';
 
 /** name = name + amount (an i32 local or constant). */
 function increment({ get, set }: Locals, name: string, amount: string | number): Code {
@@ -162,44 +162,15 @@ export interface SimdTiles {
   weightGradTiles(...args: number[]): void;
 }
 
-/**
- * The part of the WebAssembly JavaScript API used here. The project compiles against the ES2022
- * library only (no DOM types, so the core stays runtime-neutral), which does not describe it; at run
- * time this is the engine's global WebAssembly object.
- */
-interface CompiledModule { readonly compiled: true }
-interface WasmMemory { readonly buffer: ArrayBuffer }
-declare const WebAssembly: {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => CompiledModule;
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-  Instance: new (module: CompiledModule, imports: object) => { readonly exports: object };
-} | undefined;
-
 /** The compiled module, once per thread; null when this engine has no WebAssembly SIMD. */
 let compiled: CompiledModule | null | undefined;
 
-function simdModule(): CompiledModule | null {
-  if (compiled === undefined) {
-    compiled = null;
-    try {
-      if (typeof WebAssembly === 'object' && WebAssembly !== undefined) {
-        const bytes = assembleModule([forwardTiles('forwardTiles', true), forwardTiles('forwardTilesStrided', false), weightGradTiles()]);
-        if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
-      }
-    } catch {
-      // No WebAssembly, or compilation refused (a Content-Security-Policy without 'wasm-unsafe-eval').
-      compiled = null;
-    }
-  }
-  return compiled;
-}
-
 /** The SIMD tiles bound to a fresh memory of `pages` × 64 KiB, or undefined without WebAssembly SIMD. */
 export function instantiateSimdTiles(pages: number): { memory: WasmMemory; tiles: SimdTiles } | undefined {
-  const module = simdModule();
-  if (module === null || WebAssembly === undefined) return undefined;
-  const memory = new WebAssembly.Memory({ initial: pages });
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  return { memory, tiles: instance.exports as unknown as SimdTiles };
+  compiled ??= compileModule(() => assembleModule([
+    forwardTiles('forwardTiles', true), forwardTiles('forwardTilesStrided', false), weightGradTiles(),
+  ]));
+  if (compiled === null) return undefined;
+  const { memory, exports } = instantiate(compiled, pages);
+  return { memory, tiles: exports as unknown as SimdTiles };
 }

@@ -59,6 +59,10 @@ export type AvgPoolBackwardArgs = PoolGeometry & {
 
 /** Max pooling forward for planes [planeStart, planeEnd). */
 export function maxPoolForward(args: MaxPoolForwardArgs, planeStart: number, planeEnd: number): void {
+  if (args.filterHeight === 2 && args.filterWidth === 2) {
+    maxPoolForward2x2(args, planeStart, planeEnd);
+    return;
+  }
   const {
     inputHeight, inputWidth, filterHeight, filterWidth, strideH, strideW, outputHeight, outputWidth,
     input, output, argmax,
@@ -85,6 +89,35 @@ export function maxPoolForward(args: MaxPoolForwardArgs, planeStart: number, pla
         output[o] = best;
         argmax[o] = bestIndex;
         o++;
+      }
+    }
+  }
+}
+
+/**
+ * maxPoolForward for 2×2 windows, by far the most common: the same four comparisons in the same
+ * order (top-left, top-right, bottom-left, bottom-right; strictly greater replaces), unrolled. The
+ * general loop spends more on its two tiny inner loops than on comparing.
+ */
+function maxPoolForward2x2(args: MaxPoolForwardArgs, planeStart: number, planeEnd: number): void {
+  const { inputHeight, inputWidth, strideH, strideW, outputHeight, outputWidth, input, output, argmax } = args;
+  for (let plane = planeStart; plane < planeEnd; plane++) {
+    const inputPlane = plane * inputHeight * inputWidth;
+    let o = plane * outputHeight * outputWidth;
+    for (let y = 0; y < outputHeight; y++) {
+      let topLeft = inputPlane + y * strideH * inputWidth;
+      for (let x = 0; x < outputWidth; x++, o++, topLeft += strideW) {
+        const bottomLeft = topLeft + inputWidth;
+        let best = input[topLeft];
+        let bestIndex = topLeft;
+        const topRight = input[topLeft + 1];
+        if (topRight > best) { best = topRight; bestIndex = topLeft + 1; }
+        const bottomLeftValue = input[bottomLeft];
+        if (bottomLeftValue > best) { best = bottomLeftValue; bestIndex = bottomLeft; }
+        const bottomRight = input[bottomLeft + 1];
+        if (bottomRight > best) { best = bottomRight; bestIndex = bottomLeft + 1; }
+        output[o] = best;
+        argmax[o] = bestIndex;
       }
     }
   }

@@ -144,3 +144,38 @@ export function assembleModule(functions: readonly WasmFunction[]): Uint8Array {
     ...section(10, vector(bodies)),
   ]);
 }
+
+/**
+ * The part of the WebAssembly JavaScript API used here. The project compiles against the ES2022
+ * library only (no DOM types, so the core stays runtime-neutral), which does not describe it; at run
+ * time this is the engine's global WebAssembly object, or undefined where there is none.
+ */
+export interface CompiledModule { readonly compiled: true }
+export interface WasmMemory { readonly buffer: ArrayBuffer }
+declare const WebAssembly: {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => CompiledModule;
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Instance: new (module: CompiledModule, imports: object) => { readonly exports: object };
+} | undefined;
+
+/**
+ * Compiles the module `build` returns, or null when the engine cannot: no WebAssembly, no SIMD
+ * (validate fails), or compiling refused (a Content-Security-Policy without 'wasm-unsafe-eval').
+ */
+export function compileModule(build: () => Uint8Array): CompiledModule | null {
+  try {
+    if (typeof WebAssembly !== 'object' || WebAssembly === undefined) return null;
+    const bytes = build();
+    return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** An instance of `module` with a fresh memory of `pages` × 64 KiB as env.memory. */
+export function instantiate(module: CompiledModule, pages: number): { memory: WasmMemory; exports: object } {
+  if (WebAssembly === undefined) throw new Error('instantiate: this engine has no WebAssembly');
+  const memory = new WebAssembly.Memory({ initial: pages });
+  return { memory, exports: new WebAssembly.Instance(module, { env: { memory } }).exports };
+}
