@@ -23,10 +23,11 @@
  * 2. Register tile. The macro-kernel (gemm-macro-kernel.ts) runs over the packed blocks one 4×4
  *    tile of C at a time, in sixteen local variables, reading four values of A and four of B per
  *    step of p: 16 multiply-adds per 8 loads, where the naive loop does 1 per 2. JavaScript engines
- *    emit scalar (not SIMD) double arithmetic, so this is about as far as a tile goes: in plain
- *    JavaScript, 2×4 up to 8×4, 4×6 and 4×8 tiles and unrolling p by two measured the same or slower
- *    on the reference machine (2-core AMD EPYC, Node 20). What did pay is compiling those loops as
- *    asm.js, which drops the bounds checks around every load (see that file).
+ *    emit scalar (not SIMD) double arithmetic, so this is about as far as a tile goes in JavaScript:
+ *    2×4 up to 8×4, 4×6 and 4×8 tiles and unrolling p by two measured the same or slower on the
+ *    reference machine (2-core AMD EPYC, Node 20). What did pay is compiling those loops as asm.js,
+ *    which drops the bounds checks around every load, and then as WebAssembly SIMD, two doubles per
+ *    register (see that file).
  * 3. Float64 scratch. JavaScript arithmetic is double precision, so every Float32Array read costs a
  *    float→double conversion. The packed panels are Float64: each element is converted once while
  *    packing (O(mk + kn) work) instead of once per use in the inner loop (O(mnk)). As a bonus each
