@@ -5,8 +5,9 @@
  *   scaling   the machine's own 2-thread speed-up on a pure compute loop (the ceiling for ours)
  *   dispatch  the cost of one parallelFor hand-off to a worker (spinning, and asleep)
  *   gemm      GEMM GFLOP/s at 512×512×512 on 1 thread and 2 workers
- *   conv      conv forward/backward GFLOP/s: naive, im2col on 1 thread, im2col on 2 workers,
- *             at batch 1 and 32, on four layer shapes; then 2-worker speed-up vs machine scaling
+ *   conv      conv forward/backward GFLOP/s: naive; explicit im2col + GEMM and implicit GEMM, each
+ *             on 1 thread and 2 workers; at batch 1 and 32, on four layer shapes; then each GEMM
+ *             path's 2-worker speed-up vs machine scaling
  *   pool      max-pool 2×2 stride 2, ns per input element
  * Every figure is the median of several runs after warm-up (measure.ts). The output starts with the
  * machine's load average: on a shared machine every figure is noisy, the ratios less so (the cases
