@@ -1,8 +1,8 @@
 /**
  * The scalar implicit-GEMM tiles of conv-tiles.ts in asm.js, the statically typed subset of
  * JavaScript that V8 compiles ahead of time to WebAssembly (gemm-macro-kernel.ts explains why and
- * how to read it). The fallback where WebAssembly SIMD is missing (conv-tiles-simd.ts), and the
- * path for forward tiles in engines that have it but forbid compiling WebAssembly from bytes.
+ * how to read it). The fallback where WebAssembly SIMD (conv-tiles-simd.ts) is missing, or where a
+ * Content-Security-Policy forbids compiling WebAssembly ('wasm-unsafe-eval') but allows `new Function`.
  */
 /**
  * forwardTilesPortable and weightGradTilesPortable (conv-tiles.ts) in asm.js. Arguments are the same

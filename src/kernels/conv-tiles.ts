@@ -25,8 +25,8 @@
  * registers. 16 running sums plus the 8 values of one step do not fit, and the compiled loop spills
  * sums to memory on every step; 8 sums plus 6 values do fit. Each tile keeps its 4 contiguous loads
  * (the neighbouring pixels, the dy panel) and pairs them with 2 others. Measured on the reference
- * machine, interleaved in one process: 2 × 4 forward tiles 5–17 % faster than 4 × 4; 4 × 2 weight
- * tiles about 9 % faster than 4 × 4.
+ * machine, interleaved in one process: as isolated loops, 2 × 4 forward tiles ran 5–17 % faster than
+ * 4 × 4 and 4 × 2 weight tiles about 9 % faster; inside the layer, 4–10 % on the best runs.
  *
  * The same sums in the same order run in three implementations, chosen per thread by createTileHeap:
  *   'wasm-simd'  conv-tiles-simd.ts: WebAssembly SIMD, two doubles per register, tiles of 4 × 4;
