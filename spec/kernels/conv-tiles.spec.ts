@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import type { ConvGeometry } from '../../src/kernels/conv-geometry.ts';
 import { flippedGeometry } from '../../src/kernels/conv-backward-data-flipped.ts';
 import {
-  conv2dBackwardDataImplicit, conv2dBackwardWeightsImplicit, conv2dForwardImplicit, planForward, planWeightGrad,
+  conv2dBackwardDataImplicit, conv2dBackwardWeightsImplicit, conv2dForwardImplicit, planForward, planWeightGrad, weightGradWorkItems,
 } from '../../src/kernels/conv-implicit-gemm.ts';
 import { asmHeapSize, createTileHeap } from '../../src/kernels/conv-tiles.ts';
 import type { TileKernelKind } from '../../src/kernels/conv-tiles.ts';
@@ -55,7 +55,7 @@ function runAll(g: ConvGeometry, kind: TileKernelKind, seed: number): Float32Arr
   const heap = createTileHeap(bytes, kind);
   assert.equal(heap.kind, kind);
   conv2dForwardImplicit({ ...g, input, weights, bias, output }, 0, g.batchSize, heap);
-  conv2dBackwardWeightsImplicit({ ...g, input, outputGrad, weightsGrad, biasGrad }, 0, depth, heap);
+  conv2dBackwardWeightsImplicit({ ...g, input, outputGrad, weightsGrad, biasGrad }, 0, weightGradWorkItems(g), heap);
   // Backward-data needs stride 1; the rotation of the filters does not matter for this comparison.
   if (g.strideH === 1 && g.strideW === 1) conv2dBackwardDataImplicit({ ...g, outputGrad, flippedWeights: weights, inputGrad }, 0, g.batchSize, heap);
   return [output, weightsGrad, biasGrad, inputGrad];

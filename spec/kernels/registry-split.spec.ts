@@ -11,6 +11,7 @@ import type { ConvGeometry } from '../../src/kernels/conv-geometry.ts';
 import type { PoolGeometry } from '../../src/kernels/pooling.ts';
 import { kernelRegistry } from '../../src/kernels/registry.ts';
 import { canFlipBackwardData } from '../../src/kernels/conv-backward-data-flipped.ts';
+import { weightGradWorkItems } from '../../src/kernels/conv-implicit-gemm.ts';
 import type { KernelArgs, KernelArgValue } from '../../src/parallel/executor.ts';
 import { splitRange } from '../../src/parallel/executor.ts';
 import { Rng } from '../../src/tensor/rng.ts';
@@ -119,10 +120,12 @@ test('conv kernels (naive, im2col, implicit GEMM): same bits for 1-4 parts (imag
   assertSplitInvariant(
     'conv2dForwardImplicit', { ...conv, input: a.input, weights: a.weights, bias: a.bias, output: a.output }, conv.batchSize, ['output'],
   );
-  // 3·3·2 = 18 patch entries: some parts start or end inside a pair (the weight tiles cover 2 entries).
+  // K = 7 → 2 filter groups, 3·3·2 = 18 entries → 5 entry groups: 10 blocks of dw; 3 and 4 parts
+  // split inside a filter group, and the last groups of both are padding.
+  assert.equal(weightGradWorkItems(conv), 10);
   assertSplitInvariant(
     'conv2dBackwardWeightsImplicit',
-    { ...conv, input: a.input, outputGrad: a.outputGrad, weightsGrad: a.weightsGrad, biasGrad: a.biasGrad }, patchOf(conv), ['weightsGrad', 'biasGrad'],
+    { ...conv, input: a.input, outputGrad: a.outputGrad, weightsGrad: a.weightsGrad, biasGrad: a.biasGrad }, weightGradWorkItems(conv), ['weightsGrad', 'biasGrad'],
   );
 });
 

@@ -185,8 +185,9 @@ test('runs its kernels through the executor: forward/backward-data over images, 
   }
   assert.deepEqual(calls, [
     // C·FH·FW = 27 patch entries.
-    'conv2dForwardImplicit:3', 'conv2dBackwardWeightsImplicit:27', 'conv2dBackwardDataImplicit:3',
-    'conv2dForwardImplicit:3', 'conv2dBackwardWeightsImplicit:27', 'conv2dBackwardDataIm2col:3',
+    // Implicit backward-weights: ⌈5/4⌉ filter groups × ⌈27/4⌉ entry groups = 14 blocks of dw.
+    'conv2dForwardImplicit:3', 'conv2dBackwardWeightsImplicit:14', 'conv2dBackwardDataImplicit:3',
+    'conv2dForwardImplicit:3', 'conv2dBackwardWeightsImplicit:14', 'conv2dBackwardDataIm2col:3',
     'conv2dForwardIm2col:3', 'conv2dBackwardWeightsIm2col:27', 'conv2dBackwardDataFlipped:3',
     'conv2dForwardIm2col:3', 'conv2dBackwardWeightsIm2col:27', 'conv2dBackwardDataIm2col:3',
     'conv2dForwardNaive:3', 'conv2dBackwardWeightsNaive:5', 'conv2dBackwardDataNaive:3',

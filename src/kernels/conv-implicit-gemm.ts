@@ -5,7 +5,7 @@
  * checks they agree); index arithmetic in conv-geometry.ts.
  *
  *   forward          y[n]  = w · cols(x[n]) + b                 split by image n
- *   backward-weights dw   += Σ_n dy[n] · cols(x[n])ᵀ,  db       split by patch entry r (columns of dw)
+ *   backward-weights dw   += Σ_n dy[n] · cols(x[n])ᵀ,  db       split by 4 × 4 block of dw (weightGradWorkItems)
  *   backward-data    dx[n] += dy[n] ⋆ w̃  (stride 1 only)         split by image n
  *
  * Why it is faster than the explicit im2col + GEMM. There, every image's C·FH·FW × H′·W′ patch
@@ -29,7 +29,6 @@
  */
 import type { ConvGeometry } from './conv-geometry.ts';
 import { sumOutputGrad } from './conv-naive.ts';
-import { biasRange } from './conv-im2col.ts';
 import { flippedGeometry } from './conv-backward-data-flipped.ts';
 import { createTileHeap } from './conv-tiles.ts';
 import type { TileHeap } from './conv-tiles.ts';
@@ -243,48 +242,80 @@ export function conv2dBackwardDataImplicit(args: ConvBackwardDataImplicitArgs, i
 }
 
 /**
- * dw[:, r] += Σ_n Σ_pixels dy[n, :, pixel] · cols(x[n])[r, pixel] for patch entries r in
- * [patchStart, patchEnd), and db for the filters biasRange gives (as conv-im2col.ts). The tiles run
- * over whole groups of 4 entries; an entry computed outside the range is not written.
+ * The work items of backward-weights: every (group of 4 filters, group of 4 patch entries) pair —
+ * one 4 × 4 block of dw — numbered filter-group-major: item = quad · ⌈depth/4⌉ + entryGroup.
+ *
+ * Why this numbering: a contiguous range of items is mostly whole filter groups, so a thread packs
+ * dy only for its own filters, and it still splits finely inside a group when there are few of them
+ * (K = 20 filters are 5 groups; two threads get 2.5 each). Splitting by patch entry alone made every
+ * thread pack dy for all K filters — on a shallow layer (3 channels × 5 × 5 = 75 entries) about a
+ * sixth of each thread's work, done twice.
  */
-export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitArgs, patchStart: number, patchEnd: number, heap?: TileHeap): void {
+export function weightGradWorkItems(g: ConvGeometry): number {
+  return Math.ceil(g.filters / 4) * Math.ceil((g.inputChannels * g.filterHeight * g.filterWidth) / 4);
+}
+
+/**
+ * dw[k, r] += Σ_n Σ_pixels dy[n, k, pixel] · cols(x[n])[r, pixel] for the 4 × 4 blocks (filters k,
+ * patch entries r) of work items [itemStart, itemEnd) (weightGradWorkItems), and db[k] for the
+ * filter groups whose first item is in the range. Entries and filters past the real ones (padding of
+ * the last group) are computed and not written.
+ */
+export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitArgs, itemStart: number, itemEnd: number, heap?: TileHeap): void {
   const { batchSize, filters, outputGrad, weightsGrad, biasGrad } = args;
   const pixels = args.outputHeight * args.outputWidth;
   const depth = args.inputChannels * args.filterHeight * args.filterWidth;
-  if (patchStart < patchEnd) {
-    const plan = planWeightGrad(args);
-    const scratch = heap ?? tileHeapFor(plan.bytes);
-    const { f64, i32 } = scratch;
-    const { filterQuads, paddedDepth, paddedHeight, paddedWidth } = plan;
-    const tileStart = Math.floor(patchStart / 4) * 4;
-    const tileEnd = roundUpTo4(patchEnd);
-    // Only the input channels these patch entries read are copied.
-    const taps = args.filterHeight * args.filterWidth;
-    const channelStart = Math.floor(tileStart / taps);
-    const channelEnd = Math.min(args.inputChannels, Math.ceil(tileEnd / taps));
-    fillOffsetTable(args, i32, 2 * plan.tableAt, paddedHeight, paddedWidth, tileStart, tileEnd);
-    f64.fill(0, plan.gradAt, plan.tableAt);
-    f64.fill(0, plan.outputGradAt, plan.bytes / 8);
-    const tileArgs = {
-      filterQuads, tileStart, tileEnd, paddedDepth, outputHeight: args.outputHeight, outputWidth: args.outputWidth,
-      rowStep: args.strideH * paddedWidth, columnStep: args.strideW,
-      gradAt: plan.gradAt, tableAt: 2 * plan.tableAt, outputGradAt: plan.outputGradAt, inputAt: plan.inputAt,
-    };
-    for (let n = 0; n < batchSize; n++) {
-      copyPadded(args, args.input, n, f64, plan.inputAt, paddedHeight, paddedWidth, channelStart, channelEnd);
-      // dy panels: panel kb, pixel q holds dy[n][4kb..4kb+3][q] (filters past K stay zero).
-      for (let k = 0; k < filters; k++) {
-        const source = (n * filters + k) * pixels;
-        const destination = plan.outputGradAt + (k >> 2) * pixels * 4 + (k & 3);
-        for (let q = 0; q < pixels; q++) f64[destination + 4 * q] = outputGrad[source + q];
-      }
-      scratch.weightGradTiles(tileArgs);
+  const entryGroups = Math.ceil(depth / 4);
+  if (itemStart >= itemEnd) return;
+  const plan = planWeightGrad(args);
+  const scratch = heap ?? tileHeapFor(plan.bytes);
+  const { f64, i32 } = scratch;
+  const { paddedDepth, paddedHeight, paddedWidth } = plan;
+  // The filter groups this range touches, and for each the patch entries [tileStart, tileEnd) it owns.
+  const quadStart = Math.floor(itemStart / entryGroups);
+  const quadEnd = Math.ceil(itemEnd / entryGroups);
+  const blocks: Array<{ quad: number; tileStart: number; tileEnd: number }> = [];
+  for (let quad = quadStart; quad < quadEnd; quad++) {
+    const first = Math.max(itemStart, quad * entryGroups) - quad * entryGroups;
+    const last = Math.min(itemEnd, (quad + 1) * entryGroups) - quad * entryGroups;
+    blocks.push({ quad, tileStart: 4 * first, tileEnd: 4 * last });
+  }
+  // Only the input channels these patch entries read are copied.
+  const tileStart = Math.min(...blocks.map((block) => block.tileStart));
+  const tileEnd = Math.max(...blocks.map((block) => block.tileEnd));
+  const taps = args.filterHeight * args.filterWidth;
+  const channelStart = Math.floor(tileStart / taps);
+  const channelEnd = Math.min(args.inputChannels, Math.ceil(tileEnd / taps));
+  const filterEnd = Math.min(filters, 4 * quadEnd);
+  fillOffsetTable(args, i32, 2 * plan.tableAt, paddedHeight, paddedWidth, tileStart, tileEnd);
+  f64.fill(0, plan.gradAt, plan.tableAt);
+  f64.fill(0, plan.outputGradAt, plan.bytes / 8);
+  for (let n = 0; n < batchSize; n++) {
+    copyPadded(args, args.input, n, f64, plan.inputAt, paddedHeight, paddedWidth, channelStart, channelEnd);
+    // dy panels of this range's filter groups: panel q, pixel p holds dy[n][4q..4q+3][p] (filters past K stay zero).
+    for (let k = 4 * quadStart; k < filterEnd; k++) {
+      const source = (n * filters + k) * pixels;
+      const destination = plan.outputGradAt + (k >> 2) * pixels * 4 + (k & 3);
+      for (let q = 0; q < pixels; q++) f64[destination + 4 * q] = outputGrad[source + q];
     }
-    for (let k = 0; k < filters; k++) {
-      const accumulators = plan.gradAt + (k >> 2) * paddedDepth * 4 + (k & 3);
-      for (let r = patchStart; r < patchEnd; r++) weightsGrad[k * depth + r] += f64[accumulators + r * 4];
+    for (const block of blocks) {
+      scratch.weightGradTiles({
+        filterQuads: 1, tileStart: block.tileStart, tileEnd: block.tileEnd, paddedDepth,
+        outputHeight: args.outputHeight, outputWidth: args.outputWidth,
+        rowStep: args.strideH * paddedWidth, columnStep: args.strideW,
+        gradAt: plan.gradAt + block.quad * paddedDepth * 4, tableAt: 2 * plan.tableAt,
+        outputGradAt: plan.outputGradAt + block.quad * pixels * 4, inputAt: plan.inputAt,
+      });
     }
   }
-  const [filterStart, filterEnd] = biasRange(filters, depth, patchStart, patchEnd);
-  for (let k = filterStart; k < filterEnd; k++) biasGrad[k] += sumOutputGrad(outputGrad, batchSize, filters, pixels, k);
+  for (const { quad, tileStart: start, tileEnd: end } of blocks) {
+    for (let k = 4 * quad; k < Math.min(filters, 4 * quad + 4); k++) {
+      const accumulators = plan.gradAt + quad * paddedDepth * 4 + (k & 3);
+      for (let r = start; r < Math.min(end, depth); r++) weightsGrad[k * depth + r] += f64[accumulators + r * 4];
+    }
+    // db of a filter group goes with its first item.
+    if (quad * entryGroups >= itemStart) {
+      for (let k = 4 * quad; k < Math.min(filters, 4 * quad + 4); k++) biasGrad[k] += sumOutputGrad(outputGrad, batchSize, filters, pixels, k);
+    }
+  }
 }

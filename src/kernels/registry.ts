@@ -15,7 +15,7 @@
  * | conv2dBackwardDataIm2col      | images n         | conv-im2col.ts                           |
  * | conv2dBackwardDataFlipped     | images n         | conv-backward-data-flipped.ts            |
  * | conv2dForwardImplicit         | images n         | conv-implicit-gemm.ts                    |
- * | conv2dBackwardWeightsImplicit | patch entries r  | conv-implicit-gemm.ts (dw columns; db by biasRange) |
+ * | conv2dBackwardWeightsImplicit | 4×4 blocks of dw | conv-implicit-gemm.ts (weightGradWorkItems; db by filter group) |
  * | conv2dBackwardDataImplicit    | images n         | conv-implicit-gemm.ts                    |
  * | maxPoolForward/Backward       | planes n·C + c   | pooling.ts                               |
  * | avgPoolForward/Backward       | planes n·C + c   | pooling.ts                               |

@@ -23,8 +23,8 @@
  *   columns between forward and backward (see that file for the memory cost).
  * - 'naive': the six nested loops of the formula (src/kernels/conv-naive.ts). Slow, no extra memory.
  * All run through `executor.parallelFor`: forward and backward-data split by image, backward-weights
- * by filter (naive) or by patch entry (the GEMM paths), so a worker pool gives bit-identical results
- * for any number of threads.
+ * by filter (naive), patch entry (im2col) or 4 × 4 block of dw (implicit GEMM), so a worker pool
+ * gives bit-identical results for any number of threads.
  *
  * Initialization: w ~ N(0, 2/(C·FH·FW)) (He et al. 2015: each output sums C·FH·FW inputs, and this
  * variance keeps activations at the same scale through ReLU layers), drawn from `rng` in row-major
@@ -39,6 +39,7 @@ import type { Rng } from '../tensor/rng.ts';
 import type { Shape } from '../tensor/tensor.ts';
 import { Tensor, allocFloat32 } from '../tensor/tensor.ts';
 import { canFlipBackwardData, flipWeights, prefersFlippedBackwardData } from '../kernels/conv-backward-data-flipped.ts';
+import { weightGradWorkItems } from '../kernels/conv-implicit-gemm.ts';
 import { convOutputShape, expandPair } from './conv-shape.ts';
 import type { ConvShape } from './conv-shape.ts';
 import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './batch-checks.ts';
@@ -178,8 +179,7 @@ export class Conv2d implements Layer {
         this.run('conv2dBackwardDataNaive', { ...geometry, outputGrad: outputGrad.data, weights, inputGrad: inputGrad.data }, batch);
       }
     } else if (this.implementation === 'implicit-gemm') {
-      const patch = this.inputChannels * this.convShape.filterHeight * this.convShape.filterWidth;
-      this.run('conv2dBackwardWeightsImplicit', { ...geometry, ...grads, input: this.input!.data }, patch);
+      this.run('conv2dBackwardWeightsImplicit', { ...geometry, ...grads, input: this.input!.data }, weightGradWorkItems(geometry));
       if (needInputGrad && canFlipBackwardData(geometry)) {
         // Stride 1: dx = dy ⋆ (rotated filters), the forward tiles again.
         const flippedWeights = (this.flippedWeights ??= allocFloat32(weights.length));
