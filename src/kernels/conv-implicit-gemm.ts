@@ -29,32 +29,19 @@
  */
 import type { ConvGeometry } from './conv-geometry.ts';
 import { sumOutputGrad } from './conv-naive.ts';
+import type { ConvBackwardWeightsArgs, ConvForwardArgs } from './conv-naive.ts';
 import { flippedGeometry } from './conv-backward-data-flipped.ts';
+import type { ConvBackwardDataFlippedArgs } from './conv-backward-data-flipped.ts';
 import { createTileHeap } from './conv-tiles.ts';
 import type { TileHeap } from './conv-tiles.ts';
 
-export type ConvForwardImplicitArgs = ConvGeometry & {
-  /** x (N, C, H, W), w (K, C, FH, FW), b (K) → y (N, K, H′, W′), overwritten. */
-  readonly input: Float32Array;
-  readonly weights: Float32Array;
-  readonly bias: Float32Array;
-  readonly output: Float32Array;
-};
-
-export type ConvBackwardWeightsImplicitArgs = ConvGeometry & {
-  /** x (N, C, H, W) and dy (N, K, H′, W′) → dw (K, C, FH, FW) and db (K), added to. */
-  readonly input: Float32Array;
-  readonly outputGrad: Float32Array;
-  readonly weightsGrad: Float32Array;
-  readonly biasGrad: Float32Array;
-};
-
-export type ConvBackwardDataImplicitArgs = ConvGeometry & {
-  /** dy (N, K, H′, W′) and w̃ (C, K, FH, FW) from flipWeights() → dx (N, C, H, W), added to. Stride 1. */
-  readonly outputGrad: Float32Array;
-  readonly flippedWeights: Float32Array;
-  readonly inputGrad: Float32Array;
-};
+/**
+ * Argument records: the same as the other conv kernels' — x, w, b → y as conv-naive.ts's forward;
+ * x, dy → dw, db as its backward-weights; dy, w̃ → dx as conv-backward-data-flipped.ts (stride 1).
+ */
+export type ConvForwardImplicitArgs = ConvForwardArgs;
+export type ConvBackwardWeightsImplicitArgs = ConvBackwardWeightsArgs;
+export type ConvBackwardDataImplicitArgs = ConvBackwardDataFlippedArgs;
 
 /** This thread's tile heap: made on first use, replaced by a bigger one when a layer needs more. */
 let threadHeap: TileHeap | undefined;
@@ -196,7 +183,7 @@ function convolveImages(
   const { f64, i32 } = scratch;
   const { group, filterGroups, depth, paddedOutputWidth, paddedHeight, paddedWidth } = plan;
   const { filters, inputChannels, outputHeight, outputWidth } = g;
-  // Weight panels: panel g, step p holds w[G·g .. G·g+G−1][p]; filters past K are zero.
+  // Weight panels: panel j, step p holds w[G·j .. G·j+G−1][p] (G = group); filters past K are zero.
   for (let panelIndex = 0; panelIndex < filterGroups; panelIndex++) {
     for (let lane = 0; lane < group; lane++) {
       const k = panelIndex * group + lane;
