@@ -54,8 +54,12 @@ test('summary prints shapes and parameter counts; a bad geometry names the layer
 test('train → eval → predict → resume on the generated set', () => {
   const out = path.join(scratch, 'run');
   const common = ['--data', 'generated', '--train-limit', '300', '--test-limit', '60', '--batch', '25', '--workers', '1'];
-  const trained = cli('train', ...common, '--net', 'conv3x3x4p1-relu-pool2-fc10-softmax', '--epochs', '1', '--out', out, '--json');
+  // With patch whitening, so eval, predict and resume are shown to reapply the same preprocessing.
+  const trained = cli('train', ...common, '--net', 'conv3x3x4p1-relu-pool2-fc10-softmax', '--whiten', '3', '--epochs', '1', '--out', out, '--json');
   assert.equal(trained.code, 0, trained.stderr);
+  const whitening = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')).preprocessing.whitening;
+  assert.equal(whitening.size, 3);
+  assert.equal(whitening.kernel.length, 3 * 3 * 3 * 3);
   const lines = jsonLines(trained.stdout);
   const final = lines.at(-1)!;
   assert.equal(final.kind, 'final');

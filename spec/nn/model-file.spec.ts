@@ -41,3 +41,19 @@ test('bad model files are DataErrors naming the file and the problem', () => {
   truncated.layers[0].parameters.bias.float32 = 'AAAA';
   assert.throws(() => loadWeightsInto(buildNet(definition, new Rng(1)), truncated, 'm.json'), /conv1\.bias: expected 4 float32 values/);
 });
+
+test('a whitening kernel in the preprocessing round-trips, and one that does not fit the input channels is a DataError', () => {
+  const net = buildNet(definition, new Rng(1));
+  const whitening = { size: 1, epsilon: 0.1, kernel: [1, 0.5, -0.5, 1], offset: [0.25, -0.25] };
+  const text = JSON.stringify(netToModelFile(net, definition, { preprocessing: { mean: [1, 2], std: [3, 4], whitening } }));
+  assert.deepEqual(validateModelFile(JSON.parse(text), 'model.json').preprocessing?.whitening, whitening);
+  const wrong = JSON.parse(text);
+  wrong.preprocessing.whitening.kernel = [1, 0, 0];
+  assert.throws(
+    () => validateModelFile(wrong, 'm.json'),
+    (e: Error) => e instanceof DataError && /m\.json: 'preprocessing\.whitening' for 2-channel input .* got size 1, 3 weights, 2 offsets/.test(e.message),
+  );
+  const noStd = JSON.parse(text);
+  delete noStd.preprocessing.std;
+  assert.throws(() => validateModelFile(noStd, 'm.json'), /m\.json: 'preprocessing' needs non-empty number lists 'mean' and 'std'/);
+});

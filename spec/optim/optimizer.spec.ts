@@ -86,6 +86,25 @@ test('the schedule sets the rate at each step (unit step) or each epoch (unit ep
   assertClose(q.value.data, [-2.125], 'weight');
   assert.equal(byEpochs.epoch, 3);
   assert.throws(() => byEpochs.setEpoch(-1), ConfigError);
+  assert.throws(() => byEpochs.setEpoch(0, 4, 4), /expected step s of S with 0 ≤ s < S, got 4 of 4/);
+});
+
+test('a warm-up counted in epochs ramps over the steps of those epochs, not once per epoch', () => {
+  // Cosine over T = 4 epochs, η0 = 1, warm-up w = 1 epoch of S = 4 steps: the steps of epoch 0 run at
+  // cos-rate(0)·(s + 1)/4 = 0.25, 0.5, 0.75, 1; epoch 1 at the cosine alone, ½(1 + cos(π/4)).
+  const optimizer = new Optimizer({ type: 'sgd', learningRate: 1, schedule: { type: 'cosine', period: 4, unit: 'epoch', warmup: 1 } });
+  const rates = [];
+  for (let s = 0; s < 4; s++) {
+    optimizer.setEpoch(0, s, 4);
+    rates.push(optimizer.currentLearningRate());
+  }
+  optimizer.setEpoch(1, 0, 4);
+  rates.push(optimizer.currentLearningRate());
+  assertClose(rates, [0.25, 0.5, 0.75, 1, 0.5 * (1 + Math.cos(Math.PI / 4))], 'rates');
+  // Told only the epoch, the whole epoch is one unit: epoch 0 of a 2-epoch warm-up runs at ½.
+  const coarse = new Optimizer({ type: 'sgd', learningRate: 1, schedule: { type: 'constant', unit: 'epoch', warmup: 2 } });
+  coarse.setEpoch(0);
+  assert.equal(coarse.currentLearningRate(), 0.5);
 });
 
 test('gradient clipping by global norm scales every gradient by c/‖g‖ when ‖g‖ > c', () => {

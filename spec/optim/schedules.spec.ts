@@ -51,10 +51,13 @@ test('cosine: η_min + ½(η0 − η_min)(1 + cos(πt/T)), held at η_min after 
   close(scheduledRate(parseSchedule({ type: 'cosine', period: 4, minLearningRate: 0.02 }), 0.1, 2), 0.06, 'with η_min');
 });
 
-test('linear warm-up multiplies any schedule by (t + 1)/w for t < w', () => {
+test('linear warm-up multiplies any schedule by min(1, τ/w), τ = t + 1 for whole units', () => {
   // w = 4: factors 0.25, 0.5, 0.75, 1, then 1.
   assert.deepEqual([0, 1, 2, 3, 4, 100].map((t) => warmupFactor(4, t)), [0.25, 0.5, 0.75, 1, 1, 1]);
   assert.equal(warmupFactor(0, 0), 1, 'no warm-up');
+  // An update ending part-way through a unit (epoch units, step s of S): min(1, τ/w) with τ = t + (s+1)/S.
+  assert.deepEqual([0.25, 0.5, 1, 1.5].map((end) => warmupFactor(1, 0, end)), [0.25, 0.5, 1, 1]);
+  assert.equal(warmupFactor(2, 1, 1.5), 0.75);
   // step decay with η0 = 0.1, γ = 0.5, k = 2, times warm-up w = 4:
   //   t = 0: 0.1·0.5⁰·(1/4) = 0.025     t = 1: 0.1·0.5⁰·(2/4) = 0.05
   //   t = 2: 0.1·0.5¹·(3/4) = 0.0375    t = 4: 0.1·0.5²·1     = 0.025

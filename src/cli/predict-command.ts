@@ -8,6 +8,8 @@
  * size with bilinear interpolation when it differs, normalized with the model's own preprocessing, and
  * classified.
  */
+import { type Normalization } from '../data/dataset.ts';
+import { applyPatchWhitening } from '../data/patch-whitening.ts';
 import { ConfigError } from '../errors.ts';
 import { decodePng } from '../io/png.ts';
 import type { PngImage } from '../io/png.ts';
@@ -63,9 +65,9 @@ export function pngToPlanar(image: PngImage, channels: number, height: number, w
 
 /**
  * A PNG file → the (1, C, H, W) input of a net: converted, resized (pngToPlanar) and normalized with
- * the per-channel mean and std the net was trained with.
+ * the per-channel mean and std the net was trained with, then whitened if it was trained on whitened input.
  */
-export function pngFileToInput(file: string, inputShape: readonly number[], preprocessing: { mean: readonly number[]; std: readonly number[] }): { input: Tensor; image: PngImage } {
+export function pngFileToInput(file: string, inputShape: readonly number[], preprocessing: Normalization): { input: Tensor; image: PngImage } {
   const image = decodePng(readBytes(file), file);
   const [channels, height, width] = inputShape.length === 3 ? inputShape : [1, 1, inputShape[0]];
   const planar = pngToPlanar(image, channels, height, width);
@@ -75,6 +77,9 @@ export function pngFileToInput(file: string, inputShape: readonly number[], prep
   for (let i = 0; i < planar.length; i++) {
     const c = Math.floor(i / plane);
     input.data[i] = (planar[i] - (mean[c] ?? mean[0])) / (std[c] ?? std[0]);
+  }
+  if (preprocessing.whitening) {
+    applyPatchWhitening(input.data, 1, channels, height, width, preprocessing.whitening, new Float32Array(planar.length));
   }
   return { input, image };
 }

@@ -12,7 +12,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, DataError } from '../errors.ts';
-import { channelStatistics } from '../data/dataset.ts';
+import { type ImageDataset, type Normalization, channelStatistics } from '../data/dataset.ts';
+import { fitPatchWhitening } from '../data/patch-whitening.ts';
 import { buildNet } from '../nn/build-net.ts';
 import { netToModelFile } from '../nn/model-file.ts';
 import { formatSummary } from '../nn/summary.ts';
@@ -48,6 +49,8 @@ export const TRAIN_OPTIONS = {
   'max-seconds': { type: 'string', value: '<s>', help: 'stop after this much training time (a checkpoint is written)' },
   batch: { type: 'string', value: '<n>', default: '32', help: 'minibatch size' },
   augment: { type: 'string', value: '<spec>', default: 'auto', help: "'flip,shift2' (default for colour images), 'none', 'flip', 'shift1', ..." },
+  whiten: { type: 'string', value: '<k|none>', default: 'none', help: 'patch ZCA whitening of the input with k×k patches (odd k, e.g. 5), fitted on the training set' },
+  'whiten-epsilon': { type: 'string', value: '<ε>', default: '0.1', help: 'whitening ε, added to the eigenvalues of the standardised patch covariance' },
   validation: { type: 'string', value: '<n>', default: '0', help: 'hold out n training images for validation' },
   'train-limit': { type: 'string', value: '<n>', help: 'use only the first n training images' },
   'test-limit': { type: 'string', value: '<n>', help: 'use only the first n test images' },
@@ -86,6 +89,22 @@ function parseAugment(spec: string, channels: number): { flip: boolean; maxShift
     else throw new ConfigError(`--augment: cannot read '${part}'; expected e.g. 'flip,shift2', 'shift1' or 'none'`);
   }
   return { flip, maxShift };
+}
+
+/**
+ * The run's preprocessing: per-channel statistics, plus patch ZCA whitening fitted on the training
+ * images when --whiten gives a patch size. The fit is deterministic, so a resumed run refits the same
+ * kernel; the seconds it took are printed (they come before the trainer's clock starts).
+ */
+function withWhitening(statistics: Normalization, train: ImageDataset, options: TrainOptions, log: (text: string) => void): Normalization {
+  const spec = options.whiten ?? 'none';
+  if (spec === 'none') return statistics;
+  const size = numberOption('whiten', spec, { min: 1, integer: true });
+  const epsilon = numberOption('whiten-epsilon', options['whiten-epsilon'], { min: 0 });
+  const started = performance.now();
+  const whitening = fitPatchWhitening(train, statistics, { size, epsilon });
+  log(`whitening: ${size}x${size} patch ZCA, ε ${epsilon}, fitted in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return { ...statistics, whitening };
 }
 
 export interface TrainOutcome {
@@ -159,11 +178,12 @@ export async function runTraining(
     epochs,
     warmup: numberOption('warmup', options.warmup, { min: 0 }),
   }));
-  const preprocessing = channelStatistics(train);
+  const preprocessing = withWhitening(channelStatistics(train), train, options, log);
   const run = new RunDirectory(options.out ?? 'runs/train');
   if (!checkpoint) {
     fs.writeFileSync(run.path('run.json'), `${JSON.stringify({ ...options, resume: undefined, json: undefined }, null, 2)}\n`);
-    run.resetMetrics({ command: 'train', data: data.description, net: netSpec, optimizer: optimizer.config(), batchSize, epochs, seed, workers });
+    run.resetMetrics({ command: 'train', data: data.description, net: netSpec, optimizer: optimizer.config(), batchSize, epochs, seed, workers,
+      ...(preprocessing.whitening ? { whitening: { size: preprocessing.whitening.size, epsilon: preprocessing.whitening.epsilon } } : {}) });
   }
   const augment = parseAugment(options.augment ?? 'auto', train.channels);
   const progress = new ProgressBar();

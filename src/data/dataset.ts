@@ -12,6 +12,7 @@
  * Portable: no node:* imports (the loaders that read files live next to this, in their own modules).
  */
 import { ConfigError, DataError, ShapeError } from '../errors.ts';
+import { type PatchWhitening, applyPatchWhitening } from './patch-whitening.ts';
 
 export interface ImageDataset {
   /** E.g. "cifar10-train". Used in messages and reports. */
@@ -37,10 +38,14 @@ export interface DatasetSplits {
   readonly test: ImageDataset;
 }
 
-/** Per-channel normalisation: out = (pixel - mean[c]) / std[c], pixel on the 0..255 scale. */
+/**
+ * Per-channel normalisation: out = (pixel - mean[c]) / std[c], pixel on the 0..255 scale, optionally
+ * followed by patch ZCA whitening (a fixed convolution fitted on the training set, patch-whitening.ts).
+ */
 export interface Normalization {
   readonly mean: readonly number[];
   readonly std: readonly number[];
+  readonly whitening?: PatchWhitening;
 }
 
 /**
@@ -103,7 +108,8 @@ export function subset(dataset: ImageDataset, indices: ArrayLike<number>, name =
  *
  * `out` must hold exactly B*C*H*W floats with B = indices.length (a Tensor of shape (B, C, H, W)
  * passes its .data). Nothing is allocated, so a trainer reuses one buffer for every batch. The
- * division is done as a multiplication by 1/std[c], computed once per channel.
+ * division is done as a multiplication by 1/std[c], computed once per channel. With
+ * `normalization.whitening`, each standardised image is then whitened in place (patch-whitening.ts).
  * @throws ShapeError if `out` has the wrong length or an index is outside 0..N-1;
  *         ConfigError if mean/std do not have C entries or a std is not positive.
  */
@@ -133,8 +139,15 @@ export function toFloatBatch(
       for (let p = 0; p < planeSize; p++) out[outStart + p] = (pixels[inStart + p] - channelMean) * inverseStd;
     }
   }
+  if (normalization.whitening) {
+    if (whiteningScratch.length < imageSize) whiteningScratch = new Float32Array(imageSize);
+    applyPatchWhitening(out, indices.length, channels, height, width, normalization.whitening, whiteningScratch);
+  }
   return out;
 }
+
+/** One image's worth of floats that whitening copies its input into; grown once, then reused. */
+let whiteningScratch = new Float32Array(0);
 
 /**
  * Mean and standard deviation of each channel over all N*H*W pixels of the dataset (0..255 scale),

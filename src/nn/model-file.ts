@@ -6,7 +6,8 @@
  *     "inputShape": [3, 32, 32],
  *     "definition": [ {type: 'input', ...}, {type: 'conv', filters: 16, ...}, ... ],   // normalized
  *     "classNames": ["airplane", ...],                                                // optional
- *     "preprocessing": { "mean": [...per channel], "std": [...] },                    // optional
+ *     "preprocessing": { "mean": [...per channel], "std": [...],                      // optional
+ *                        "whitening": { "size": 5, "epsilon": 0.1, "kernel": [...], "offset": [...] } },  // optional
  *     "layers": [ { "name": "conv1", "type": "conv",
  *                   "parameters": { "weights": { "shape": [16, 3, 5, 5], "float32": "<base64>" }, ... },
  *                   "buffers":    { "runningMean": { ... } } }, ... ]
@@ -32,7 +33,7 @@ export interface EncodedTensor {
   float32: string;
 }
 
-/** Per-channel mean subtracted from 0..255 pixels, then divided by std (src/data/dataset.ts). */
+/** Per-channel mean subtracted from 0..255 pixels, then divided by std, then optional patch whitening (src/data/). */
 export type Preprocessing = Normalization;
 
 export interface ModelFile {
@@ -98,7 +99,27 @@ export function validateModelFile(json: unknown, source: string): ModelFile {
   if (!Array.isArray(file.definition) || !Array.isArray(file.layers) || !Array.isArray(file.inputShape)) {
     throw new DataError(`${source}: model file lacks 'inputShape', 'definition' or 'layers'`);
   }
+  if (file.preprocessing !== undefined) checkPreprocessing(file.preprocessing, file.inputShape, source);
   return file as ModelFile;
+}
+
+/** Mean and std are lists of numbers; a whitening kernel is (C, C, k, k) with C offsets for C input channels. */
+function checkPreprocessing(preprocessing: Preprocessing, inputShape: number[], source: string): void {
+  const isNumbers = (values: unknown): boolean => Array.isArray(values) && values.length > 0 && values.every((v) => typeof v === 'number');
+  if (!isNumbers(preprocessing.mean) || !isNumbers(preprocessing.std)) {
+    throw new DataError(`${source}: 'preprocessing' needs non-empty number lists 'mean' and 'std'`);
+  }
+  const whitening = preprocessing.whitening;
+  if (whitening === undefined) return;
+  const channels = inputShape.length === 3 ? inputShape[0] : 1;
+  const k = whitening.size;
+  if (!Number.isInteger(k) || k < 1 || k % 2 === 0 || !isNumbers(whitening.kernel) || !isNumbers(whitening.offset) ||
+      whitening.kernel.length !== channels * channels * k * k || whitening.offset.length !== channels) {
+    throw new DataError(
+      `${source}: 'preprocessing.whitening' for ${channels}-channel input needs an odd size k, ${channels}·${channels}·k·k kernel weights and ` +
+        `${channels} offsets; got size ${k}, ${whitening.kernel?.length} weights, ${whitening.offset?.length} offsets`,
+    );
+  }
 }
 
 /** Copies weights and buffers from a model file into a net built from the same definition. */

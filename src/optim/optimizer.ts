@@ -102,6 +102,8 @@ export class Optimizer {
   private stateNames: string[] = [];
   private stepCount = 0;
   private epochCount = 0;
+  /** (s + 1)/S: how much of the current epoch the next step completes (set by setEpoch). */
+  private epochProgress = 1;
 
   /** Builds from a plain JSON config; throws ConfigError naming the bad field and the valid choices. */
   constructor(configValue: OptimizerConfig) {
@@ -153,18 +155,26 @@ export class Optimizer {
     return this.epochCount;
   }
 
-  /** Tells the optimizer which epoch (from 0) is running: the time of schedules with unit 'epoch'. */
-  setEpoch(epoch: number): void {
+  /**
+   * Tells the optimizer which epoch (from 0) is running: the time of schedules with unit 'epoch'.
+   * A trainer also gives the step within the epoch, s of S, so that a warm-up in epochs ramps over
+   * the steps (schedules.ts); without them the whole epoch counts as one unit.
+   */
+  setEpoch(epoch: number, stepInEpoch = 0, stepsPerEpoch = 1): void {
     if (!Number.isInteger(epoch) || epoch < 0) {
       throw new ConfigError(`Optimizer.setEpoch: expected an integer ≥ 0, got ${describeValue(epoch)}`);
     }
+    if (!Number.isInteger(stepsPerEpoch) || stepsPerEpoch < 1 || !Number.isInteger(stepInEpoch) || stepInEpoch < 0 || stepInEpoch >= stepsPerEpoch) {
+      throw new ConfigError(`Optimizer.setEpoch: expected step s of S with 0 ≤ s < S, got ${describeValue(stepInEpoch)} of ${describeValue(stepsPerEpoch)}`);
+    }
     this.epochCount = epoch;
+    this.epochProgress = (stepInEpoch + 1) / stepsPerEpoch;
   }
 
   /** The scheduled base rate η(t) the next step will use (before per-parameter multipliers). */
   currentLearningRate(): number {
-    const t = this.schedule.unit === 'step' ? this.stepCount : this.epochCount;
-    return scheduledRate(this.schedule, this.baseLearningRate, t);
+    if (this.schedule.unit === 'step') return scheduledRate(this.schedule, this.baseLearningRate, this.stepCount);
+    return scheduledRate(this.schedule, this.baseLearningRate, this.epochCount, this.epochCount + this.epochProgress);
   }
 
   /**

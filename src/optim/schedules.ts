@@ -12,10 +12,13 @@
  *
  * Optional linear warm-up over the first w units multiplies any of them:
  *
- *   warm-up factor(t) = (t + 1)/w  for t < w,   1 afterwards
+ *   warm-up factor = min(1, τ/w),   τ = the time reached at the END of the update being made
  *
- * so the first update uses η(0)/w and update w−1 the full rate (Goyal et al. 2017, "Accurate, Large
- * Minibatch SGD": big early steps from random weights can diverge before the statistics settle).
+ * With unit "step", τ = t + 1: the first update uses η(0)/w and update w−1 the full rate (Goyal et al.
+ * 2017, "Accurate, Large Minibatch SGD": big early steps from random weights can diverge before the
+ * statistics settle). With unit "epoch" the trainer also says which step of the epoch is running
+ * (Optimizer.setEpoch(e, s, S)), so τ = e + (s + 1)/S and the warm-up ramps step by step — a one-epoch
+ * warm-up starts at η/S, not at the full rate — while the schedule itself still moves once per epoch.
  * The warm-up multiplies rather than delays: a cosine with T = 100 and w = 5 still reaches η_min at
  * t = 100.
  *
@@ -68,13 +71,19 @@ export function cosineRate(baseRate: number, minRate: number, period: number, t:
   return minRate + 0.5 * (baseRate - minRate) * (1 + Math.cos(Math.PI * progress));
 }
 
-/** Linear warm-up multiplier: (t + 1)/w while t < w, then 1. */
-export function warmupFactor(warmup: number, t: number): number {
-  return t < warmup ? (t + 1) / warmup : 1;
+/**
+ * Linear warm-up multiplier min(1, τ/w) for an update that ends at time τ; τ defaults to t + 1, the
+ * end of update t in whole units: (t + 1)/w while t < w, then 1.
+ */
+export function warmupFactor(warmup: number, t: number, end = t + 1): number {
+  return end < warmup ? end / warmup : 1;
 }
 
-/** η(t) for a parsed schedule: the schedule's rate times the warm-up factor. */
-export function scheduledRate(schedule: ScheduleConfig, baseRate: number, t: number): number {
+/**
+ * η(t) for a parsed schedule: the schedule's rate at t times the warm-up factor for an update ending
+ * at `end` (default t + 1; fractional for epoch units within an epoch, see the header).
+ */
+export function scheduledRate(schedule: ScheduleConfig, baseRate: number, t: number, end = t + 1): number {
   let rate: number;
   switch (schedule.type) {
     case 'constant':
@@ -90,7 +99,7 @@ export function scheduledRate(schedule: ScheduleConfig, baseRate: number, t: num
       rate = cosineRate(baseRate, schedule.minLearningRate, schedule.period, t);
       break;
   }
-  return rate * warmupFactor(schedule.warmup, t);
+  return rate * warmupFactor(schedule.warmup, t, end);
 }
 
 // ---- Configuration --------------------------------------------------------------------------------

@@ -39,8 +39,8 @@ export interface OptimizerLike {
   setState(state: unknown, codec?: { encode(values: Float32Array): string; decode(text: string, expectedLength: number, where: string): Float32Array }): void;
   /** Learning rate in force at the current step (for the metrics log). */
   currentLearningRate(): number;
-  /** Tells epoch-based learning-rate schedules which epoch (0-based) is running. */
-  setEpoch(epoch: number): void;
+  /** Tells epoch-based learning-rate schedules which epoch (0-based), and which step s of S in it, is running. */
+  setEpoch(epoch: number, stepInEpoch: number, stepsPerEpoch: number): void;
 }
 
 /**
@@ -227,7 +227,7 @@ export class Trainer {
           outer.stop = true;
           break;
         }
-        o.optimizer.setEpoch(this.epoch);
+        o.optimizer.setEpoch(this.epoch, this.stepInEpoch, stepsPerEpoch);
         const start = this.stepInEpoch * batchSize;
         const size = Math.min(batchSize, train.count - start);
         if (size !== raw.shape[0]) {
