@@ -123,3 +123,13 @@ test('the gradcheck command checks every layer type and all pass', async () => {
   const failed = rows.filter((r) => !r.ok);
   assert.deepEqual(failed, [], `layers whose gradients disagree: ${failed.map((r) => `${r.layer}.${r.tensor}`).join(', ')}`);
 });
+
+test('--weight-decay is AdamW\'s; given with another rule it is refused, not silently dropped', async () => {
+  const { optimizerConfig } = await import('../../src/cli/train-setup.ts');
+  const config = optimizerConfig({ type: 'adamw', learningRate: 0.002, schedule: 'cosine', epochs: 4, weightDecay: 0.05 });
+  assert.equal(config.weightDecay, 0.05);
+  assert.throws(
+    () => optimizerConfig({ type: 'adam', schedule: 'cosine', epochs: 4, weightDecay: 0.05 }),
+    /--weight-decay is AdamW's decoupled decay; 'adam' takes an L2 penalty through --reg instead/,
+  );
+});

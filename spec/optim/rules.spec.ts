@@ -6,8 +6,8 @@ import { isInInterval } from '../../src/optim/rule-definition.ts';
 import { UPDATE_RULES, updateRuleNames } from '../../src/optim/rules.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 
-test('catalog: the seven rules, each default inside its own valid interval', () => {
-  assert.deepEqual(updateRuleNames(), ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adadelta', 'adam']);
+test('catalog: the eight rules, each default inside its own valid interval', () => {
+  assert.deepEqual(updateRuleNames(), ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adadelta', 'adam', 'adamw']);
   for (const [name, definition] of UPDATE_RULES) {
     assert.equal(definition.rule.name, name);
     assert.ok(definition.defaultLearningRate > 0, `${name}: default learning rate`);
@@ -32,12 +32,15 @@ const LEARNING_RATES: Record<string, number> = {
   rmsprop: 0.01,
   adadelta: 1,
   adam: 0.05,
+  adamw: 0.05,
 };
+// Weight decay moves the minimum towards 0, so AdamW is checked here with it off (adamw.spec.ts checks the decay).
+const EXTRA_HYPER: Record<string, Record<string, number>> = { adamw: { weightDecay: 0 } };
 
 for (const type of updateRuleNames()) {
   test(`${type} minimizes Σ a_i (w_i − c_i)² from w = 0`, () => {
     assert.ok(type in LEARNING_RATES, `no learning rate chosen for '${type}' in this spec`);
-    const optimizer = new Optimizer({ type, learningRate: LEARNING_RATES[type] });
+    const optimizer = new Optimizer({ type, learningRate: LEARNING_RATES[type], ...EXTRA_HYPER[type] });
     const w = makeParameter('w', Tensor.zeros([3]));
     const loss = (): number => CURVATURE.reduce((sum, a, i) => sum + a * (w.value.data[i] - MINIMUM[i]) ** 2, 0);
     const initialLoss = loss(); // 1 + 16 + 2.25 = 19.25

@@ -38,12 +38,13 @@ const DESCRIPTION = 'Train a network on a dataset; writes metrics.jsonl, checkpo
 export const TRAIN_OPTIONS = {
   data: { type: 'string', value: '<name|path>', default: 'auto', help: 'cifar10, fashion-mnist, generated, auto, or a dataset path' },
   net: { type: 'string', value: '<definition|file>', help: 'compact string, JSON, or a file (default: the ConvNetJS CIFAR-10 net; a small net for 28×28 data)' },
-  optimizer: { type: 'string', value: '<rule>', default: 'adam', help: 'sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam' },
+  optimizer: { type: 'string', value: '<rule>', default: 'adam', help: 'sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw' },
   lr: { type: 'string', value: '<rate>', help: 'base learning rate (default: the rule\'s usual one)' },
   momentum: { type: 'string', value: '<μ>', help: 'momentum for momentum/nesterov (default 0.9)' },
   schedule: { type: 'string', value: '<kind>', default: 'cosine', help: 'learning-rate schedule per epoch: constant, cosine, step, exponential' },
   warmup: { type: 'string', value: '<epochs>', default: '0', help: 'linear learning-rate warm-up length, in epochs' },
   reg: { type: 'string', value: '<λ>', default: '0.0001', help: 'L2 strength λ (loss += λ·ΣW², biases excluded)' },
+  'weight-decay': { type: 'string', value: '<λ>', help: "adamw's decoupled weight decay (default 0.01); pair it with --reg 0" },
   epochs: { type: 'string', value: '<n>', default: '10', help: 'passes over the training set' },
   'max-steps': { type: 'string', value: '<n>', help: 'stop after n updates in total' },
   'max-seconds': { type: 'string', value: '<s>', help: 'stop after this much training time (a checkpoint is written)' },
@@ -177,6 +178,7 @@ export async function runTraining(
     schedule: options.schedule ?? 'cosine',
     epochs,
     warmup: numberOption('warmup', options.warmup, { min: 0 }),
+    weightDecay: options['weight-decay'] === undefined ? undefined : numberOption('weight-decay', options['weight-decay'], { min: 0 }),
   }));
   const preprocessing = withWhitening(channelStatistics(train), train, options, log);
   const run = new RunDirectory(options.out ?? 'runs/train');

@@ -33,10 +33,13 @@ export function resolveDefinition(spec: string, inputShape: number[]): LayerDefi
  * (see each rule's file in src/optim/: e.g. Adadelta 1, as in Zeiler 2012; Adam 1e-3).
  */
 export function optimizerConfig(options: {
-  type: string; learningRate?: number; momentum?: number; schedule: string; epochs: number; warmup?: number;
+  type: string; learningRate?: number; momentum?: number; schedule: string; epochs: number; warmup?: number; weightDecay?: number;
 }): OptimizerConfig {
   if (!updateRuleNames().includes(options.type)) {
     throw new ConfigError(`--optimizer: unknown update rule '${options.type}'; valid: ${updateRuleNames().join(', ')}`);
+  }
+  if (options.weightDecay !== undefined && options.type !== 'adamw') {
+    throw new ConfigError(`--weight-decay is AdamW's decoupled decay; '${options.type}' takes an L2 penalty through --reg instead`);
   }
   const warmup = options.warmup ?? 0;
   let schedule: Record<string, unknown>;
@@ -51,6 +54,7 @@ export function optimizerConfig(options: {
     type: options.type,
     ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
     ...(options.momentum !== undefined && (options.type === 'momentum' || options.type === 'nesterov') ? { momentum: options.momentum } : {}),
+    ...(options.weightDecay !== undefined ? { weightDecay: options.weightDecay } : {}),
     schedule,
   };
 }

@@ -188,7 +188,7 @@ export class Optimizer {
     const rule = this.definition.rule;
     for (let p = 0; p < parameters.length; p++) {
       const parameter = parameters[p];
-      rule.step(parameter.value.data, parameter.grad.data, this.states[p], rate * parameter.learningRateMultiplier, this.hyper);
+      rule.step(parameter.value.data, parameter.grad.data, this.states[p], rate * parameter.learningRateMultiplier, this.hyper, parameter.decayMultiplier);
     }
     this.stepCount++;
   }

@@ -39,12 +39,11 @@ export interface RuleDefinition<Hyper extends HyperValues = HyperValues> {
 export function hyperParameter(
   name: string,
   defaultValue: number,
-  interval: '[0, 1)' | '(0, inf)',
+  interval: '[0, 1)' | '(0, inf)' | '[0, inf)',
   meaning: string,
 ): HyperParameter {
-  return interval === '[0, 1)'
-    ? { name, defaultValue, lower: 0, upper: 1, lowerOpen: false, upperOpen: true, meaning }
-    : { name, defaultValue, lower: 0, upper: Infinity, lowerOpen: true, upperOpen: true, meaning };
+  if (interval === '[0, 1)') return { name, defaultValue, lower: 0, upper: 1, lowerOpen: false, upperOpen: true, meaning };
+  return { name, defaultValue, lower: 0, upper: Infinity, lowerOpen: interval === '(0, inf)', upperOpen: true, meaning };
 }
 
 /** "[0, 1)" / "(0, Infinity)": the interval as written in error messages. */

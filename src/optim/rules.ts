@@ -8,6 +8,7 @@
  *   rmsprop   E ← ρE + (1−ρ)g²;  w ← w − ηg/(√E + ε)                   Hinton, lecture 6e
  *   adadelta  Δ = −√(E[Δ²]+ε)/√(E[g²]+ε)·g;  w ← w + ηΔ               Zeiler 2012
  *   adam      m̂ = m/(1−β1^t), v̂ = v/(1−β2^t);  w ← w − ηm̂/(√v̂ + ε)   Kingma & Ba 2015
+ *   adamw     w ← w − ηλw, then adam                                 Loshchilov & Hutter 2019
  *
  * Each rule's file documents its formula, defaults and state; this module only lists them. To add a
  * rule: write its file with an UpdateRule and a RuleDefinition, and add one line here.
@@ -21,6 +22,7 @@ import { adagradDefinition } from './adagrad.ts';
 import { rmspropDefinition } from './rmsprop.ts';
 import { adadeltaDefinition } from './adadelta.ts';
 import { adamDefinition } from './adam.ts';
+import { adamwDefinition } from './adamw.ts';
 
 /** Plain SGD (rule in sgd.ts): no hyper-parameters; learning rate 0.01 as in Keras' SGD. */
 export const sgdDefinition: RuleDefinition<SgdHyper> = {
@@ -38,6 +40,7 @@ const catalog: readonly RuleDefinition[] = [
   rmspropDefinition,
   adadeltaDefinition,
   adamDefinition,
+  adamwDefinition,
 ];
 
 /** Every rule by its configuration name, in the order above. */

@@ -19,9 +19,11 @@ export interface UpdateRule<Hyper> {
   readonly bufferNames: readonly string[];
   /**
    * Updates `value` in place from `grad` (dL/dvalue, already including regularization).
-   * `learningRate` is the effective rate for this parameter (schedule × per-parameter multiplier).
+   * `learningRate` is the effective rate for this parameter (schedule × per-parameter multiplier);
+   * `decayMultiplier` is the parameter's (1 for weights, 0 for biases), read only by rules with a
+   * decoupled weight decay (AdamW).
    */
-  step(value: Float32Array, grad: Float32Array, state: RuleState, learningRate: number, hyper: Hyper): void;
+  step(value: Float32Array, grad: Float32Array, state: RuleState, learningRate: number, hyper: Hyper, decayMultiplier?: number): void;
 }
 
 /** Allocates zeroed state buffers for a parameter of `size` elements. */
