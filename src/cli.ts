@@ -34,6 +34,10 @@ const commands: Record<string, CommandEntry> = {
     summary: 'top-3 classes of a saved model for PNG images',
     load: async () => (await import('./cli/predict-command.ts')).predictCommand,
   },
+  fold: {
+    summary: 'fold batch normalization into the conv/fc layers before it; writes the plain network',
+    load: async () => (await import('./cli/fold-command.ts')).foldCommand,
+  },
   summary: {
     summary: 'layer table (output shapes, parameters) of a definition or model',
     load: async () => (await import('./cli/summary-command.ts')).summaryCommand,

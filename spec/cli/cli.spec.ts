@@ -28,7 +28,7 @@ function jsonLines(text: string): Record<string, unknown>[] {
 test('help lists the commands; an unknown command exits 2', () => {
   const help = cli('--help');
   assert.equal(help.code, 0);
-  for (const name of ['start', 'linear', 'train', 'eval', 'predict', 'summary', 'gradcheck', 'report', 'bench']) {
+  for (const name of ['start', 'linear', 'train', 'eval', 'predict', 'fold', 'summary', 'gradcheck', 'report', 'bench']) {
     assert.match(help.stdout, new RegExp(`\\n  ${name} `));
   }
   const unknown = cli('fly');
@@ -132,4 +132,27 @@ test('--weight-decay is AdamW\'s; given with another rule it is refused, not sil
     () => optimizerConfig({ type: 'adam', schedule: 'cosine', epochs: 4, weightDecay: 0.05 }),
     /--weight-decay is AdamW's decoupled decay; 'adam' takes an L2 penalty through --reg instead/,
   );
+});
+
+test('fold turns a trained conv-bn-relu net into the plain conv-relu net and measures both on the test set', () => {
+  const out = path.join(scratch, 'bn-run');
+  const trained = cli('train', '--data', 'generated', '--train-limit', '300', '--test-limit', '100', '--batch', '25', '--workers', '1',
+    '--net', 'conv3x3x4p1-bn-relu-pool2-fc10-softmax', '--epochs', '1', '--out', out, '--json', '--no-report');
+  assert.equal(trained.code, 0, trained.stderr);
+  const folded = cli('fold', '--model', out, '--data', 'generated', '--limit', '100', '--json');
+  assert.equal(folded.code, 0, folded.stderr);
+  const result = jsonLines(folded.stdout)[0] as {
+    foldedLayers: string[]; parameters: { original: number; folded: number }; accuracy: { original: number; folded: number }; changedPredictions: number;
+  };
+  assert.deepEqual(result.foldedLayers, ['bn1']);
+  // The batchnorm's γ and β (2 × 4 channels) are gone; everything else is the plain net's.
+  assert.equal(result.parameters.original - result.parameters.folded, 8);
+  assert.equal(result.accuracy.original, jsonLines(trained.stdout).at(-1)!.testAccuracy);
+  assert.ok(result.changedPredictions <= 1, `${result.changedPredictions} predictions changed`);
+  assert.ok(Math.abs(result.accuracy.folded - result.accuracy.original) <= 0.01);
+  const model = JSON.parse(fs.readFileSync(path.join(out, 'folded.json'), 'utf8'));
+  assert.deepEqual(model.definition.map((d: { type: string }) => d.type), ['input', 'conv', 'relu', 'pool', 'fc', 'softmax']);
+  const plain = cli('fold', '--model', path.join(out, 'folded.json'));
+  assert.equal(plain.code, 1);
+  assert.match(plain.stderr, /has no batchnorm layer directly after a conv or fc layer; nothing to fold/);
 });
