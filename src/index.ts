@@ -6,6 +6,7 @@
 export * from './errors.ts';
 export * from './tensor/tensor.ts';
 export * from './tensor/rng.ts';
+export * from './tensor/symmetric-eigen.ts';
 
 export * from './kernels/gemm.ts';
 export { kernelRegistry } from './kernels/registry.ts';
@@ -49,6 +50,7 @@ export * from './nn/summary.ts';
 export * from './nn/initializers.ts';
 export * from './nn/model-file.ts';
 export * from './nn/float-codec.ts';
+export * from './nn/fold-batch-norm.ts';
 
 export * from './train/augment.ts';
 export * from './train/evaluate.ts';
@@ -56,6 +58,7 @@ export * from './train/trainer.ts';
 export * from './train/minibatch.ts';
 
 export * from './data/dataset.ts';
+export * from './data/patch-whitening.ts';
 export * from './data/generated-images.ts';
 export * from './data/toy2d.ts';
 
