@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { channelStatistics, makeImageDataset, toFloatBatch, type ImageDataset } from '../../src/data/dataset.ts';
-import { applyPatchWhitening, fitPatchWhitening, zcaMatrix, type PatchWhitening } from '../../src/data/patch-whitening.ts';
+import { applyPatchWhitening, fitPatchWhitening, patchWhiteningScratchSize, zcaMatrix, type PatchWhitening } from '../../src/data/patch-whitening.ts';
 import { ConfigError, ShapeError } from '../../src/errors.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 
@@ -130,7 +130,7 @@ describe('applyPatchWhitening', () => {
     };
     const input = Float32Array.from({ length: 2 * C * H * W }, () => rng.uniformRange(-2, 2));
     const data = Float32Array.from(input);
-    applyPatchWhitening(data, 2, C, H, W, whitening, new Float32Array(C * H * W));
+    applyPatchWhitening(data, 2, C, H, W, whitening, new Float32Array(patchWhiteningScratchSize(C, H, W, k)));
     for (let n = 0; n < 2; n++) for (let o = 0; o < C; o++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
       let expected = -whitening.offset[o];
       for (let i = 0; i < C; i++) for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) {
@@ -146,7 +146,7 @@ describe('applyPatchWhitening', () => {
   it('rejects a kernel for another channel count', () => {
     const whitening: PatchWhitening = { size: 1, epsilon: 0.1, kernel: [1], offset: [0] };
     assert.throws(
-      () => applyPatchWhitening(new Float32Array(8), 1, 2, 2, 2, whitening, new Float32Array(8)),
+      () => applyPatchWhitening(new Float32Array(8), 1, 2, 2, 2, whitening, new Float32Array(16)),
       (error: unknown) => error instanceof ShapeError && /a 1x1 kernel for 2-channel images needs 4 weights and 2 offsets, got 1 and 1/.test(error.message),
     );
   });

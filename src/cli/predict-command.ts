@@ -9,7 +9,7 @@
  * classified.
  */
 import { type Normalization } from '../data/dataset.ts';
-import { applyPatchWhitening } from '../data/patch-whitening.ts';
+import { applyPatchWhitening, patchWhiteningScratchSize } from '../data/patch-whitening.ts';
 import { ConfigError } from '../errors.ts';
 import { decodePng } from '../io/png.ts';
 import type { PngImage } from '../io/png.ts';
@@ -79,7 +79,8 @@ export function pngFileToInput(file: string, inputShape: readonly number[], prep
     input.data[i] = (planar[i] - (mean[c] ?? mean[0])) / (std[c] ?? std[0]);
   }
   if (preprocessing.whitening) {
-    applyPatchWhitening(input.data, 1, channels, height, width, preprocessing.whitening, new Float32Array(planar.length));
+    const scratch = new Float32Array(patchWhiteningScratchSize(channels, height, width, preprocessing.whitening.size));
+    applyPatchWhitening(input.data, 1, channels, height, width, preprocessing.whitening, scratch);
   }
   return { input, image };
 }

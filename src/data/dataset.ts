@@ -12,7 +12,7 @@
  * Portable: no node:* imports (the loaders that read files live next to this, in their own modules).
  */
 import { ConfigError, DataError, ShapeError } from '../errors.ts';
-import { type PatchWhitening, applyPatchWhitening } from './patch-whitening.ts';
+import { type PatchWhitening, applyPatchWhitening, patchWhiteningScratchSize } from './patch-whitening.ts';
 
 export interface ImageDataset {
   /** E.g. "cifar10-train". Used in messages and reports. */
@@ -140,13 +140,14 @@ export function toFloatBatch(
     }
   }
   if (normalization.whitening) {
-    if (whiteningScratch.length < imageSize) whiteningScratch = new Float32Array(imageSize);
+    const scratchSize = patchWhiteningScratchSize(channels, height, width, normalization.whitening.size);
+    if (whiteningScratch.length < scratchSize) whiteningScratch = new Float32Array(scratchSize);
     applyPatchWhitening(out, indices.length, channels, height, width, normalization.whitening, whiteningScratch);
   }
   return out;
 }
 
-/** One image's worth of floats that whitening copies its input into; grown once, then reused. */
+/** Whitening's scratch (one image and its im2col columns); grown once, then reused. */
 let whiteningScratch = new Float32Array(0);
 
 /**

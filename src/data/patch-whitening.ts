@@ -167,9 +167,15 @@ export function zcaMatrix(covariance: ArrayLike<number>, dimension: number, epsi
   return zca;
 }
 
+/** Floats of scratch `applyPatchWhitening` needs: one image (C·H·W) plus its im2col columns (C·k·k·H·W). */
+export function patchWhiteningScratchSize(channels: number, height: number, width: number, size: number): number {
+  return channels * height * width * (1 + size * size);
+}
+
 /**
- * Applies `whitening` to a batch of B images (B, C, H, W) in `data`, in place; `scratch` holds at
- * least C·H·W floats (one image) and is overwritten.
+ * Applies `whitening` to a batch of B images (B, C, H, W) in `data`, in place. `scratch` holds at
+ * least patchWhiteningScratchSize(C, H, W, k) floats and is overwritten; a caller that whitens batch
+ * after batch passes the same one, so nothing is allocated per batch but two tiny kernel copies.
  * @throws ShapeError if the kernel is not (C, C, k, k) for this C, or the buffers are too short.
  */
 export function applyPatchWhitening(
@@ -191,11 +197,13 @@ export function applyPatchWhitening(
         `got ${kernel.length} and ${offset.length}`,
     );
   }
-  if (data.length < batch * imageSize || scratch.length < imageSize) {
-    throw new ShapeError(`patch whitening: ${batch} images of ${C}x${height}x${width} need ${batch * imageSize} floats and a scratch of ${imageSize}`);
+  const scratchSize = patchWhiteningScratchSize(C, height, width, size);
+  if (data.length < batch * imageSize || scratch.length < scratchSize) {
+    throw new ShapeError(`patch whitening: ${batch} images of ${C}x${height}x${width} need ${batch * imageSize} floats and a scratch of ${scratchSize}`);
   }
   // The whitening is a C→C convolution with 'same' zero padding, so it runs on the library's
-  // im2col + GEMM convolution kernel, one image at a time (the columns buffer holds one image).
+  // im2col + GEMM convolution kernel, one image at a time: the scratch holds a copy of the image
+  // (the input) and its columns matrix, and the output overwrites the image in `data`.
   const half = size >> 1;
   const geometry = {
     batchSize: 1, inputChannels: C, inputHeight: height, inputWidth: width, filters: C, filterHeight: size, filterWidth: size,
@@ -203,10 +211,11 @@ export function applyPatchWhitening(
   };
   const weights = Float32Array.from(kernel);
   const bias = Float32Array.from(offset, (value) => -value);
-  const columns = new Float32Array(C * size * size * plane);
+  const input = scratch.subarray(0, imageSize);
+  const columns = scratch.subarray(imageSize, scratchSize);
   for (let n = 0; n < batch; n++) {
     const image = data.subarray(n * imageSize, (n + 1) * imageSize);
-    scratch.set(image);
-    conv2dForwardIm2col({ ...geometry, input: scratch, weights, bias, output: image, columns }, 0, 1);
+    input.set(image);
+    conv2dForwardIm2col({ ...geometry, input, weights, bias, output: image, columns }, 0, 1);
   }
 }

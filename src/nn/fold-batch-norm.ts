@@ -21,6 +21,7 @@
  *
  * Portable: no node:* imports.
  */
+import { BatchNorm } from '../layers/batch-norm.ts';
 import type { Layer } from '../layers/layer.ts';
 import { Rng } from '../tensor/rng.ts';
 import { buildNet } from './build-net.ts';
@@ -44,12 +45,12 @@ export function foldBatchNorm(net: Net, definition: LayerDefinition[]): FoldedNe
   const [input, ...entries] = definition;
   const kept: LayerDefinition[] = [input];
   // For each kept entry (after input): the source layer, and the batchnorm folded into it if any.
-  const sources: Array<{ layer: Layer; norm?: Layer }> = [];
+  const sources: Array<{ layer: Layer; norm?: BatchNorm }> = [];
   const folded: string[] = [];
   for (let i = 0; i < entries.length; i++) {
     const layer = net.layers[i];
     const next = net.layers[i + 1];
-    if ((layer.type === 'conv' || layer.type === 'fc') && next?.type === 'batchnorm') {
+    if ((layer.type === 'conv' || layer.type === 'fc') && next instanceof BatchNorm) {
       kept.push(entries[i]);
       sources.push({ layer, norm: next });
       folded.push(next.name);
@@ -73,16 +74,15 @@ export function foldBatchNorm(net: Net, definition: LayerDefinition[]): FoldedNe
 }
 
 /** weights′_k = s_k·weights_k, bias′_k = s_k·(bias_k − μ_k) + β_k, s_k = γ_k/√(σ²_k + eps). */
-function foldInto(layer: Layer, norm: Layer): void {
-  const parameter = (owner: Layer, name: string): Float32Array => owner.parameters().find((p) => p.name === name)!.value.data;
-  const buffer = (name: string): Float32Array => norm.buffers!().find((b) => b.name === name)!.value.data;
-  const weights = parameter(layer, 'weights');
-  const bias = parameter(layer, 'bias');
-  const gamma = parameter(norm, 'gamma');
-  const beta = parameter(norm, 'beta');
-  const mean = buffer('runningMean');
-  const variance = buffer('runningVariance');
-  const eps = (norm as Layer & { eps: number }).eps;
+function foldInto(layer: Layer, norm: BatchNorm): void {
+  const parameter = (name: string): Float32Array => layer.parameters().find((p) => p.name === name)!.value.data;
+  const weights = parameter('weights');
+  const bias = parameter('bias');
+  const gamma = norm.gamma.value.data;
+  const beta = norm.beta.value.data;
+  const mean = norm.runningMean.data;
+  const variance = norm.runningVariance.data;
+  const eps = norm.eps;
   const units = bias.length;
   const rowLength = weights.length / units;
   for (let k = 0; k < units; k++) {
