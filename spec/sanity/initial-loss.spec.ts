@@ -34,3 +34,24 @@ test('a linear classifier with tiny weights starts at ln 10 (softmax) and ≈ 9 
   assert.ok(Math.abs(softmaxCrossEntropyLoss(scores, labels).loss - Math.log(10)) < 1e-2);
   assert.ok(Math.abs(svmLoss(scores, labels).loss - 9) < 1e-2);
 });
+
+test('the default initialization passes the sanity check: the demo net starts at ≈ ln 10, not 4–5', async () => {
+  const { buildNet } = await import('../../src/nn/build-net.ts');
+  const { parseCompactDefinition } = await import('../../src/nn/definition.ts');
+  const { generateImageDataset } = await import('../../src/data/generated-images.ts');
+  const { channelStatistics, toFloatBatch } = await import('../../src/data/dataset.ts');
+  const demo = 'conv5x5x16p2-relu-pool2-conv5x5x20p2-relu-pool2-conv5x5x20p2-relu-pool2-fc10-softmax';
+  const { train } = generateImageDataset(new Rng(5));
+  const batch = 64;
+  const indices = Int32Array.from({ length: batch }, (_, i) => i);
+  const input = Tensor.zeros([batch, train.channels, train.height, train.width]);
+  toFloatBatch(train, indices, input.data, channelStatistics(train));
+  const labels = Int32Array.from(indices, (i) => train.labels[i]!);
+  for (const [seed, definition] of [[1, demo], [2, demo], [3, demo.replaceAll('-relu', '-bn-relu')]] as const) {
+    const net = buildNet(parseCompactDefinition(definition, [train.channels, train.height, train.width]), new Rng(seed));
+    const loss = net.lossAndGradients(input, labels, TRAINING).loss;
+    // With all scores near 0 the loss is ln 10 = 2.303; 10× smaller score-layer weights put the
+    // scores at about ±0.3, which adds a few hundredths. He on the last layer too gave 4.8–5.2.
+    assert.ok(Math.abs(loss - Math.log(10)) < 0.1, `seed ${seed} ${definition}: initial loss ${loss}, want ln 10 ± 0.1`);
+  }
+});

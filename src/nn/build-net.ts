@@ -86,5 +86,31 @@ export function buildNet(definitions: LayerDefinition[], rng: Rng): Net {
     layers.push(layer);
     shape = layer.outputShape;
   }
+  shrinkScoreLayer(rest, layers);
   return new Net(input.shape, layers);
+}
+
+/**
+ * How much smaller than He the layer that computes the class scores starts: its weights are drawn as
+ * He's N(0, 2/fanIn) and then multiplied by this factor (no extra draws, so the draw order stays).
+ */
+export const SCORE_LAYER_INIT_SCALE = 0.1;
+
+/**
+ * The lecture's first sanity check: at initialization every class score should be close to 0, so
+ * the softmax loss starts near ln C (2.30 for 10 classes) and the SVM loss near C − 1. He
+ * initialization keeps activations at unit scale through every layer — right for hidden layers, but
+ * it makes the scores O(1) too, and a network that starts with confident random guesses starts at a
+ * loss of 4–5 and spends its first steps unlearning them. So the fc/conv layer that feeds a softmax or
+ * SVM output (through dropout at most) starts 10× smaller, unless its definition names an `init`.
+ */
+function shrinkScoreLayer(definitions: readonly LayerDefinition[], layers: readonly Layer[]): void {
+  const last = definitions.length - 1;
+  if (last < 0 || (definitions[last]!.type !== 'softmax' && definitions[last]!.type !== 'svm')) return;
+  let index = last - 1;
+  while (index >= 0 && definitions[index]!.type === 'dropout') index--;
+  const definition = definitions[index];
+  if (!definition || (definition.type !== 'fc' && definition.type !== 'conv') || definition.init) return;
+  const weights = layers[index]!.parameters()[0]!.value.data;
+  for (let i = 0; i < weights.length; i++) weights[i]! *= SCORE_LAYER_INIT_SCALE;
 }
