@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import {
   CIFAR10_CLASS_NAMES,
   CIFAR10_RECORD_BYTES,
+  cifar10InflateLimit,
   findCifar10,
   loadCifar10,
   resolveCifar10Location,
@@ -196,6 +197,27 @@ describe('loadCifar10 errors (DataError naming the file)', () => {
     const gzippedText = path.join(root, 'text.tar.gz');
     fs.writeFileSync(gzippedText, gzipSync(new TextEncoder().encode('no tar here\n'.repeat(100))));
     expectDataError(() => loadCifar10(gzippedText), /text\.tar\.gz: not a tar archive/);
+  });
+
+  it('a tar cut in the middle of a batch, and a tar cut before its closing blocks', () => {
+    const tarFile = writeArchive(goodFiles(), false);
+    const whole = fs.readFileSync(tarFile);
+    const midMember = path.join(root, 'mid-member.tar');
+    fs.writeFileSync(midMember, whole.subarray(0, 512 * 4));
+    expectDataError(() => loadCifar10(midMember), /mid-member\.tar: truncated tar member "cifar-10-batches-bin\/data_batch_1\.bin"/);
+    const noEnd = path.join(root, 'no-end.tar');
+    fs.writeFileSync(noEnd, whole.subarray(0, whole.length - 1024));
+    expectDataError(() => loadCifar10(noEnd), /no-end\.tar: truncated tar archive/);
+  });
+
+  it('a small .tar.gz that inflates past the bound is refused without inflating it all (gzip bomb)', () => {
+    assert.equal(cifar10InflateLimit(1e6), 64 * 2 ** 20);
+    assert.equal(cifar10InflateLimit(10e6), 80e6);
+    assert.equal(cifar10InflateLimit(170e6), 256 * 2 ** 20);
+    const bomb = path.join(root, 'bomb', 'cifar-10-binary.tar.gz');
+    fs.mkdirSync(path.dirname(bomb));
+    fs.writeFileSync(bomb, gzipSync(new Uint8Array(65 * 2 ** 20))); // 65 MiB of zeros: about 65 KB
+    expectDataError(() => loadCifar10(bomb), /bomb[\\/]cifar-10-binary\.tar\.gz: inflates to more than 67108864 bytes .*not the CIFAR-10 binary archive/);
   });
 
   it('a path that holds no CIFAR-10', () => {

@@ -10,13 +10,17 @@ import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import {
   FASHION_MNIST_CLASS_NAMES,
+  MAX_IDX_BYTES,
   findFashionMnist,
   loadFashionMnist,
+  loadIdxFolder,
   loadIdxPair,
   loadMnist,
   parseIdxImages,
   parseIdxLabels,
+  readMaybeGzip,
 } from '../../src/data/idx.ts';
+import { loadData } from '../../src/cli/datasets.ts';
 import { DataError } from '../../src/errors.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'idx-spec-'));
@@ -167,5 +171,61 @@ describe('findFashionMnist', () => {
       if (saved === undefined) delete process.env.FASHION_MNIST_PATH;
       else process.env.FASHION_MNIST_PATH = saved;
     }
+  });
+});
+
+describe('IDX splits that cannot be used together or at all', () => {
+  it('test images of another size than the training images: names both files and both shapes', () => {
+    // 14x56 has the same 784 bytes per image as 28x28: read as 28x28 it would "load" and mean nothing.
+    const folder = writeFolder(false, { 'train-images-idx3-ubyte': imagesFile(12, 28, 28), 't10k-images-idx3-ubyte': imagesFile(4, 14, 56) });
+    expectDataError(
+      () => loadFashionMnist(folder),
+      /t10k-images-idx3-ubyte: test images are 14x56 but the training images in .*train-images-idx3-ubyte are 28x28/,
+    );
+    expectDataError(() => loadIdxFolder(folder, 'idx', FASHION_MNIST_CLASS_NAMES), /14x56 .* 28x28/);
+  });
+
+  for (const split of ['train', 't10k'] as const) {
+    it(`a ${split} split of 0 images is refused (no "accuracy 0.00 % of 0")`, () => {
+      const folder = writeFolder(true, { [`${split}-images-idx3-ubyte`]: imagesFile(0), [`${split}-labels-idx1-ubyte`]: labelsFile(0) });
+      expectDataError(() => loadFashionMnist(folder), new RegExp(`${split}-images-idx3-ubyte\\.gz: holds 0 images of 3x2; a split needs at least one image`));
+      expectDataError(() => loadData(folder), /holds 0 images/);
+    });
+  }
+
+  it('0 labels, and images of 0 pixels, are refused by the parsers', () => {
+    expectDataError(() => parseIdxLabels(labelsFile(0), 'empty-labels'), /^empty-labels: holds 0 labels/);
+    expectDataError(() => parseIdxImages(idxBytes([2051, 3, 0, 5], new Uint8Array(0)), 'flat'), /^flat: holds 3 images of 0x5/);
+  });
+
+  it('loadData refuses a split emptied by a limit of 0', () => {
+    expectDataError(() => loadData(writeFolder(false), { testLimit: 0 }), /the test split holds 0 images/);
+  });
+});
+
+describe('gzipped IDX files are inflated no further than their header announces', () => {
+  it('a small .gz whose payload inflates far past the header is refused as trailing bytes, naming the file', () => {
+    // Header: 2 images of 3x2 (12 payload bytes); then 16 MB of zeros, about 16 KB gzipped.
+    const bomb = new Uint8Array(16 + 16 * 2 ** 20);
+    bomb.set(imagesFile(2).subarray(0, 16));
+    const file = path.join(root, 'bomb-images-idx3-ubyte.gz');
+    fs.writeFileSync(file, gzipSync(bomb));
+    assert.ok(fs.statSync(file).size < 1e6);
+    expectDataError(() => readMaybeGzip(file), /bomb-images-idx3-ubyte\.gz: has trailing bytes: inflates to more than the 28 bytes its IDX header announces/);
+  });
+
+  it('a header announcing more than MAX_IDX_BYTES is refused before inflating the payload', () => {
+    const file = path.join(root, 'huge-images-idx3-ubyte.gz');
+    fs.writeFileSync(file, gzipSync(idxBytes([2051, 100000, 1000, 1000], new Uint8Array(10))));
+    expectDataError(() => readMaybeGzip(file), new RegExp(`huge-images-idx3-ubyte\\.gz: IDX header announces 100000000016 bytes, more than the ${MAX_IDX_BYTES}-byte limit`));
+  });
+
+  it('a gzipped file with one trailing byte is still reported by the payload check', () => {
+    const file = path.join(root, 'one-more-labels-idx1-ubyte.gz');
+    const labels = labelsFile(3);
+    const longer = new Uint8Array(labels.length + 1);
+    longer.set(labels);
+    fs.writeFileSync(file, gzipSync(longer));
+    expectDataError(() => parseIdxLabels(readMaybeGzip(file), file), /one-more-labels-idx1-ubyte\.gz: has trailing bytes/);
   });
 });

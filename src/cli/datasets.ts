@@ -47,8 +47,21 @@ function cifar(location: string, limits: DataLimits): LoadedData {
   return { splits, kind: 'cifar10', source: location, description: describe('CIFAR-10', location, splits) };
 }
 
-/** Loads the dataset named by `spec` (see the module comment). */
+/**
+ * Loads the dataset named by `spec` (see the module comment).
+ * @throws DataError when a split holds no image: "accuracy 0.00 % of 0" would be true and useless.
+ */
 export function loadData(spec: string, limits: DataLimits = {}): LoadedData {
+  const loaded = loadDataUnchecked(spec, limits);
+  for (const split of ['train', 'test'] as const) {
+    if (loaded.splits[split].count === 0) {
+      throw new DataError(`${loaded.source ?? spec}: the ${split} split holds 0 images; training and testing need at least one`);
+    }
+  }
+  return loaded;
+}
+
+function loadDataUnchecked(spec: string, limits: DataLimits): LoadedData {
   switch (spec) {
     case 'generated':
       return generated(limits);
@@ -60,8 +73,8 @@ export function loadData(spec: string, limits: DataLimits = {}): LoadedData {
       const found = findCifar10();
       if (!found) {
         throw new DataError(
-          'CIFAR-10 not found: put cifar-10-binary.tar.gz (or its unpacked cifar-10-batches-bin/) in ./datasets/, ' +
-            'set CIFAR10_PATH, or pass --data <path>',
+          'CIFAR-10 not found: download it with `npx tsx src/cli.ts download cifar10`, put cifar-10-binary.tar.gz ' +
+            '(or its unpacked cifar-10-batches-bin/) in ./datasets/, set CIFAR10_PATH, or pass --data <path>',
         );
       }
       return cifar(found, limits);
@@ -69,7 +82,10 @@ export function loadData(spec: string, limits: DataLimits = {}): LoadedData {
     case 'fashion-mnist': {
       const found = findFashionMnist();
       if (!found) {
-        throw new DataError('Fashion-MNIST not found in /usr/share/datasets/fashion-mnist/: apt-get install dataset-fashion-mnist, or pass --data <folder>');
+        throw new DataError(
+          'Fashion-MNIST not found in ./datasets/fashion-mnist/ or /usr/share/datasets/fashion-mnist/: download it with ' +
+            '`npx tsx src/cli.ts download fashion-mnist`, apt-get install dataset-fashion-mnist, or pass --data <folder>',
+        );
       }
       const splits = loadFashionMnist(found, limits);
       return { splits, kind: 'fashion-mnist', source: found, description: describe('Fashion-MNIST', found, splits) };

@@ -20,7 +20,8 @@
  * used, because the label numbering is fixed by the data set, not by that file; if it is PRESENT it
  * must hold exactly ten distinct non-empty names (trailing blank lines allowed), else DataError.
  * Every other defect is a DataError naming the file: a missing batch, a size that is not a positive
- * multiple of 3,073 (truncated record), a label above 9, a file that is not gzip or not tar.
+ * multiple of 3,073 (truncated record), a label above 9, a file that is not gzip or not tar, a gzip
+ * stream that inflates past the bound below (a "gzip bomb": refused without filling the memory).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -41,6 +42,15 @@ export const CIFAR10_TEST_FILE = 'test_batch.bin';
 export const CIFAR10_META_FILE = 'batches.meta.txt';
 export const CIFAR10_FOLDER_NAME = 'cifar-10-batches-bin';
 export const CIFAR10_ARCHIVE_NAME = 'cifar-10-binary.tar.gz';
+/**
+ * How far a CIFAR-10 .tar.gz may inflate: 8 times its own size, at least 64 MiB, at most 256 MiB.
+ * Photographs barely compress (the official 170 MB archive inflates to 184 MB, 1.08x), so 8x leaves
+ * room for small, more regular archives, and 256 MiB is well above the 184 MB of the real one. A
+ * 10 MB file is thus refused after inflating at most 80 MB, instead of after gigabytes.
+ */
+export function cifar10InflateLimit(compressedBytes: number): number {
+  return Math.min(256 * 2 ** 20, Math.max(64 * 2 ** 20, 8 * compressedBytes));
+}
 
 export interface Cifar10LoadOptions {
   /** Keep only the first K training records (in batch order: data_batch_1 first). Default: all 50,000. */
@@ -154,9 +164,16 @@ function openArchive(archivePath: string): (name: string, required: boolean) => 
   let bytes: Uint8Array = fs.readFileSync(archivePath);
   const isGzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
   if (isGzip) {
+    const limit = cifar10InflateLimit(bytes.length);
     try {
-      bytes = gunzipSync(bytes);
+      bytes = gunzipSync(bytes, { maxOutputLength: limit });
     } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new DataError(
+          `${archivePath}: inflates to more than ${limit} bytes (8x its ${bytes.length} bytes, within 64..256 MiB): ` +
+            'not the CIFAR-10 binary archive, which inflates to 184 MB',
+        );
+      }
       throw new DataError(`${archivePath}: corrupt or truncated gzip data (${(error as Error).message})`);
     }
   } else if (/\.(gz|tgz)$/i.test(archivePath)) {

@@ -10,12 +10,19 @@
  * payload becomes the dataset's pixels as it is.
  *
  * Checked, each failure a DataError naming the file: the magic number, a payload length that is
- * not exactly what the header announces (truncated or trailing bytes), image and label counts that
- * differ, labels not below the class count, a file that cannot be found or un-gzipped.
+ * not exactly what the header announces (truncated or trailing bytes), a file of 0 images or of
+ * 0-pixel images, image and label counts that differ, labels not below the class count, test images
+ * of another size than the training images (both files and both shapes named), a file that cannot be
+ * found or un-gzipped.
+ *
+ * Gzipped files are inflated with a bound: the first bytes are inflated alone to read the header,
+ * and the whole file is then inflated with `maxOutputLength` = the size that header announces (at
+ * most MAX_IDX_BYTES), so a small file that inflates to gigabytes is refused after inflating no more
+ * than the header promised, instead of filling the memory first.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { ConfigError, DataError } from '../errors.ts';
 import { makeImageDataset, type DatasetSplits, type ImageDataset } from './dataset.ts';
 
@@ -29,6 +36,13 @@ export const FASHION_MNIST_CLASS_NAMES: readonly string[] = Object.freeze([
 export const MNIST_CLASS_NAMES: readonly string[] = Object.freeze(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
 /** Where the Debian package dataset-fashion-mnist installs the files. */
 export const FASHION_MNIST_DEFAULT_FOLDER = '/usr/share/datasets/fashion-mnist/';
+
+/**
+ * The largest IDX file (header + payload, uncompressed) the loader accepts: 2 GiB, about 45 times
+ * Fashion-MNIST's training images (47 MB) and far below what a Uint8Array may hold. A header that
+ * announces more is refused before anything is allocated.
+ */
+export const MAX_IDX_BYTES = 2 ** 31;
 
 export interface IdxImages {
   count: number;
@@ -52,6 +66,9 @@ export function parseIdxImages(bytes: Uint8Array, source: string): IdxImages {
   const count = view.getUint32(4);
   const height = view.getUint32(8);
   const width = view.getUint32(12);
+  if (count === 0 || height === 0 || width === 0) {
+    throw new DataError(`${source}: holds ${count} images of ${height}x${width}; a split needs at least one image of at least 1x1 pixel`);
+  }
   checkPayload(bytes.length - 16, count * height * width, `${count} images of ${height}x${width}`, source);
   return { count, height, width, pixels: bytes.subarray(16) };
 }
@@ -61,21 +78,59 @@ export function parseIdxLabels(bytes: Uint8Array, source: string): Uint8Array {
   checkMagic(headerView(bytes, 4, source).getUint32(0), IDX_LABELS_MAGIC, 'label', source);
   const view = headerView(bytes, 8, source);
   const count = view.getUint32(4);
+  if (count === 0) throw new DataError(`${source}: holds 0 labels; a split needs at least one image`);
   checkPayload(bytes.length - 8, count, `${count} labels`, source);
   return bytes.subarray(8);
 }
 
-/** Reads a file, gunzipping it when it starts with the gzip magic bytes. */
+/**
+ * Reads a file, gunzipping it when it starts with the gzip magic bytes. The inflated size is bounded
+ * by what the IDX header announces (see the module comment), so a gzip bomb is refused early.
+ */
 export function readMaybeGzip(filePath: string): Uint8Array {
   const bytes = fs.readFileSync(filePath);
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      return gunzipSync(bytes);
-    } catch (error) {
-      throw new DataError(`${filePath}: corrupt or truncated gzip data (${(error as Error).message})`);
+  if (!(bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)) return bytes;
+  const announced = announcedIdxBytes(gunzipPrefix(bytes, filePath), filePath);
+  try {
+    // One byte more than announced, so that trailing bytes are still seen (and reported) by checkPayload.
+    return gunzipSync(bytes, { maxOutputLength: Math.min(announced + 1, MAX_IDX_BYTES + 1) });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DataError(`${filePath}: has trailing bytes: inflates to more than the ${announced} bytes its IDX header announces`);
     }
+    throw new DataError(`${filePath}: corrupt or truncated gzip data (${(error as Error).message})`);
   }
-  return bytes;
+}
+
+/**
+ * The first bytes a gzip stream inflates to, from its first 4 KiB only (at most ~4 MB of output:
+ * deflate expands at most 1032:1). Z_SYNC_FLUSH makes zlib return what it has instead of failing
+ * on the cut-off input.
+ */
+function gunzipPrefix(bytes: Uint8Array, filePath: string): Uint8Array {
+  try {
+    return gunzipSync(bytes.subarray(0, 4096), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  } catch (error) {
+    throw new DataError(`${filePath}: corrupt or truncated gzip data (${(error as Error).message})`);
+  }
+}
+
+/**
+ * Header + payload bytes an IDX file announces (16 + N*H*W for images, 8 + N for labels), checked
+ * against MAX_IDX_BYTES. Unknown magic numbers and short headers pass through unchanged: the
+ * parsers report them with their usual messages.
+ */
+function announcedIdxBytes(prefix: Uint8Array, filePath: string): number {
+  if (prefix.length < 8) return 16;
+  const view = new DataView(prefix.buffer, prefix.byteOffset, Math.min(prefix.length, 16));
+  const magic = view.getUint32(0);
+  let announced = 16;
+  if (magic === IDX_LABELS_MAGIC) announced = 8 + view.getUint32(4);
+  else if (magic === IDX_IMAGES_MAGIC && prefix.length >= 16) announced = 16 + view.getUint32(4) * view.getUint32(8) * view.getUint32(12);
+  if (announced > MAX_IDX_BYTES) {
+    throw new DataError(`${filePath}: IDX header announces ${announced} bytes, more than the ${MAX_IDX_BYTES}-byte limit (MAX_IDX_BYTES)`);
+  }
+  return announced;
 }
 
 /**
@@ -128,10 +183,19 @@ export function loadIdxFolder(
   const trainLimit = checkLimit(options.trainLimit, 'trainLimit');
   const testLimit = checkLimit(options.testLimit, 'testLimit');
   const file = (prefix: string, kind: 'images-idx3' | 'labels-idx1'): string => findIdxFile(folder, prefix, kind);
-  return {
-    train: loadIdxPair(file('train', 'images-idx3'), file('train', 'labels-idx1'), `${name}-train`, classNames, trainLimit),
-    test: loadIdxPair(file('t10k', 'images-idx3'), file('t10k', 'labels-idx1'), `${name}-test`, classNames, testLimit),
-  };
+  const trainImages = file('train', 'images-idx3');
+  const testImages = file('t10k', 'images-idx3');
+  const train = loadIdxPair(trainImages, file('train', 'labels-idx1'), `${name}-train`, classNames, trainLimit);
+  const test = loadIdxPair(testImages, file('t10k', 'labels-idx1'), `${name}-test`, classNames, testLimit);
+  // A network is built for one input size: test images of another size must not be read as if they
+  // had the training size (14x56 bytes read as 28x28 would "work" and mean nothing).
+  if (test.height !== train.height || test.width !== train.width) {
+    throw new DataError(
+      `${testImages}: test images are ${test.height}x${test.width} but the training images in ${trainImages} are ` +
+        `${train.height}x${train.width}; both splits must have the same image size`,
+    );
+  }
+  return { train, test };
 }
 
 /** Fashion-MNIST: 60,000 training and 10,000 test images, 1 x 28 x 28, 10 classes. */
