@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crc32, deflateSync } from 'node:zlib';
 import { DataError } from '../../src/errors.ts';
-import { decodePng, encodePng, type PngFilterChoice, type PngImage } from '../../src/io/png.ts';
+import { MAX_PNG_SAMPLES, decodePng, encodePng, type PngFilterChoice, type PngImage } from '../../src/io/png.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 
 /** A PNG assembled by hand from an IHDR description and already-filtered rows (for known answers). */
 function handMadePng(
-  header: { width: number; height: number; bitDepth: number; colourType: number; interlace?: number },
+  header: { width: number; height: number; bitDepth: number; colourType: number; interlace?: number; idat?: Uint8Array },
   filteredRows: number[][],
   extraChunks: Array<[string, Uint8Array]> = [],
 ): Uint8Array {
@@ -18,7 +18,7 @@ function handMadePng(
   ihdr[8] = header.bitDepth;
   ihdr[9] = header.colourType;
   ihdr[12] = header.interlace ?? 0;
-  const idat = deflateSync(Uint8Array.from(filteredRows.flat()));
+  const idat = header.idat ?? deflateSync(Uint8Array.from(filteredRows.flat()));
   const chunks: Array<[string, Uint8Array]> = [['IHDR', ihdr], ...extraChunks, ['IDAT', idat], ['IEND', new Uint8Array(0)]];
   const parts: number[] = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
   for (const [type, data] of chunks) {
@@ -29,7 +29,7 @@ function handMadePng(
     frame.set(typeBytes, 4);
     frame.set(data, 8);
     frameView.setUint32(8 + data.length, crc32(data, crc32(typeBytes)));
-    parts.push(...frame);
+    for (const byte of frame) parts.push(byte); // (a spread would overflow the stack for a 1 MB chunk)
   }
   return Uint8Array.from(parts);
 }
@@ -201,5 +201,46 @@ describe('decodePng errors (DataError naming the source)', () => {
 
   it('encodePng rejects a pixel buffer of the wrong size', () => {
     expectDataError(() => encodePng({ width: 2, height: 2, channels: 3, pixels: new Uint8Array(11) }), /needs 12 samples, got 11/);
+  });
+});
+
+describe('decodePng size limit: a small file claiming a huge image is refused from its header', () => {
+  it('a 1 MB PNG claiming 100000x100000 RGB is refused by the header check, before its image data is read', () => {
+    // The image data is 1 MB of random bytes that do not even inflate: had the decoder got as far as
+    // inflating, the error would say "does not inflate". Memory is measured loosely (no timing).
+    const rng = new Rng(5);
+    const idat = Uint8Array.from({ length: 2 ** 20 }, () => rng.int(256));
+    const png = handMadePng({ width: 100000, height: 100000, bitDepth: 8, colourType: 2, idat }, []);
+    assert.ok(png.length > 2 ** 20 && png.length < 2 ** 20 + 100);
+    const before = process.memoryUsage().arrayBuffers;
+    expectDataError(
+      () => decodePng(png, 'huge.png'),
+      /^huge\.png: PNG header claims 100000x100000x3 = 30000000000 samples, more than the limit of 67108864 \(MAX_PNG_SAMPLES, 4096x4096 RGBA\); refused before inflating$/,
+    );
+    assert.ok(process.memoryUsage().arrayBuffers - before < 100e6, 'refusing must not allocate the claimed image');
+  });
+
+  it('counts channels after expansion (a palette image as RGBA), and takes a smaller limit as an option', () => {
+    const palette = handMadePng({ width: 5000, height: 5000, bitDepth: 8, colourType: 3, idat: new Uint8Array(4) }, []);
+    expectDataError(() => decodePng(palette, 'palette.png'), /5000x5000x4 = 100000000 samples, more than the limit of 67108864/);
+    const small = encodePng({ width: 4, height: 4, channels: 1, pixels: new Uint8Array(16) });
+    assert.equal(decodePng(small, 'small.png', { maxSamples: 16 }).pixels.length, 16);
+    expectDataError(() => decodePng(small, 'small.png', { maxSamples: 15 }), /small\.png: PNG header claims 4x4x1 = 16 samples, more than the limit of 15; refused/);
+    assert.equal(MAX_PNG_SAMPLES, 2 ** 26);
+  });
+
+  it('image data that inflates past what the header implies stops there (a deflate bomb within the size limit)', () => {
+    // 1000x1000 gray needs 1000 * 1001 bytes; the stream holds 32 MiB of zeros in about 32 KB.
+    const idat = deflateSync(new Uint8Array(32 * 2 ** 20));
+    const png = handMadePng({ width: 1000, height: 1000, bitDepth: 8, colourType: 0, idat }, []);
+    expectDataError(
+      () => decodePng(png, 'bomb.png'),
+      /^bomb\.png: PNG image data inflates to more than the 1001000 bytes its 1000x1000 header implies .*inflating stopped there$/,
+    );
+  });
+
+  it('image data one byte too long is reported with its length', () => {
+    const long = handMadePng({ width: 2, height: 1, bitDepth: 8, colourType: 0 }, [[0, 1, 2, 3]]);
+    expectDataError(() => decodePng(long, 'long.png'), /long\.png: PNG image data inflates to 4 bytes, expected 3/);
   });
 });

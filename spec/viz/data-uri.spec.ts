@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { decodePng } from '../../src/io/png.ts';
 import { base64Encode, pngDataUri } from '../../src/viz/data-uri.ts';
 import type { PixelImage } from '../../src/viz/image-grid.ts';
+import { portablePngEncoder } from '../../src/viz/png-encoder.ts';
 
 describe('base64Encode', () => {
   it('matches RFC 4648 test vectors', () => {
@@ -32,5 +34,13 @@ describe('pngDataUri', () => {
     });
     assert.equal(seen, image);
     assert.equal(uri, 'data:image/png;base64,iVBORw==');
+  });
+
+  it('defaults to the portable encoder: the URI holds a PNG that decodes to the image', () => {
+    const image: PixelImage = { width: 2, height: 1, channels: 3, pixels: Uint8Array.of(1, 2, 3, 250, 251, 252) };
+    const uri = pngDataUri(image);
+    assert.equal(uri, pngDataUri(image, portablePngEncoder));
+    const bytes = Buffer.from(uri.slice('data:image/png;base64,'.length), 'base64');
+    assert.deepEqual([...decodePng(bytes, 'data-uri').pixels], [...image.pixels]);
   });
 });

@@ -1,8 +1,10 @@
 /**
- * PNG encoder and decoder for 8-bit images, with no dependency beyond node:zlib.
+ * PNG decoder for 8-bit images, and the Node encoder that compresses with node:zlib.
  *
  * Written by hand because Node has deflate (node:zlib) and a CRC-32 (zlib.crc32, Node >= 20.15) but
- * no image codec; what remains is the PNG container and the row filters, which fit in one file.
+ * no image codec. The row filters and the chunk framing of the encoder are portable and live in
+ * src/viz/png-encoder.ts (whose encodePortablePng needs no node:* at all); this file adds deflate
+ * compression for Node and the decoder.
  *
  * Pixels in and out are HWC, row-major, 8 bits per sample: sample (y, x, c) sits at
  * (y*W + x)*C + c. (The library's tensors are NCHW; converting happens in the caller, at the edge.)
@@ -21,9 +23,30 @@
  * bits and gray at 1/2/4 bits, expanded to 8 bits. Not supported (DataError saying so): 16-bit
  * samples and Adam7 interlacing. A gray or RGB image's tRNS chunk (one transparent colour) is
  * ignored; a palette's tRNS gives the decoded image an alpha channel.
+ *
+ * Size limit: a PNG's header states its size, and a small file may claim a huge one (a 1 MB file
+ * saying 100000x100000). The decoder checks width x height x channels against `maxSamples` (default
+ * MAX_PNG_SAMPLES) as soon as it reads IHDR, before reading any image data, and inflates with
+ * `maxOutputLength` set to the size the header implies, so image data that inflates to more than
+ * that is refused as soon as it passes it, not after filling the memory.
  */
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { DataError } from '../errors.ts';
+import { PNG_SIGNATURE, encodePngWith, pngPredictor, type PngFilterChoice } from '../viz/png-encoder.ts';
+
+export type { PngFilterChoice } from '../viz/png-encoder.ts';
+
+/**
+ * The largest image decodePng accepts by default: 2^26 = 67,108,864 samples (width x height x
+ * channels after expansion), i.e. 64 MiB of pixels — 4096x4096 RGBA, 8192x8192 gray. Far above the
+ * 32x32 images the networks take, and small enough that decoding cannot exhaust the memory.
+ */
+export const MAX_PNG_SAMPLES = 2 ** 26;
+
+export interface PngDecodeOptions {
+  /** Largest width x height x channels accepted (default MAX_PNG_SAMPLES). */
+  maxSamples?: number;
+}
 
 /** An 8-bit image: HWC row-major, `channels` 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA. */
 export interface PngImage {
@@ -34,9 +57,6 @@ export interface PngImage {
   pixels: Uint8Array;
 }
 
-/** Row filter for encoding: one of the five PNG filters, or 'adaptive' (the libpng heuristic). */
-export type PngFilterChoice = 0 | 1 | 2 | 3 | 4 | 'adaptive';
-
 export interface PngEncodeOptions {
   /** Default 'adaptive': per row, the filter whose output has the smallest sum of |signed bytes|. */
   filter?: PngFilterChoice;
@@ -44,75 +64,27 @@ export interface PngEncodeOptions {
   level?: number;
 }
 
-const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
-const COLOUR_TYPE_FOR_CHANNELS = { 1: 0, 2: 4, 3: 2, 4: 6 } as const;
+const SIGNATURE = PNG_SIGNATURE;
 const CHANNELS_FOR_COLOUR_TYPE: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
-/** Encodes an 8-bit image as a PNG file (non-interlaced). */
+/**
+ * Encodes an 8-bit image as a PNG file (non-interlaced), deflated with node:zlib. The filters and
+ * chunks are src/viz/png-encoder.ts's; only the compression differs from encodePortablePng.
+ */
 export function encodePng(image: PngImage, options: PngEncodeOptions = {}): Uint8Array {
-  const { width, height, channels, pixels } = image;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new DataError(`encodePng: width and height must be positive integers, got ${width}x${height}`);
-  }
-  if (!(channels in COLOUR_TYPE_FOR_CHANNELS)) {
-    throw new DataError(`encodePng: channels must be 1, 2, 3 or 4, got ${channels}`);
-  }
-  if (pixels.length !== width * height * channels) {
-    throw new DataError(
-      `encodePng: ${width}x${height}x${channels} needs ${width * height * channels} samples, got ${pixels.length}`,
-    );
-  }
-  const filter = options.filter ?? 'adaptive';
-  const rowBytes = width * channels;
-  const filtered = new Uint8Array(height * (rowBytes + 1));
-  const candidate = new Uint8Array(rowBytes);
-  for (let y = 0; y < height; y++) {
-    const row = pixels.subarray(y * rowBytes, (y + 1) * rowBytes);
-    const above = y > 0 ? pixels.subarray((y - 1) * rowBytes, y * rowBytes) : null;
-    const outStart = y * (rowBytes + 1);
-    let chosen: number = typeof filter === 'number' ? filter : 0;
-    if (filter === 'adaptive') {
-      let bestCost = Infinity;
-      for (let type = 0; type <= 4; type++) {
-        filterRow(type, row, above, channels, candidate);
-        let cost = 0;
-        for (let i = 0; i < rowBytes; i++) cost += candidate[i] < 128 ? candidate[i] : 256 - candidate[i];
-        if (cost < bestCost) {
-          bestCost = cost;
-          chosen = type;
-        }
-      }
-    }
-    filtered[outStart] = chosen;
-    filterRow(chosen, row, above, channels, filtered.subarray(outStart + 1, outStart + 1 + rowBytes));
-  }
-
-  const header = new Uint8Array(13);
-  const view = new DataView(header.buffer);
-  view.setUint32(0, width);
-  view.setUint32(4, height);
-  header[8] = 8; // bit depth
-  header[9] = COLOUR_TYPE_FOR_CHANNELS[channels];
-  // bytes 10..12: compression 0 (deflate), filter method 0, interlace 0 (none)
-  const compressed = deflateSync(filtered, { level: options.level ?? 6 });
-  const chunks = [chunk('IHDR', header), chunk('IDAT', compressed), chunk('IEND', new Uint8Array(0))];
-  const file = new Uint8Array(SIGNATURE.length + chunks.reduce((sum, part) => sum + part.length, 0));
-  file.set(SIGNATURE, 0);
-  let offset = SIGNATURE.length;
-  for (const part of chunks) {
-    file.set(part, offset);
-    offset += part.length;
-  }
-  return file;
+  const level = options.level ?? 6;
+  return encodePngWith(image, options.filter ?? 'adaptive', (filteredRows) => deflateSync(filteredRows, { level }));
 }
 
 /**
  * Decodes a PNG file into an 8-bit HWC image.
  * @param source what to call the file in error messages (usually its path)
- * @throws DataError on a bad signature, a CRC mismatch, a truncated or malformed chunk stream, or an
- *         unsupported feature (16-bit samples, interlacing), naming the source and what was found.
+ * @throws DataError on a bad signature, a CRC mismatch, a truncated or malformed chunk stream, an
+ *         unsupported feature (16-bit samples, interlacing), or a size above `options.maxSamples`
+ *         (checked from IHDR, before any image data is read), naming the source and what was found.
  */
-export function decodePng(bytes: Uint8Array, source = 'PNG data'): PngImage {
+export function decodePng(bytes: Uint8Array, source = 'PNG data', options: PngDecodeOptions = {}): PngImage {
+  const maxSamples = options.maxSamples ?? MAX_PNG_SAMPLES;
   for (let i = 0; i < SIGNATURE.length; i++) {
     if (bytes[i] !== SIGNATURE[i]) throw new DataError(`${source}: not a PNG file (bad signature)`);
   }
@@ -154,6 +126,7 @@ export function decodePng(bytes: Uint8Array, source = 'PNG data'): PngImage {
       bitDepth = data[8];
       colourType = data[9];
       checkHeader(source, width, height, bitDepth, colourType, data[10], data[11], data[12]);
+      checkSize(source, width, height, colourType, maxSamples);
     } else if (type === 'PLTE') {
       if (length % 3 !== 0 || length === 0 || length > 768) {
         throw new DataError(`${source}: PLTE chunk has ${length} bytes, expected 3 per entry, 1..256 entries`);
@@ -174,15 +147,23 @@ export function decodePng(bytes: Uint8Array, source = 'PNG data'): PngImage {
   if (idatParts.length === 0) throw new DataError(`${source}: PNG has no IDAT (image data) chunk`);
   if (colourType === 3 && palette === null) throw new DataError(`${source}: palette PNG without a PLTE chunk`);
 
-  let raw: Uint8Array;
-  try {
-    raw = inflateSync(concat(idatParts));
-  } catch (error) {
-    throw new DataError(`${source}: PNG image data does not inflate (${(error as Error).message})`);
-  }
   const samplesPerPixel = CHANNELS_FOR_COLOUR_TYPE[colourType];
   const rowBytes = Math.ceil((width * samplesPerPixel * bitDepth) / 8);
-  if (raw.length !== height * (rowBytes + 1)) {
+  const expectedBytes = height * (rowBytes + 1);
+  let raw: Uint8Array;
+  try {
+    // One byte more than expected, so that a stream slightly too long is still reported with its length.
+    raw = inflateSync(concat(idatParts), { maxOutputLength: expectedBytes + 1 });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DataError(
+        `${source}: PNG image data inflates to more than the ${expectedBytes} bytes its ${width}x${height} header implies ` +
+          `(${height} rows of 1 filter byte + ${rowBytes}); inflating stopped there`,
+      );
+    }
+    throw new DataError(`${source}: PNG image data does not inflate (${(error as Error).message})`);
+  }
+  if (raw.length !== expectedBytes) {
     throw new DataError(
       `${source}: PNG image data inflates to ${raw.length} bytes, expected ${height * (rowBytes + 1)} ` +
         `(${height} rows of 1 filter byte + ${rowBytes})`,
@@ -217,15 +198,18 @@ function checkHeader(
 }
 
 /**
- * Applies filter `type` to one row: out[i] = row[i] - predictor(a, b, c) mod 256, where a = the byte
- * `bpp` to the left (0 off the edge), b = the byte above (0 on the first row), c = above-left.
+ * Refuses an image whose decoded size, width x height x channels (channels after expansion: a
+ * palette becomes RGB or RGBA, counted as 4), is above `maxSamples`. Called on IHDR, before any
+ * image data is read or inflated.
  */
-function filterRow(type: number, row: Uint8Array, above: Uint8Array | null, bpp: number, out: Uint8Array): void {
-  for (let i = 0; i < row.length; i++) {
-    const a = i >= bpp ? row[i - bpp] : 0;
-    const b = above ? above[i] : 0;
-    const c = above && i >= bpp ? above[i - bpp] : 0;
-    out[i] = (row[i] - predictor(type, a, b, c)) & 0xff;
+function checkSize(source: string, width: number, height: number, colourType: number, maxSamples: number): void {
+  const channels = colourType === 3 ? 4 : CHANNELS_FOR_COLOUR_TYPE[colourType];
+  const samples = width * height * channels;
+  if (samples > maxSamples) {
+    throw new DataError(
+      `${source}: PNG header claims ${width}x${height}x${channels} = ${samples} samples, more than the limit of ` +
+        `${maxSamples}${maxSamples === MAX_PNG_SAMPLES ? ' (MAX_PNG_SAMPLES, 4096x4096 RGBA)' : ''}; refused before inflating`,
+    );
   }
 }
 
@@ -241,33 +225,10 @@ function unfilterRows(raw: Uint8Array, height: number, rowBytes: number, bpp: nu
       const a = i >= bpp ? out[outStart + i - bpp] : 0;
       const b = y > 0 ? out[outStart - rowBytes + i] : 0;
       const c = y > 0 && i >= bpp ? out[outStart - rowBytes + i - bpp] : 0;
-      out[outStart + i] = (raw[inStart + i] + predictor(type, a, b, c)) & 0xff;
+      out[outStart + i] = (raw[inStart + i] + pngPredictor(type, a, b, c)) & 0xff;
     }
   }
   return out;
-}
-
-/** The value a filter predicts for a byte from its neighbours left (a), above (b), above-left (c). */
-function predictor(type: number, a: number, b: number, c: number): number {
-  switch (type) {
-    case 0:
-      return 0;
-    case 1:
-      return a;
-    case 2:
-      return b;
-    case 3:
-      return (a + b) >> 1;
-    default: {
-      // Paeth: whichever of a, b, c is closest to a + b - c; ties prefer a, then b.
-      const estimate = a + b - c;
-      const distanceA = Math.abs(estimate - a);
-      const distanceB = Math.abs(estimate - b);
-      const distanceC = Math.abs(estimate - c);
-      if (distanceA <= distanceB && distanceA <= distanceC) return a;
-      return distanceB <= distanceC ? b : c;
-    }
-  }
 }
 
 /** Turns unfiltered rows into 8-bit HWC samples: unpacks sub-byte depths and looks up palettes. */
@@ -310,17 +271,6 @@ function expandSamples(
     }
   }
   return { width, height, channels: channels as PngImage['channels'], pixels };
-}
-
-/** One chunk: length, type, data, CRC-32 over type and data. */
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -2,12 +2,13 @@
  * data: URIs, so that reports and SVGs carry their pictures inside themselves and open anywhere,
  * offline, as one file.
  *
- * The PNG encoder is injected (`EncodePng`) rather than imported: src/io/png.ts is Node-facing (it
- * compresses with node:zlib), and src/viz must stay portable. In Node pass `encodePng` from
- * src/io/png.ts (src/viz/write-images.ts does that for you); in a browser pass any encoder with the
- * same signature.
+ * The PNG encoder is injected (`EncodePng`): src/io/png.ts's `encodePng` compresses with node:zlib
+ * (smaller files; src/viz/write-images.ts passes it for you in Node), while the portable
+ * `portablePngEncoder` of ./png-encoder.ts (stored, uncompressed deflate blocks) runs anywhere,
+ * synchronously — it is the default here, so pictures work in a browser with nothing injected.
  */
 import type { PixelImage } from './image-grid.ts';
+import { portablePngEncoder } from './png-encoder.ts';
 
 /** Encodes an 8-bit interleaved (H, W, C) image as PNG file bytes, like src/io/png.ts's encodePng. */
 export type EncodePng = (image: PixelImage) => Uint8Array;
@@ -42,7 +43,10 @@ export function base64Encode(bytes: Uint8Array): string {
   return parts.join('');
 }
 
-/** A `data:image/png;base64,…` URI holding `image` encoded with `encodePng`. */
-export function pngDataUri(image: PixelImage, encodePng: EncodePng): string {
+/**
+ * A `data:image/png;base64,…` URI holding `image` encoded with `encodePng` (default: the portable
+ * encoder, which needs no node:*).
+ */
+export function pngDataUri(image: PixelImage, encodePng: EncodePng = portablePngEncoder): string {
   return `data:image/png;base64,${base64Encode(encodePng(image))}`;
 }
