@@ -54,6 +54,10 @@ const commands: Record<string, CommandEntry> = {
     summary: 'benchmark GEMM, convolution and pooling kernels (medians, side-by-side ratios)',
     load: async () => (await import('./bench/bench-command.ts')).benchCommand,
   },
+  download: {
+    summary: 'download cifar10 or fashion-mnist from the official address, MD5-verified, into ./datasets/',
+    load: async () => (await import('./cli/download-command.ts')).downloadCommand,
+  },
 };
 
 function usage(): string {
