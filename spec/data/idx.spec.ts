@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import {
   FASHION_MNIST_CLASS_NAMES,
   MAX_IDX_BYTES,
+  idxInflateLimit,
   findFashionMnist,
   loadFashionMnist,
   loadIdxFolder,
@@ -218,6 +219,14 @@ describe('gzipped IDX files are inflated no further than their header announces'
     const file = path.join(root, 'huge-images-idx3-ubyte.gz');
     fs.writeFileSync(file, gzipSync(idxBytes([2051, 100000, 1000, 1000], new Uint8Array(10))));
     expectDataError(() => readMaybeGzip(file), new RegExp(`huge-images-idx3-ubyte\\.gz: IDX header announces 100000000016 bytes, more than the ${MAX_IDX_BYTES}-byte limit`));
+  });
+
+  it('a small .gz announcing more than 8x its size (and over 64 MiB) is refused from its header', () => {
+    assert.deepEqual([idxInflateLimit(1000), idxInflateLimit(10e6), idxInflateLimit(1e9)], [64 * 2 ** 20, 80e6, MAX_IDX_BYTES]);
+    // 1,000,000 images of 28x28 = 784 MB announced by a file of a few hundred bytes.
+    const file = path.join(root, 'liar-images-idx3-ubyte.gz');
+    fs.writeFileSync(file, gzipSync(idxBytes([2051, 1000000, 28, 28], new Uint8Array(1000))));
+    expectDataError(() => readMaybeGzip(file), /liar-images-idx3-ubyte\.gz: IDX header announces 784000016 bytes, but \d+ gzipped bytes may inflate to at most 67108864 .*refused before inflating/);
   });
 
   it('a gzipped file with one trailing byte is still reported by the payload check', () => {

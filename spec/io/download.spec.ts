@@ -305,6 +305,26 @@ describe('downloadDataset against a local server', () => {
   });
 });
 
+describe('download progress', () => {
+  it('on a terminal: one redrawn bar line that ends at 100 %, even when the terminal reports 0 columns', async () => {
+    let written = '';
+    const terminal = { write: (text: string) => ((written += text), true), isTTY: true, columns: 0 } as unknown as NodeJS.WritableStream;
+    await downloadDataset(SMALL_CIFAR, { to: newFolder(), mirror: `${base}/ok`, output: terminal, hooks: plentyOfSpace });
+    assert.match(written, /\rcifar-10-binary\.tar\.gz \[█{20}\] 100%/);
+    assert.match(written, /MD5 verified\n$/);
+  });
+
+  it('in a log: a line per quarter, then the verified line', async () => {
+    let written = '';
+    const log = { write: (text: string) => ((written += text), true), isTTY: false } as unknown as NodeJS.WritableStream;
+    await downloadDataset(SMALL_CIFAR, { to: newFolder(), mirror: `${base}/ok`, output: log, hooks: plentyOfSpace });
+    const lines = written.trimEnd().split('\n');
+    assert.match(lines[0], /^cifar-10-binary\.tar\.gz: 0% of /);
+    assert.match(lines[lines.length - 2], /^cifar-10-binary\.tar\.gz: 100% of /);
+    assert.match(lines[lines.length - 1], new RegExp(`^cifar-10-binary\\.tar\\.gz: .* from ${base}/ok/cifar-10-binary\\.tar\\.gz, MD5 verified$`));
+  });
+});
+
 describe('download command', () => {
   it('checks the official MD5: a small archive served as cifar-10-binary.tar.gz is refused, nothing left', async () => {
     const folder = newFolder();
