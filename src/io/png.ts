@@ -215,10 +215,14 @@ function checkSize(source: string, width: number, height: number, colourType: nu
 
 /** Undoes the row filters in place of a copy: returns H*rowBytes bytes without filter bytes. */
 function unfilterRows(raw: Uint8Array, height: number, rowBytes: number, bpp: number, source: string): Uint8Array {
-  const out = new Uint8Array(height * rowBytes);
+  // Every filter byte is checked before the output is allocated: a bad file is refused cheaply.
   for (let y = 0; y < height; y++) {
     const type = raw[y * (rowBytes + 1)];
     if (type > 4) throw new DataError(`${source}: invalid PNG filter type ${type} on row ${y}`);
+  }
+  const out = new Uint8Array(height * rowBytes);
+  for (let y = 0; y < height; y++) {
+    const type = raw[y * (rowBytes + 1)];
     const inStart = y * (rowBytes + 1) + 1;
     const outStart = y * rowBytes;
     for (let i = 0; i < rowBytes; i++) {
