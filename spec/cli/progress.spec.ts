@@ -75,4 +75,12 @@ describe('progress display', () => {
     // Epoch 2 (index 1), step 4 of 10: global step 14; 6·64 + 640 = 1024 examples left at 1234.4/s.
     assert.equal(formatProgressLine(update(4, 1)), 'step 14  epoch 2/3 (40%)  loss 2.346  1,234 ex/s  ETA 1s');
   });
+
+  it('counts down the time budget instead when it ends before the epochs do', () => {
+    // 6·64 + 640 + 640 = 1664 examples left at 2 ex/s: 832 s by the epochs, 30 s by the budget.
+    const slow = { ...update(4), examplesPerSecond: 2 };
+    assert.match(formatProgressLine(slow), /ETA 13m52s$/);
+    assert.match(formatProgressLine({ ...slow, budgetSecondsLeft: 30 }), /ETA 30s \(time budget\)$/);
+    assert.match(formatProgressLine({ ...slow, budgetSecondsLeft: 5000 }), /ETA 13m52s$/);
+  });
 });

@@ -55,6 +55,8 @@ export interface ProgressUpdate {
   loss: number;
   examplesPerSecond: number;
   remainingExamples: number;
+  /** Seconds left of a training-time budget (--max-seconds), when there is one. */
+  budgetSecondsLeft?: number;
 }
 
 /** The stream the progress goes to: a terminal (isTTY, columns) or anything else that can write. */
@@ -71,8 +73,11 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
-function etaSeconds(p: ProgressUpdate): number {
-  return p.remainingExamples / Math.max(p.examplesPerSecond, 1e-9);
+/** "ETA 2m05s": the time the remaining examples take at the current speed, or the budget left if sooner. */
+function formatEta(p: ProgressUpdate): string {
+  const seconds = p.remainingExamples / Math.max(p.examplesPerSecond, 1e-9);
+  if (p.budgetSecondsLeft !== undefined && p.budgetSecondsLeft < seconds) return `ETA ${formatDuration(p.budgetSecondsLeft)} (time budget)`;
+  return `ETA ${formatDuration(seconds)}`;
 }
 
 /** The line mode's text for one update (no newline); the step is counted from the epoch start. */
@@ -81,7 +86,7 @@ export function formatProgressLine(p: ProgressUpdate): string {
   const percent = Math.floor((100 * p.stepInEpoch) / p.stepsPerEpoch);
   return (
     `step ${step}  epoch ${p.epoch + 1}/${p.epochs} (${percent}%)  loss ${p.loss.toFixed(3)}  ` +
-    `${Math.round(p.examplesPerSecond).toLocaleString('en-US')} ex/s  ETA ${formatDuration(etaSeconds(p))}`
+    `${Math.round(p.examplesPerSecond).toLocaleString('en-US')} ex/s  ${formatEta(p)}`
   );
 }
 
@@ -93,7 +98,7 @@ export function formatProgressBar(p: ProgressUpdate): string {
   const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
   return (
     `epoch ${p.epoch + 1}/${p.epochs} [${bar}] ${String(Math.round(fraction * 100)).padStart(3)}%  ` +
-    `${Math.round(p.examplesPerSecond).toLocaleString('en-US')} ex/s  loss ${p.loss.toFixed(3)}  ETA ${formatDuration(etaSeconds(p))}`
+    `${Math.round(p.examplesPerSecond).toLocaleString('en-US')} ex/s  loss ${p.loss.toFixed(3)}  ${formatEta(p)}`
   );
 }
 
