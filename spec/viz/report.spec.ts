@@ -154,7 +154,7 @@ describe('buildReport, with how the training ended', () => {
     assert.equal(charts.length, 2);
     const texts = findElements(charts[1]!, 'text').map(textContent);
     assert.ok(texts.includes('chance (33.3%)'), texts.join('|'));
-    assert.ok(texts.includes('stopped at 0.77 epochs'));
+    assert.ok(texts.includes('Accuracy per epoch · training stopped at 0.77 epochs (vertical line)'), texts[0]);
     const names = findElements(charts[1]!, 'g').map((g) => g.attributes.get('data-name')).filter(Boolean);
     assert.deepEqual(names, ['train', 'test', 'chance (33.3%)']);
   });

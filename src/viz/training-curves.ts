@@ -65,7 +65,8 @@ export function lossChartSvg(lines: readonly MetricsLine[], options: LossChartOp
   const raw: Point[] = steps.map((line) => [line.step, line.loss]);
   const smoothed = smoothExponential(steps.map((line) => line.loss), beta);
   const series: Series[] = [
-    { name: 'mini-batch loss', points: raw, color: PALETTE[0], strokeWidth: 1, opacity: 0.35 },
+    // A line needs two points: a run that logged fewer gets dots, or its chart would look empty.
+    { name: 'mini-batch loss', points: raw, color: PALETTE[0], strokeWidth: 1, opacity: 0.35, ...(raw.length < 2 ? { markers: true } : {}) },
     {
       name: `smoothed (EMA β = ${beta.toFixed(decimalsFor(Number(beta.toPrecision(3))))})`,
       points: steps.map((line, index) => [line.step, smoothed[index]!]),
@@ -143,7 +144,8 @@ export function accuracyChartSvg(lines: readonly MetricsLine[], options: Accurac
     pick('test', (line) => line.testAccuracy, PALETTE[2], end?.testAccuracy, '6 4'),
   ].filter((entry): entry is Series => entry !== null);
   if (options.chance !== undefined && series.length > 0) {
-    const right = Math.max(...series.flatMap((entry) => entry.points.map((point) => point[0])));
+    // Across the whole axis: from 0 to the last whole epoch the data reaches.
+    const right = Math.ceil(Math.max(1, ...series.flatMap((entry) => entry.points.map((point) => point[0]))));
     series.push({
       name: `chance (${Number((100 * options.chance).toFixed(1))}%)`,
       points: [[0, options.chance], [right, options.chance]],
@@ -165,14 +167,15 @@ export function accuracyChartSvg(lines: readonly MetricsLine[], options: Accurac
     yDomain = [lower, upper > lower ? upper : Math.min(1, lower + 0.05)];
   }
   return lineChartSvg({
-    title: options.title ?? 'Accuracy per epoch',
+    title: `${options.title ?? 'Accuracy per epoch'}${end ? ` · training stopped at ${end.epochs.toFixed(2)} epochs (vertical line)` : ''}`,
     xLabel: 'epoch',
     yLabel: 'accuracy',
     series,
     yDomain,
     xMinimumStep: 1,
     yTickFormat: formatPercent,
-    ...(end ? { verticalMarkers: [{ x: end.epochs, label: `stopped at ${end.epochs.toFixed(2)} epochs` }] } : {}),
+    // The marker's label goes into the title: beside a line near the y axis it would be cut off.
+    ...(end ? { verticalMarkers: [{ x: end.epochs, label: '' }] } : {}),
     emptyMessage: 'no epoch lines in the metrics log',
     ...(options.width !== undefined ? { width: options.width } : {}),
     ...(options.height !== undefined ? { height: options.height } : {}),
