@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { filterPicture, filtersSvg } from '../../src/viz/filters.ts';
+import { filterCaption, filterPicture, filtersSvg } from '../../src/viz/filters.ts';
 import { encodePng } from '../../src/io/png.ts';
 import { ShapeError } from '../../src/errors.ts';
 import type { PixelImage, TileRect } from '../../src/viz/image-grid.ts';
@@ -70,5 +70,18 @@ describe('filterPicture, grey (deeper layers)', () => {
     assert.ok(texts[0]!.startsWith('conv<2> weights (2, 2, 1, 2)'));
     for (const label of ['k0', 'k1', 'c0', 'c1']) assert.ok(texts.includes(label), label);
     assert.equal(findElements(root, 'image').length, 1);
+  });
+
+  it("captions give the layer's filter and channel counts, and say when the picture shows fewer", () => {
+    // The CIFAR-10 net's conv3: 20 filters over the 20 channels of conv2's output, 5×5 each.
+    const conv3 = { shape: [20, 20, 5, 5], data: new Float32Array(20 * 20 * 25).map((_, i) => Math.sin(i)) };
+    assert.equal(filterCaption(filterPicture(conv3)), '20 filters × 20 input channels, grey');
+    assert.equal(filterCaption(filterPicture(conv3, { maxChannels: 16 })), '20 filters × 20 input channels (first 16 channels shown), grey');
+    assert.equal(filterCaption(filterPicture(conv3, { maxFilters: 8, maxChannels: 4 })), '20 filters × 20 input channels (first 8 filters, first 4 channels shown), grey');
+    const conv1 = { shape: [16, 3, 5, 5], data: new Float32Array(16 * 3 * 25) };
+    assert.equal(filterCaption(filterPicture(conv1)), '16 filters as RGB');
+    assert.equal(filterCaption(filterPicture(conv1, { maxFilters: 4 })), '16 filters as RGB (first 4 filters shown)');
+    const title = textContent(findElements(parseXml(filtersSvg(filterPicture(conv3, { maxChannels: 16 }), encodePng, 'conv3')), 'text')[0]!);
+    assert.equal(title, 'conv3 weights (20, 20, 5, 5): 20 filters × 20 input channels (first 16 channels shown), grey');
   });
 });

@@ -5,6 +5,9 @@ import type { MetricsLine } from '../../src/viz/metrics.ts';
 import { decodePng, encodePng } from '../../src/io/png.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { attribute, findElements, parseXml, textContent, type XmlElement } from './xml-check.ts';
+import { CIFAR10_CLASS_NAMES } from '../../src/data/cifar10.ts';
+import { FASHION_MNIST_CLASS_NAMES } from '../../src/data/idx.ts';
+import { textWidth } from '../../src/viz/svg.ts';
 
 const classNames = ['plane', 'car', 'bird'];
 const metrics: MetricsLine[] = [
@@ -118,5 +121,60 @@ describe('buildReport', () => {
     assert.equal(formatDuration(4.25), '4.3 s');
     assert.equal(formatDuration(95), '1 min 35 s');
     assert.equal(formatDuration(3725), '1 h 2 min');
+  });
+});
+
+describe('buildReport, with how the training ended', () => {
+  /** Key figures as (label → value) pairs. */
+  function keyFigures(html: string): Map<string, string> {
+    const key = findElements(parseXml(html, { html: true }), 'section')[0]!;
+    return new Map(findElements(key, 'div').slice(1).map((div) => [textContent(findElements(div, 'span')[0]!), textContent(findElements(div, 'b')[0]!)]));
+  }
+  // A run stopped by its time budget at step 1199, inside epoch 1: the log's last step line is 1150.
+  const steps: MetricsLine[] = [1050, 1100, 1150].map((step) => ({ kind: 'step', epoch: 1, step, examples: 32 * step, loss: 1.5, lr: 0.002, seconds: step / 12 }));
+  const end = { steps: 1199, seconds: 100.2, epochs: 0.767, partialEpochTrainAccuracy: 0.3512, test: { accuracy: 0.4237, count: 10_000 } };
+
+  it('takes steps, time, epochs and accuracies from the end, not from the last logged step', () => {
+    const figures = keyFigures(buildReport({ title: 'budget', metrics: steps, end }));
+    assert.deepEqual([...figures], [
+      ['test accuracy (10,000 images)', '42.4%'],
+      ['train accuracy (epoch 1, so far)', '35.1%'],
+      ['epochs', '0.77'],
+      ['steps', '1199'],
+      ['training time', '1 min 40 s'],
+    ]);
+    // Without the end, the same log says what it can: the last logged step, no accuracy.
+    assert.deepEqual([...keyFigures(buildReport({ title: 'log only', metrics: steps }))], [['steps', '1150'], ['training time', '1 min 36 s']]);
+  });
+
+  it('draws the accuracy chart next to the loss chart even before the first epoch ended', () => {
+    const root = parseXml(buildReport({ title: 'budget', metrics: steps, end, confusion: { trueLabels: [0], predictedLabels: [0], classNames } }), { html: true });
+    const curves = findElements(root, 'section').find((section) => attribute(section, 'id') === 'curves')!;
+    const charts = findElements(curves, 'svg');
+    assert.equal(charts.length, 2);
+    const texts = findElements(charts[1]!, 'text').map(textContent);
+    assert.ok(texts.includes('chance (33.3%)'), texts.join('|'));
+    assert.ok(texts.includes('Accuracy per epoch · training stopped at 0.77 epochs (vertical line)'), texts[0]);
+    const names = findElements(charts[1]!, 'g').map((g) => g.attributes.get('data-name')).filter(Boolean);
+    assert.deepEqual(names, ['train', 'test', 'chance (33.3%)']);
+  });
+
+  it('after complete epochs, reports the final test evaluation and the last epoch\'s train accuracy', () => {
+    const figures = keyFigures(buildReport({ title: 'done', metrics, end: { steps: 2, seconds: 95, epochs: 1, test: { accuracy: 0.5, count: 4 } } }));
+    assert.equal(figures.get('test accuracy (4 images)'), '50.0%');
+    assert.equal(figures.get('validation accuracy'), '40.0%');
+    assert.equal(figures.get('train accuracy (epoch 1)'), '50.0%');
+    assert.equal(figures.get('epoch'), '1');
+  });
+
+  it('lays out prediction cards so that every CIFAR-10 and Fashion-MNIST class name fits, and wraps instead of cutting', () => {
+    const html = buildReport(fullInput());
+    const column = /\.prediction li\{[^}]*grid-template-columns:(\d+)px /.exec(html);
+    assert.ok(column, 'the name column has a fixed width');
+    const longest = Math.max(...[...CIFAR10_CLASS_NAMES, ...FASHION_MNIST_CLASS_NAMES].map((name) => textWidth(name, 12)));
+    assert.ok(Number(column[1]) >= longest, `name column ${column[1]} px < ${longest} px`);
+    const nameRule = /\.prediction li \.name\{([^}]*)\}/.exec(html)![1]!;
+    assert.doesNotMatch(nameRule, /ellipsis|overflow:hidden|nowrap/);
+    assert.match(nameRule, /overflow-wrap:anywhere/);
   });
 });

@@ -116,6 +116,45 @@ describe('accuracyChartSvg', () => {
     assert.equal(formatPercent(0.125, 0.005), '12.5%');
   });
 
+  it('adds the end of a run stopped inside an epoch as a last point, with a marker, and the chance level', () => {
+    const lines = run();
+    const end = { epochs: 3.25, trainAccuracy: 0.93, testAccuracy: 0.81 };
+    const geometry = chartGeometry(accuracyChartSvg(lines, { end, chance: 0.1 }));
+    const [train] = seriesPolylines(geometry.root, 'train');
+    assert.equal(train!.length, 4);
+    const [ex, ey] = geometry.toPixel(3.25, 0.93);
+    assert.ok(Math.abs(train![3]![0] - ex) <= 0.006 && Math.abs(train![3]![1] - ey) <= 0.006);
+    const [test] = seriesPolylines(geometry.root, 'test');
+    assert.equal(test!.length, 1, 'the log has no test accuracy: only the final one');
+    const [tx, ty] = geometry.toPixel(3.25, 0.81);
+    assert.ok(Math.abs(test![0]![0] - tx) <= 0.006 && Math.abs(test![0]![1] - ty) <= 0.006);
+    const [chance] = seriesPolylines(geometry.root, 'chance (10%)');
+    const [c0, c1] = [geometry.toPixel(0, 0.1), geometry.toPixel(4, 0.1)];
+    assert.deepEqual(chance!.map(([x, y]) => [Number(x.toFixed(1)), Number(y.toFixed(1))]), [c0, c1].map(([x, y]) => [Number(x.toFixed(1)), Number(y.toFixed(1))]));
+    assert.equal(textContent(findElements(geometry.root, 'text')[0]!), 'Accuracy per epoch · training stopped at 3.25 epochs (vertical line)');
+    const marker = findElements(geometry.root, 'g').find((g) => g.attributes.get('class') === 'markers')!;
+    assert.equal(Number(attribute(findElements(marker, 'line')[0]!, 'x1')).toFixed(1), geometry.toPixel(3.25, 0)[0].toFixed(1));
+    // A run that ended on an epoch's end gets no extra point: the epoch line is that point.
+    const finished = chartGeometry(accuracyChartSvg(lines, { end: { epochs: 3, trainAccuracy: 0.5 } }));
+    assert.equal(seriesPolylines(finished.root, 'train')[0]!.length, 3);
+  });
+
+  it('draws a run stopped before its first epoch ended as its end point against chance, on whole-epoch ticks', () => {
+    const steps = run().filter((line) => line.kind === 'step').slice(0, 3);
+    const geometry = chartGeometry(accuracyChartSvg(steps, { end: { epochs: 0.77, trainAccuracy: 0.42, testAccuracy: 0.45 }, chance: 0.1 }));
+    assert.deepEqual(geometry.xDomain, [0, 1]);
+    assert.equal(findElements(geometry.root, 'circle').length, 2);
+    assert.ok(!findElements(geometry.root, 'text').map(textContent).includes('no epoch lines in the metrics log'));
+  });
+
+  it('dots a loss log of a single step line, which no polyline can show', () => {
+    const one = run().slice(0, 1);
+    const { root } = chartGeometry(lossChartSvg(one));
+    const raw = findElements(root, 'g').find((g) => g.attributes.get('data-name') === 'mini-batch loss')!;
+    assert.equal(findElements(raw, 'circle').length, 1);
+    assert.equal(findElements(chartGeometry(lossChartSvg(run())).root, 'circle').length, 0);
+  });
+
   it('renders an empty chart with a message when there are no epoch lines', () => {
     const { root } = chartGeometry(accuracyChartSvg([]));
     assert.ok(findElements(root, 'text').map(textContent).includes('no epoch lines in the metrics log'));

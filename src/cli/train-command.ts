@@ -158,7 +158,7 @@ export async function runTraining(
   const testLimit = optional('test-limit');
 
   const data = preloaded ?? loadData(options.data ?? 'auto', { ...(trainLimit ? { trainLimit } : {}), ...(testLimit ? { testLimit } : {}) });
-  log(`data: ${data.description}`);
+  if (!preloaded) log(`data: ${data.description}`); // a caller that loaded the data has said what it is
   const rng = new Rng(seed);
   const split = splitValidation(data.splits.train, validationCount, rng);
   const { train } = split;
@@ -216,6 +216,7 @@ export async function runTraining(
     onProgress: (p) => progress.update({
       epoch: p.epoch, epochs, stepInEpoch: p.stepInEpoch, stepsPerEpoch: p.stepsPerEpoch, loss: p.loss,
       examplesPerSecond: p.examplesPerSecond, remainingExamples: (p.stepsPerEpoch - p.stepInEpoch) * batchSize + (epochs - p.epoch - 1) * train.count,
+      ...(maxSeconds !== undefined ? { budgetSecondsLeft: Math.max(0, maxSeconds - p.seconds) } : {}),
     }),
   });
   if (checkpoint) {

@@ -25,9 +25,10 @@ import { filterPicture } from '../viz/filters.ts';
 import { parseMetricsJsonl } from '../viz/metrics.ts';
 import type { MetricsLine } from '../viz/metrics.ts';
 import type { PredictionExample } from '../viz/predictions.ts';
-import { buildReport } from '../viz/report.ts';
+import { buildReport, type TrainingEnd } from '../viz/report.ts';
 import { classTemplates } from '../viz/templates.ts';
 import { accuracyChartSvg, lossChartSvg } from '../viz/training-curves.ts';
+import type { Checkpoint } from '../train/trainer.ts';
 import type { RunDirectory } from './run-directory.ts';
 
 export interface RunReportInput {
@@ -52,6 +53,44 @@ function testImage(test: ImageDataset, index: number, preprocessing: Preprocessi
   toFloatBatch(test, [index], input.data, preprocessing);
   const size = test.channels * test.height * test.width;
   return { input, picture: { channels: test.channels, height: test.height, width: test.width, data: test.pixels.subarray(index * size, (index + 1) * size) } };
+}
+
+/**
+ * How the run's training ended, read from its checkpoint — the trainer writes one when it stops, on
+ * its epochs, its step limit or its time budget, so it holds the true step count, the clock and the
+ * running totals of an epoch cut short — with the final test evaluation. Null when the folder has no
+ * checkpoint (the linear command writes none), or one that belongs to another network or to fewer
+ * steps than the metrics log: then the report reads the log alone.
+ */
+export function trainingEndFromCheckpoint(
+  checkpointPath: string, definition: LayerDefinition[], metrics: readonly MetricsLine[], evaluation: Evaluation,
+): TrainingEnd | null {
+  if (!fs.existsSync(checkpointPath)) return null;
+  let checkpoint: Partial<Checkpoint>;
+  try {
+    checkpoint = JSON.parse(fs.readFileSync(checkpointPath, 'utf8')) as Partial<Checkpoint>;
+  } catch {
+    return null;
+  }
+  const lastLoggedStep = metrics.reduce((most, line) => Math.max(most, line.step), 0);
+  if (
+    checkpoint.format !== 'convnet-ts-checkpoint' || typeof checkpoint.globalStep !== 'number' || typeof checkpoint.epoch !== 'number' ||
+    typeof checkpoint.seconds !== 'number' || typeof checkpoint.order !== 'string' || checkpoint.globalStep < lastLoggedStep ||
+    JSON.stringify(checkpoint.model?.definition) !== JSON.stringify(definition)
+  ) {
+    return null;
+  }
+  // The epoch's order is base64 of one int32 per training image: its length gives the set's size.
+  const trainCount = Buffer.from(checkpoint.order, 'base64').length / 4;
+  const seen = checkpoint.epochTotals?.seen ?? 0;
+  const partial = seen > 0 && trainCount > 0;
+  return {
+    steps: checkpoint.globalStep,
+    seconds: checkpoint.seconds,
+    epochs: checkpoint.epoch + (partial ? seen / trainCount : 0),
+    ...(partial ? { partialEpochTrainAccuracy: checkpoint.epochTotals!.correct / seen } : {}),
+    ...(evaluation.count > 0 ? { test: { accuracy: evaluation.accuracy, count: evaluation.count } } : {}),
+  };
 }
 
 /** Writes the pictures and report.html; returns the report's path. */
@@ -112,7 +151,9 @@ export function writeRunReport(input: RunReportInput): string {
   }
   run.writeText('confusion.svg', confusionMatrixSvg(confusion, 'Confusion matrix, test set'));
 
+  const end = trainingEndFromCheckpoint(run.checkpointPath, input.definition, metrics, evaluation);
   const html = buildReport({
+    ...(end ? { end } : {}),
     title: input.title,
     subtitle: new Date().toISOString().slice(0, 19).replace('T', ' ') + ' UTC',
     modelSummary: input.summaryText,

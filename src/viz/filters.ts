@@ -28,7 +28,7 @@ export interface FilterOptions {
   readonly normalize?: 'filter' | 'slice' | 'global';
   /** Show at most this many filters (the first ones); default all. */
   readonly maxFilters?: number;
-  /** Grey mode: show at most this many input channels per filter; default 16. */
+  /** Grey mode: show at most this many input channels per filter; default 32 (the captions say when some are left out). */
   readonly maxChannels?: number;
   /** Integer upscaling; default: enough to make a filter about 40 (colour) or 28 (grey) pixels wide. */
   readonly scale?: number;
@@ -95,7 +95,7 @@ export function filterPicture(weights: WeightMatrix, options: FilterOptions = {}
     return { mode, shape: weights.shape, filters, channels: 3, grid };
   }
 
-  const channels = Math.min(channelCount, options.maxChannels ?? 16);
+  const channels = Math.min(channelCount, options.maxChannels ?? 32);
   const normalize = options.normalize ?? 'filter';
   const layerRange = valueRange(data);
   const tiles: PlanarImage[] = [];
@@ -132,12 +132,26 @@ export function filterPicture(weights: WeightMatrix, options: FilterOptions = {}
   };
 }
 
+/**
+ * What a filter picture shows, in words: "16 filters as RGB", "20 filters × 20 input channels, grey",
+ * or with a cap "64 filters × 64 input channels (first 32 filters, first 32 channels shown), grey".
+ * The counts are the layer's — K and C of its weight (K, C, F, F') — not those drawn.
+ */
+export function filterCaption(picture: FilterPicture): string {
+  const [filterCount, channelCount] = picture.shape as [number, number];
+  const cut = [
+    ...(picture.filters < filterCount ? [`first ${picture.filters} filters`] : []),
+    ...(picture.mode === 'grey' && picture.channels < channelCount ? [`first ${picture.channels} channels`] : []),
+  ];
+  const shown = cut.length > 0 ? ` (${cut.join(', ')} shown)` : '';
+  return picture.mode === 'colour'
+    ? `${filterCount} filters as RGB${shown}`
+    : `${filterCount} filters × ${channelCount} input channels${shown}, grey`;
+}
+
 /** The filter picture as an SVG with a title naming the layer and shape (and row/column labels in grey mode). */
 export function filtersSvg(picture: FilterPicture, encodePng: EncodePng, layerName = 'conv'): string {
-  const shown =
-    picture.mode === 'colour'
-      ? `${picture.filters} filters as RGB`
-      : `${picture.filters} filters × ${picture.channels} input channels, grey`;
+  const shown = filterCaption(picture);
   return gridSvg(picture.grid, pngDataUri(picture.grid.image, encodePng), {
     title: `${layerName} weights ${formatShape(picture.shape)}: ${shown}`,
     ...(picture.rowLabels ? { rowLabels: picture.rowLabels } : {}),

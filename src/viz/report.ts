@@ -52,6 +52,29 @@ export interface ReportInput {
   readonly subtitle?: string;
   /** PNG encoder (src/io/png.ts encodePng in Node); required when any picture section is present. */
   readonly encodePng?: EncodePng;
+  /**
+   * How the training ended, as the console reported it. The metrics log alone cannot say: it holds
+   * every 50th step and the epochs that finished, so a run stopped by its time budget at step 1199
+   * (inside epoch 1) shows step 1150 and no accuracy at all. Without it, the figures come from the log.
+   */
+  readonly end?: TrainingEnd;
+}
+
+/** The state of a run when its training stopped (from its last checkpoint and the final evaluation). */
+export interface TrainingEnd {
+  /** Parameter updates in all — the console's "after N steps". */
+  readonly steps: number;
+  /** Training time in seconds, as the trainer counts it (its checkpoints' clock). */
+  readonly seconds: number;
+  /** Epochs trained: completed ones plus the part of the one cut short, e.g. 0.77 or 3. */
+  readonly epochs: number;
+  /**
+   * Train accuracy over the images the epoch cut short had seen (counted like an epoch line's: the
+   * augmented batches, before each update); absent when training stopped at an epoch's end.
+   */
+  readonly partialEpochTrainAccuracy?: number;
+  /** The final weights on the test set: accuracy and the number of images. */
+  readonly test?: { readonly accuracy: number; readonly count: number };
 }
 
 const STYLE = `
@@ -77,15 +100,15 @@ figcaption{font-size:13px;color:#444;margin-top:6px}
 .key b{display:block;font-size:20px}
 .key span{font-size:12px;color:#555}
 .predictions{display:flex;flex-wrap:wrap;gap:12px}
-.prediction{width:200px;border:2px solid #cfe3cf;border-radius:6px;padding:8px;background:#fff}
+.prediction{width:224px;border:2px solid #cfe3cf;border-radius:6px;padding:8px;background:#fff}
 .prediction.wrong{border-color:#e15759;background:#fff6f6}
 .prediction img{display:block;margin:0 auto 6px;width:96px;height:96px}
 .prediction .truth{font-size:13px}
 .prediction.wrong .mark{color:#c62828;font-weight:700}
 .prediction.right .mark{color:#2e7d32;font-weight:700}
 .prediction ol{list-style:none;padding:0;margin:4px 0 0;font-size:12px}
-.prediction li{display:grid;grid-template-columns:70px 1fr 44px;gap:4px;align-items:center}
-.prediction li .name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.prediction li{display:grid;grid-template-columns:88px 1fr 44px;gap:4px;align-items:center}
+.prediction li .name{overflow-wrap:anywhere}
 .prediction li.true-class .name{font-weight:700}
 .prediction .bar{background:#eceff3;height:8px;border-radius:4px;overflow:hidden}
 .prediction .bar span{display:block;height:100%;background:#4e79a7}
@@ -104,22 +127,35 @@ interface Section {
   readonly body: string;
 }
 
-/** Headline numbers from the last epoch line (and the step count and time from the log). */
-function keyFigures(metrics: readonly MetricsLine[]): string {
+/** "3" for whole epochs, "0.77" for a run stopped inside one. */
+function formatEpochs(epochs: number): string {
+  return Number.isInteger(epochs) ? String(epochs) : epochs.toFixed(2);
+}
+
+/**
+ * Headline numbers: test, validation and train accuracy, epochs, steps and training time — from how
+ * the training ended when `end` is given (so they agree with the console), else from the metrics log
+ * (the last epoch line, and the step count and time of the last line).
+ */
+function keyFigures(metrics: readonly MetricsLine[], end: TrainingEnd | undefined): string {
   const epochs = metrics.filter((line): line is EpochMetrics => line.kind === 'epoch');
   const steps = metrics.filter((line): line is StepMetrics => line.kind === 'step');
   const last = epochs[epochs.length - 1];
   const figures: [string, string][] = [];
   const percent = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : '–');
-  if (last) {
-    if (last.testAccuracy !== undefined) figures.push([percent(last.testAccuracy), 'test accuracy']);
-    if (last.validationAccuracy !== undefined) figures.push([percent(last.validationAccuracy), 'validation accuracy']);
-    figures.push([percent(last.trainAccuracy), 'train accuracy']);
-    figures.push([String(last.epoch), last.epoch === 1 ? 'epoch' : 'epochs']);
+  if (end?.test) figures.push([percent(end.test.accuracy), `test accuracy (${end.test.count.toLocaleString('en-US')} images)`]);
+  else if (last?.testAccuracy !== undefined) figures.push([percent(last.testAccuracy), 'test accuracy']);
+  if (last?.validationAccuracy !== undefined) figures.push([percent(last.validationAccuracy), 'validation accuracy']);
+  if (end?.partialEpochTrainAccuracy !== undefined) {
+    figures.push([percent(end.partialEpochTrainAccuracy), `train accuracy (epoch ${Math.floor(end.epochs) + 1}, so far)`]);
+  } else if (last) {
+    figures.push([percent(last.trainAccuracy), end ? `train accuracy (epoch ${last.epoch})` : 'train accuracy']);
   }
-  const lastStep = Math.max(last?.step ?? 0, steps[steps.length - 1]?.step ?? 0);
+  const epochCount = end ? end.epochs : last?.epoch;
+  if (epochCount !== undefined) figures.push([formatEpochs(epochCount), epochCount === 1 ? 'epoch' : 'epochs']);
+  const lastStep = end ? end.steps : Math.max(last?.step ?? 0, steps[steps.length - 1]?.step ?? 0);
   if (lastStep > 0) figures.push([String(lastStep), 'steps']);
-  const seconds = Math.max(last?.seconds ?? 0, steps[steps.length - 1]?.seconds ?? 0);
+  const seconds = end ? end.seconds : Math.max(last?.seconds ?? 0, steps[steps.length - 1]?.seconds ?? 0);
   if (seconds > 0) figures.push([formatDuration(seconds), 'training time']);
   if (figures.length === 0) return '';
   return `<div class="key">${figures.map(([value, label]) => `<div><b>${escapeXml(value)}</b><span>${escapeXml(label)}</span></div>`).join('')}</div>`;
@@ -147,7 +183,7 @@ function requireEncoder(input: ReportInput, section: string): EncodePng {
 export function buildReport(input: ReportInput): string {
   const sections: Section[] = [];
   const metrics = input.metrics ?? [];
-  const key = keyFigures(metrics);
+  const key = keyFigures(metrics, input.end);
   if (key) sections.push({ id: 'summary', heading: 'Key figures', body: key });
   if (input.modelSummary !== undefined) {
     sections.push({ id: 'model', heading: 'Model', body: `<pre>${escapeXml(input.modelSummary)}</pre>` });
@@ -155,7 +191,22 @@ export function buildReport(input: ReportInput): string {
   if (metrics.length > 0) {
     // As wide as the page's content column: the loss curve has hundreds of points to spread out.
     const charts = [lossChartSvg(metrics, { width: CHART_WIDTH, height: 400 })];
-    if (metrics.some((line) => line.kind === 'epoch')) charts.push(accuracyChartSvg(metrics, { width: CHART_WIDTH, height: 340 }));
+    const end = input.end;
+    const endAccuracies = end
+      ? {
+          epochs: end.epochs,
+          ...(end.partialEpochTrainAccuracy !== undefined ? { trainAccuracy: end.partialEpochTrainAccuracy } : {}),
+          ...(end.test ? { testAccuracy: end.test.accuracy } : {}),
+        }
+      : undefined;
+    const classCount = input.confusion?.classNames.length ?? input.predictions?.classNames.length;
+    if (metrics.some((line) => line.kind === 'epoch') || endAccuracies?.testAccuracy !== undefined) {
+      charts.push(accuracyChartSvg(metrics, {
+        width: CHART_WIDTH, height: 340,
+        ...(endAccuracies ? { end: endAccuracies } : {}),
+        ...(classCount ? { chance: 1 / classCount } : {}),
+      }));
+    }
     sections.push({ id: 'curves', heading: 'Training curves', body: `<div class="charts">\n${charts.join('\n')}\n</div>` });
   }
   if (input.confusion) {

@@ -65,7 +65,8 @@ export function lossChartSvg(lines: readonly MetricsLine[], options: LossChartOp
   const raw: Point[] = steps.map((line) => [line.step, line.loss]);
   const smoothed = smoothExponential(steps.map((line) => line.loss), beta);
   const series: Series[] = [
-    { name: 'mini-batch loss', points: raw, color: PALETTE[0], strokeWidth: 1, opacity: 0.35 },
+    // A line needs two points: a run that logged fewer gets dots, or its chart would look empty.
+    { name: 'mini-batch loss', points: raw, color: PALETTE[0], strokeWidth: 1, opacity: 0.35, ...(raw.length < 2 ? { markers: true } : {}) },
     {
       name: `smoothed (EMA β = ${beta.toFixed(decimalsFor(Number(beta.toPrecision(3))))})`,
       points: steps.map((line, index) => [line.step, smoothed[index]!]),
@@ -101,6 +102,14 @@ export interface AccuracyChartOptions {
   readonly width?: number;
   readonly height?: number;
   readonly title?: string;
+  /**
+   * Where training ended. When that is inside an epoch (a time or step budget stopped it, e.g.
+   * 0.77 epochs), the curves get a last point there — the train accuracy of the epoch cut short and the
+   * test accuracy of the final weights — and a marker says where training stopped.
+   */
+  readonly end?: { readonly epochs: number; readonly trainAccuracy?: number; readonly testAccuracy?: number };
+  /** Chance level, 1/K for K balanced classes: a dashed grey line from epoch 0, the floor to beat. */
+  readonly chance?: number;
 }
 
 /** Formats a fraction tick as a percentage with the decimals its step needs: 0.25 → "25%". */
@@ -111,24 +120,40 @@ export function formatPercent(value: number, step: number): string {
 
 /**
  * Accuracy vs epoch: train, validation and test (whichever the log has), one marked point per
- * "epoch" line. The y axis covers the data with nice ticks, kept within [0, 1].
+ * "epoch" line, plus the end of a run stopped inside an epoch and the chance level when given (see
+ * AccuracyChartOptions). The y axis covers the data with nice ticks, kept within [0, 1].
  */
 export function accuracyChartSvg(lines: readonly MetricsLine[], options: AccuracyChartOptions = {}): string {
   const epochs = lines.filter((line): line is EpochMetrics => line.kind === 'epoch');
-  const pick = (name: string, read: (line: EpochMetrics) => number | undefined, color: string, dash?: string): Series | null => {
+  const lastEpoch = epochs.length > 0 ? epochs[epochs.length - 1]!.epoch : 0;
+  // The end of training is a point of its own only when it lies past the last epoch line.
+  const end = options.end && options.end.epochs > lastEpoch ? options.end : undefined;
+  const pick = (name: string, read: (line: EpochMetrics) => number | undefined, color: string, last?: number, dash?: string): Series | null => {
     const points: Point[] = [];
     for (const line of epochs) {
       const value = read(line);
       if (value !== undefined) points.push([line.epoch, value]);
     }
+    if (end && last !== undefined) points.push([end.epochs, last]);
     if (points.length === 0) return null;
     return { name, points, color, markers: true, ...(dash ? { dash } : {}) };
   };
   const series = [
-    pick('train', (line) => line.trainAccuracy, PALETTE[0]),
+    pick('train', (line) => line.trainAccuracy, PALETTE[0], end?.trainAccuracy),
     pick('validation', (line) => line.validationAccuracy, PALETTE[1]),
-    pick('test', (line) => line.testAccuracy, PALETTE[2], '6 4'),
+    pick('test', (line) => line.testAccuracy, PALETTE[2], end?.testAccuracy, '6 4'),
   ].filter((entry): entry is Series => entry !== null);
+  if (options.chance !== undefined && series.length > 0) {
+    // Across the whole axis: from 0 to the last whole epoch the data reaches.
+    const right = Math.ceil(Math.max(1, ...series.flatMap((entry) => entry.points.map((point) => point[0]))));
+    series.push({
+      name: `chance (${Number((100 * options.chance).toFixed(1))}%)`,
+      points: [[0, options.chance], [right, options.chance]],
+      color: '#9a9a9a',
+      strokeWidth: 1.5,
+      dash: '2 4',
+    });
+  }
 
   // Domain: nice bounds around the finite accuracies, never below 0 nor above 100%.
   const values = series.flatMap((entry) => entry.points.map((point) => point[1])).filter(Number.isFinite);
@@ -142,13 +167,15 @@ export function accuracyChartSvg(lines: readonly MetricsLine[], options: Accurac
     yDomain = [lower, upper > lower ? upper : Math.min(1, lower + 0.05)];
   }
   return lineChartSvg({
-    title: options.title ?? 'Accuracy per epoch',
+    title: `${options.title ?? 'Accuracy per epoch'}${end ? ` · training stopped at ${end.epochs.toFixed(2)} epochs (vertical line)` : ''}`,
     xLabel: 'epoch',
     yLabel: 'accuracy',
     series,
     yDomain,
     xMinimumStep: 1,
     yTickFormat: formatPercent,
+    // The marker's label goes into the title: beside a line near the y axis it would be cut off.
+    ...(end ? { verticalMarkers: [{ x: end.epochs, label: '' }] } : {}),
     emptyMessage: 'no epoch lines in the metrics log',
     ...(options.width !== undefined ? { width: options.width } : {}),
     ...(options.height !== undefined ? { height: options.height } : {}),
