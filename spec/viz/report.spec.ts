@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { buildReport, formatDuration, type ReportInput } from '../../src/viz/report.ts';
 import type { MetricsLine } from '../../src/viz/metrics.ts';
 import { decodePng, encodePng } from '../../src/io/png.ts';
-import { ConfigError } from '../../src/errors.ts';
 import { attribute, findElements, parseXml, textContent, type XmlElement } from './xml-check.ts';
 import { CIFAR10_CLASS_NAMES } from '../../src/data/cifar10.ts';
 import { FASHION_MNIST_CLASS_NAMES } from '../../src/data/idx.ts';
@@ -111,10 +110,20 @@ describe('buildReport', () => {
     assert.equal(findElements(curves, 'svg').length, 1, 'no accuracy chart without epoch lines');
   });
 
-  it('asks for a PNG encoder when a picture section is present without one', () => {
+  it('without an encoder, draws its pictures with the portable PNG encoder (same pixels, no node:zlib)', () => {
     const { encodePng: _unused, ...withoutEncoder } = fullInput();
-    assert.throws(() => buildReport(withoutEncoder), ConfigError);
-    assert.doesNotThrow(() => buildReport({ title: 't', metrics, confusion: fullInput().confusion! }));
+    const portable = buildReport(withoutEncoder);
+    const withZlib = buildReport(fullInput());
+    const images = (html: string): string[] => [...html.matchAll(/data:image\/png;base64,([A-Za-z0-9+/=]+)/g)].map((m) => m[1]!);
+    const portableImages = images(portable);
+    assert.ok(portableImages.length > 0, 'the report has pictures');
+    assert.equal(portableImages.length, images(withZlib).length);
+    portableImages.forEach((base64, i) => {
+      const a = decodePng(Buffer.from(base64, 'base64'), `portable #${i}`);
+      const b = decodePng(Buffer.from(images(withZlib)[i]!, 'base64'), `zlib #${i}`);
+      assert.deepEqual([a.width, a.height, a.channels], [b.width, b.height, b.channels]);
+      assert.deepEqual(a.pixels, b.pixels);
+    });
   });
 
   it('formats durations for people', () => {

@@ -9,8 +9,8 @@
  * Order of sections, from the headline down to the details: key figures, model, training curves,
  * confusion matrix, example predictions, classifier templates, filters, activations, notes.
  */
-import { ConfigError } from '../errors.ts';
 import type { EncodePng } from './data-uri.ts';
+import { portablePngEncoder } from './png-encoder.ts';
 import type { EpochMetrics, MetricsLine, StepMetrics } from './metrics.ts';
 import { accuracyChartSvg, lossChartSvg } from './training-curves.ts';
 import { confusionMatrixSvg, type ConfusionInput } from './confusion.ts';
@@ -50,7 +50,7 @@ export interface ReportInput {
   readonly notes?: string;
   /** Shown under the title, e.g. an ISO date; pure code does not read the clock itself. */
   readonly subtitle?: string;
-  /** PNG encoder (src/io/png.ts encodePng in Node); required when any picture section is present. */
+  /** PNG encoder (src/io/png.ts encodePng in Node); default: the portable, uncompressed one. */
   readonly encodePng?: EncodePng;
   /**
    * How the training ended, as the console reported it. The metrics log alone cannot say: it holds
@@ -169,14 +169,13 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-function requireEncoder(input: ReportInput, section: string): EncodePng {
-  if (!input.encodePng) {
-    throw new ConfigError(
-      `buildReport: the ${section} section draws pictures and needs encodePng (pass encodePng from src/io/png.ts, ` +
-        'or use writeReport in src/viz/write-images.ts)',
-    );
-  }
-  return input.encodePng;
+/**
+ * The encoder for a picture section: the caller's (Node passes zlib-compressed encodePng from
+ * src/io/png.ts), else the portable one (stored deflate blocks: larger files, same pixels), so a
+ * report can be built anywhere, a browser included.
+ */
+function requireEncoder(input: ReportInput): EncodePng {
+  return input.encodePng ?? portablePngEncoder;
 }
 
 /** Builds the report (see the module comment) as one HTML document string. */
@@ -213,7 +212,7 @@ export function buildReport(input: ReportInput): string {
     sections.push({ id: 'confusion', heading: 'Confusion matrix', body: confusionMatrixSvg(input.confusion) });
   }
   if (input.predictions && input.predictions.examples.length > 0) {
-    const encodePng = requireEncoder(input, 'predictions');
+    const encodePng = requireEncoder(input);
     const examples = input.predictions.examples;
     const wrong = examples.filter((example) => topClasses(example.probabilities, 1)[0] !== example.trueLabel).length;
     sections.push({
@@ -223,7 +222,7 @@ export function buildReport(input: ReportInput): string {
     });
   }
   if (input.templates) {
-    const encodePng = requireEncoder(input, 'templates');
+    const encodePng = requireEncoder(input);
     const templates = classTemplates(input.templates.weights, {
       classNames: input.templates.classNames,
       ...(input.templates.imageShape ? { imageShape: input.templates.imageShape } : {}),
@@ -231,14 +230,14 @@ export function buildReport(input: ReportInput): string {
     sections.push({ id: 'templates', heading: 'Classifier templates', body: classTemplatesSvg(templates, encodePng) });
   }
   if (input.filters && input.filters.length > 0) {
-    const encodePng = requireEncoder(input, 'filters');
+    const encodePng = requireEncoder(input);
     const pictures = input.filters.map((layer) =>
       filtersSvg(filterPicture(layer.weights, layer.options), encodePng, layer.layerName),
     );
     sections.push({ id: 'filters', heading: 'Filters', body: `<div class="figures">\n${pictures.join('\n')}\n</div>` });
   }
   if (input.activations && input.activations.length > 0) {
-    const encodePng = requireEncoder(input, 'activations');
+    const encodePng = requireEncoder(input);
     sections.push({
       id: 'activations',
       heading: 'Activations for one test image',
