@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { FullyConnected } from '../../src/layers/fully-connected.ts';
 import { TRAINING } from '../../src/layers/layer.ts';
 import { ConfigError, ShapeError } from '../../src/errors.ts';
-import type { Executor, KernelArgs } from '../../src/parallel/executor.ts';
+import type { Executor, KernelArgs, KernelHandle } from '../../src/parallel/executor.ts';
+import { kernelName } from '../../src/kernels/kernel.ts';
 import { serialExecutor } from '../../src/parallel/serial-executor.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
@@ -133,9 +134,9 @@ test('the three matrix products run through the executor as gemmRows', () => {
   const calls: string[] = [];
   const recording: Executor = {
     threads: 1,
-    parallelFor(kernelName: string, args: KernelArgs, total: number) {
-      calls.push(`${kernelName}:${total}`);
-      serialExecutor.parallelFor(kernelName, args, total);
+    parallelFor<Args extends KernelArgs>(kernel: KernelHandle<Args> | string, args: Args, total: number) {
+      calls.push(`${kernelName(kernel)}:${total}`);
+      serialExecutor.parallelFor(kernel, args, total);
     },
   };
   const layer = new FullyConnected({ inputShape: [5], outputs: 3, rng });

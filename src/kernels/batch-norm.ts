@@ -7,6 +7,7 @@
  *   x, y, x̂, dy, dx: (N, C, S) flattened — S = H·W for feature maps, 1 for (N, D) vectors (C = D)
  *   γ, β, dγ, dβ, running mean, running variance, 1/σ: (C)
  */
+import { defineKernel } from './kernel.ts';
 
 export type BatchNormForwardArgs = {
   /** x, read; y and x̂, written. */
@@ -119,3 +120,7 @@ export function batchNormBackward(args: BatchNormBackwardArgs, channelStart: num
     }
   }
 }
+
+/** Handles for executor.parallelFor (kernel.ts): the functions above under their registry names. */
+export const batchNormForwardKernel = defineKernel('batchNormForward', batchNormForward);
+export const batchNormBackwardKernel = defineKernel('batchNormBackward', batchNormBackward);

@@ -24,6 +24,7 @@
 import type { ConvGeometry } from './conv-geometry.ts';
 import { gemmPackedB } from './gemm.ts';
 import { packIm2colPanels } from './im2col.ts';
+import { defineKernel } from './kernel.ts';
 
 export type ConvBackwardDataFlippedArgs = ConvGeometry & {
   /** dy (N, K, H′, W′), read. */
@@ -98,3 +99,6 @@ export function conv2dBackwardDataFlipped(args: ConvBackwardDataFlippedArgs, ima
     );
   }
 }
+
+/** Handles for executor.parallelFor (kernel.ts): the functions above under their registry names. */
+export const conv2dBackwardDataFlippedKernel = defineKernel('conv2dBackwardDataFlipped', conv2dBackwardDataFlipped);

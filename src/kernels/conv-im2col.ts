@@ -32,6 +32,7 @@ import type { ConvGeometry } from './conv-geometry.ts';
 import { gemm } from './gemm.ts';
 import { col2im, im2col } from './im2col.ts';
 import { sumOutputGrad } from './conv-naive.ts';
+import { defineKernel } from './kernel.ts';
 
 export type ConvForwardIm2colArgs = ConvGeometry & {
   /** x (N, C, H, W), w (K, C, FH, FW), b (K) → y (N, K, H′, W′), overwritten, and the columns. */
@@ -133,3 +134,8 @@ export function conv2dBackwardDataIm2col(args: ConvBackwardDataIm2colArgs, image
     col2im(args, columns, columnsOffset, inputGrad, n * imageSize);
   }
 }
+
+/** Handles for executor.parallelFor (kernel.ts): the functions above under their registry names. */
+export const conv2dForwardIm2colKernel = defineKernel('conv2dForwardIm2col', conv2dForwardIm2col);
+export const conv2dBackwardWeightsIm2colKernel = defineKernel('conv2dBackwardWeightsIm2col', conv2dBackwardWeightsIm2col);
+export const conv2dBackwardDataIm2colKernel = defineKernel('conv2dBackwardDataIm2col', conv2dBackwardDataIm2col);

@@ -7,6 +7,7 @@
  *
  * layers/relu.ts explains the choices; these are the loops it runs.
  */
+import { defineKernel } from './kernel.ts';
 
 export type ReluForwardArgs = {
   /** x, read. */
@@ -35,3 +36,7 @@ export function reluBackward(args: ReluBackwardArgs, start: number, end: number)
   const { input, outputGrad, inputGrad } = args;
   for (let i = start; i < end; i++) inputGrad[i] = input[i] > 0 ? outputGrad[i] : 0;
 }
+
+/** Handles for executor.parallelFor (kernel.ts): the functions above under their registry names. */
+export const reluForwardKernel = defineKernel('reluForward', reluForward);
+export const reluBackwardKernel = defineKernel('reluBackward', reluBackward);

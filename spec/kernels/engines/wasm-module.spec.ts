@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { F64, I32, V128, assembleModule, compileModule, fn, instantiate, op, signedLeb, unsignedLeb } from '../../src/kernels/wasm-module.ts';
+import { F64, I32, V128, assembleModule, compileModule, fn, instantiate, op, signedLeb, unsignedLeb } from '../../../src/kernels/engines/wasm-module.ts';
 
 test('LEB128: unsigned and signed encodings', () => {
   assert.deepEqual(unsignedLeb(0), [0x00]);
