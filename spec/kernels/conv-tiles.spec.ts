@@ -62,7 +62,7 @@ function runAll(g: ConvGeometry, kind: KernelTier, seed: number): Float32Array[]
   return [output, weightsGrad, biasGrad, inputGrad];
 }
 
-test('the wasm-simd, asm.js and portable tiles give the same bits (forward, dw, db, dx; unit and larger strides)', () => {
+test('the simd, asm and portable tiers of the tiles give the same bits (forward, dw, db, dx; unit and larger strides)', () => {
   GEOMETRIES.forEach((g, index) => {
     const portable = runAll(g, 'portable', 50 + index);
     for (const kind of ['simd', 'asm'] as const) {

@@ -121,7 +121,7 @@ test('gemm: each row of C has the same bits whether computed alone or with the o
   }
 });
 
-test('the wasm-simd, asm.js and portable macro-kernels give the same bits on the same packed blocks', () => {
+test('the simd, asm and portable tiers of the macro-kernel give the same bits on the same packed blocks', () => {
   const simd = createScratchHeap('simd');
   const asm = createScratchHeap('asm');
   const portable = createScratchHeap('portable');

@@ -33,7 +33,7 @@ const SECTIONS = ['scaling', 'dispatch', 'gemm', 'conv', 'pool'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const DESCRIPTION =
-  'Benchmarks GEMM, convolution (naive; im2col and implicit GEMM, each on 1 thread and 2 workers)\nand pooling: medians of' +
+  'Benchmarks GEMM, convolution (naive; im2col and implicit GEMM, each on 1 thread and 2 workers)\nand pooling: medians of ' +
   'several runs after warm-up, GFLOP/s counted as 2·MACs, ratios side by side.';
 
 /** Parses --only: a comma-separated subset of SECTIONS (default all). */
@@ -82,6 +82,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     if (!options.json) process.stderr.write(`${message}\n`);
   };
 
+  progress(`kernel tier: ${kernelTier()} (GEMM runs ${gemmKernelTier()}, conv tiles run ${convTileKernelTier()})`);
   const loadBefore = loadavg()[0];
   const machineBefore = busyMilliseconds();
   const ownBefore = process.cpuUsage();

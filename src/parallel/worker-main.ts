@@ -7,9 +7,9 @@
  * itself. The protocol (slots, kinds, memory order) is described in worker-pool-protocol.ts.
  *
  * Waiting: after a task (and at start) the worker spins on its SEQUENCE slot for `spinMicroseconds`
- * before it sleeps in Atomics.wait. Measured here, waking a sleeping thread costs ~100 µs, taking a
- * task from a spinning one ~2 µs: the spin makes back-to-back dispatches (one layer's kernels, the
- * next layer's) cheap, and the sleep keeps an idle pool from burning a core.
+ * before it sleeps in Atomics.wait. Waking a sleeping thread costs far more than handing a task to a
+ * spinning one (worker-pool.ts states the measured costs): the spin makes back-to-back dispatches
+ * (one layer's kernels, the next layer's) cheap, and the sleep keeps an idle pool from burning a core.
  */
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { readlinkSync } from 'node:fs';

@@ -16,9 +16,11 @@
  * outputs straight into them. An array on an ordinary ArrayBuffer is REJECTED with a ConfigError
  * rather than copied: a copy would silently drop whatever the worker writes into it.
  *
- * Cost (measured on the 2-core machine this was written on; `npm run bench -- --only dispatch`): a
- * worker still spinning after its last task (it spins 200 µs) takes a new one in ~2 µs; one that has
- * gone to sleep costs ~130 µs to wake. Arguments travel as integers in a shared block, each
+ * Cost — the one place this library states it (`npm run bench -- --only dispatch` measures it; the
+ * figures are from the README's bench run at commit 9ad814d on the 2-core reference machine, the
+ * recorded run of that section): a worker still spinning after its last task (it spins 200 µs) takes
+ * a new one in ~2 µs; one that has gone to sleep costs ~0.3 ms to wake (under load from other
+ * processes both figures grow). Arguments travel as integers in a shared block, each
  * SharedArrayBuffer and each name crossing over once: worker-pool-protocol.ts explains the layout,
  * worker-pool-arguments.ts the calling side, worker-main.ts the worker side.
  *
