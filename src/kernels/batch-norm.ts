@@ -6,6 +6,8 @@
  *
  *   x, y, x̂, dy, dx: (N, C, S) flattened — S = H·W for feature maps, 1 for (N, D) vectors (C = D)
  *   γ, β, dγ, dβ, running mean, running variance, 1/σ: (C)
+ *
+ * Engines: none mirror this file — it runs as written on every kernel tier (engines/kernel-tier.ts).
  */
 import { defineKernel } from './kernel.ts';
 

@@ -20,6 +20,9 @@
  * im2col(dy[n]) is packed straight into the GEMM's panels (packIm2colPanels), never stored.
  * Work split: by image, so each dx[n] is written by one thread in a fixed order (bit-identical for
  * any split).
+ *
+ * Engines: none mirror this file; its GEMM's inner loop (gemm-macro-kernel.ts) is mirrored in engines/,
+ * and gemm.ts gets the tier's loop from engine-switch.ts.
  */
 import type { ConvGeometry } from './conv-geometry.ts';
 import { gemmPackedB } from './gemm.ts';

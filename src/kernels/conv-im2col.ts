@@ -27,6 +27,9 @@
  * against K = 20 in a typical layer); db is split alongside, each range of patch entries owning
  * the filters biasRange() maps it to. The GEMM's per-element summation order does not depend on
  * the row or column range (see gemm.ts), so any split gives the same bits.
+ *
+ * Engines: none mirror this file; its GEMM's inner loop (gemm-macro-kernel.ts) is mirrored in engines/,
+ * and gemm.ts gets the tier's loop from engine-switch.ts.
  */
 import type { ConvGeometry } from './conv-geometry.ts';
 import { gemm } from './gemm.ts';

@@ -43,10 +43,8 @@ import { sumOutputGrad } from './conv-naive.ts';
 import type { ConvBackwardWeightsArgs, ConvForwardArgs } from './conv-naive.ts';
 import { flippedGeometry } from './conv-backward-data-flipped.ts';
 import type { ConvBackwardDataFlippedArgs } from './conv-backward-data-flipped.ts';
-import { createTileHeap } from './engine-switch.ts';
-import type { TileHeap } from './engine-switch.ts';
-import { kernelTier } from './engines/kernel-tier.ts';
-import type { KernelTier } from './engines/kernel-tier.ts';
+import { builtUnderCurrentSetting, createTileHeap } from './engine-switch.ts';
+import type { KernelTier, TileHeap } from './engine-switch.ts';
 import { defineKernel } from './kernel.ts';
 
 /**
@@ -62,7 +60,7 @@ let threadHeap: TileHeap | undefined;
 
 /** This thread's heap if it holds `bytes` and was built under the current tier setting, else a new one. */
 function tileHeapFor(bytes: number): TileHeap {
-  if (threadHeap === undefined || threadHeap.bytes < bytes || threadHeap.ceiling !== kernelTier()) {
+  if (threadHeap === undefined || threadHeap.bytes < bytes || !builtUnderCurrentSetting(threadHeap)) {
     threadHeap = createTileHeap(Math.max(bytes, threadHeap?.bytes ?? 1));
   }
   return threadHeap;

@@ -18,6 +18,8 @@
  * range of images n (image n writes only y[n] or dx[n]); backward-weights takes a range of filters k
  * (filter k writes only dw[k] and db[k], summing over n = 0..N−1 in that order). So every element is
  * written by one part, with the same summation order for any split.
+ *
+ * Engines: none mirror this file — it runs as written on every kernel tier (engines/kernel-tier.ts).
  */
 import type { ConvGeometry } from './conv-geometry.ts';
 import { defineKernel } from './kernel.ts';

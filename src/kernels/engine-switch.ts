@@ -23,6 +23,13 @@ import { compileAsmMacroKernel } from './engines/gemm-macro-kernel-asm.ts';
 import { instantiateSimdTiles } from './engines/conv-tiles-simd.ts';
 import { asmHeapSize, compileAsmTiles } from './engines/conv-tiles-asm.ts';
 
+export type { KernelTier } from './engines/kernel-tier.ts';
+
+/** False once the tier setting has changed since `heap` was built: the thread then builds a new one. */
+export function builtUnderCurrentSetting(heap: { readonly ceiling: KernelTier }): boolean {
+  return heap.ceiling === kernelTier();
+}
+
 /** A GEMM scratch heap (layout in gemm-macro-kernel.ts) and the macro-kernel that runs over it. */
 export interface ScratchHeap {
   /** The heap as doubles: gemm.ts packs into it and reads C blocks from it. */

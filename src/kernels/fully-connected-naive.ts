@@ -17,6 +17,8 @@
  * (sample n writes only y[n] or dx[n]); backward-weights takes a range of outputs k (writes only dW[k]
  * and db[k], summing over n = 0..N−1 in that order). Every element is written by one part, with the
  * same summation order for any split.
+ *
+ * Engines: none mirror this file — it runs as written on every kernel tier (engines/kernel-tier.ts).
  */
 import { defineKernel } from './kernel.ts';
 

@@ -41,13 +41,15 @@
  * The k-blocks start at 0 and have fixed size KC, whatever m, n, the row offset or the tile an
  * element falls into; padding of edge tiles only adds rows/columns that are thrown away. So the bits
  * of C[i][j] do not depend on how the rows of C are split between threads ('gemmRows').
+ *
+ * Engines: the packing and blocking here are plain TypeScript on every tier; the macro-kernel they feed
+ * (gemm-macro-kernel.ts) is mirrored by engines/gemm-macro-kernel-simd.ts and -asm.ts, and this file's
+ * one engine contact is createScratchHeap (engine-switch.ts), which picks the tier.
  */
 
 import { A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, KC, MC, NC, TILE } from './gemm-macro-kernel.ts';
-import { createScratchHeap } from './engine-switch.ts';
-import type { ScratchHeap } from './engine-switch.ts';
-import { kernelTier } from './engines/kernel-tier.ts';
-import type { KernelTier } from './engines/kernel-tier.ts';
+import { builtUnderCurrentSetting, createScratchHeap } from './engine-switch.ts';
+import type { KernelTier, ScratchHeap } from './engine-switch.ts';
 import { defineKernel } from './kernel.ts';
 
 /**
@@ -88,7 +90,7 @@ let packed: Float64Array = new Float64Array(0);
 
 /** The heap, made on first use and made again when the kernel-tier setting has changed since. */
 function ensureScratch(): ScratchHeap {
-  if (scratch === undefined || scratch.ceiling !== kernelTier()) {
+  if (scratch === undefined || !builtUnderCurrentSetting(scratch)) {
     scratch = createScratchHeap();
     packed = scratch.view;
   }

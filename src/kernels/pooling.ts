@@ -17,6 +17,8 @@
  *
  * Work split (RangeKernel form): a range of planes p = n·C + c. A window never leaves its plane, so
  * plane p writes only y[p], argmax[p] and dx[p], and the order of additions inside a plane is fixed.
+ *
+ * Engines: none mirror this file — it runs as written on every kernel tier (engines/kernel-tier.ts).
  */
 import type { WindowGeometry } from './conv-geometry.ts';
 import { defineKernel } from './kernel.ts';

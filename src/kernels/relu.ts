@@ -6,6 +6,8 @@
  *   backward  dx[i] = dy[i] if x[i] > 0, else 0      (derivative 0 at the kink x = 0)
  *
  * layers/relu.ts explains the choices; these are the loops it runs.
+ *
+ * Engines: none mirror this file — it runs as written on every kernel tier (engines/kernel-tier.ts).
  */
 import { defineKernel } from './kernel.ts';
 

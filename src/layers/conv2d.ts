@@ -22,6 +22,9 @@
  *   (src/kernels/conv-im2col.ts), the textbook fast convolution; keeps N·C·FH·FW·H′·W′ floats of
  *   columns between forward and backward (see that file for the memory cost).
  * - 'naive': the six nested loops of the formula (src/kernels/conv-naive.ts). Slow, no extra memory.
+ * Choose one with the `implementation` option — in definitions and model files a conv layer's
+ * `implementation` field (omitted for the default, so older files read the same), on the command line
+ * `train --conv naive|im2col|implicit-gemm` — to train with the version you just read.
  * All run through `executor.parallelFor`: forward and backward-data split by image, backward-weights
  * by filter (naive), patch entry (im2col) or 4 × 4 block of dw (implicit GEMM), so a worker pool
  * gives bit-identical results for any number of threads.
