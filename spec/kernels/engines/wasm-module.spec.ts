@@ -1,5 +1,5 @@
 /**
- * The WebAssembly assembler (src/kernels/wasm-module.ts): LEB128 encodings against the worked examples
+ * The WebAssembly assembler (src/kernels/engines/wasm-module.ts): LEB128 encodings against the worked examples
  * of the format's documentation, and a small module built with it that the engine validates and runs.
  */
 import assert from 'node:assert/strict';
