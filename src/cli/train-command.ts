@@ -150,6 +150,8 @@ export async function runTraining(
   const batchSize = numberOption('batch', options.batch, { min: 1, integer: true });
   const seed = numberOption('seed', options.seed, { integer: true });
   const workers = numberOption('workers', options.workers, { min: 1, max: 64, integer: true });
+  if (options.tier !== undefined) setKernelTier(parseKernelTier(options.tier, 'train --tier'));
+  const conv = options.conv === undefined ? DEFAULT_CONV_IMPLEMENTATION : parseConvImplementation(options.conv, 'train --conv');
   const strength = numberOption('reg', options.reg, { min: 0 });
   const validationCount = numberOption('validation', options.validation, { min: 0, integer: true });
   const logEvery = numberOption('log-every', options['log-every'], { min: 1, integer: true });
@@ -168,8 +170,6 @@ export async function runTraining(
   const { train } = split;
   const inputShape = [train.channels, train.height, train.width];
   const netSpec = options.net ?? (train.height === 32 ? CONVNETJS_CIFAR10_NET : SMALL_MNIST_NET);
-  if (options.tier !== undefined) setKernelTier(parseKernelTier(options.tier, 'train --tier'));
-  const conv = options.conv === undefined ? DEFAULT_CONV_IMPLEMENTATION : parseConvImplementation(options.conv, 'train --conv');
   // A non-default --conv is written into every conv layer's definition, so the model file records it.
   const definition = resolveDefinition(netSpec, inputShape)
     .map((layer) => (layer.type === 'conv' && conv !== DEFAULT_CONV_IMPLEMENTATION ? { ...layer, implementation: conv } : layer));
