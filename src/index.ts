@@ -10,6 +10,7 @@ export * from './tensor/symmetric-eigen.ts';
 
 export * from './kernels/gemm.ts';
 export { kernelRegistry } from './kernels/registry.ts';
+export * from './kernels/engines/kernel-tier.ts';
 export * from './parallel/executor.ts';
 export * from './parallel/serial-executor.ts';
 

@@ -11,8 +11,9 @@ import { flippedGeometry } from '../../src/kernels/conv-backward-data-flipped.ts
 import {
   conv2dBackwardDataImplicit, conv2dBackwardWeightsImplicit, conv2dForwardImplicit, planForward, planWeightGrad, weightGradWorkItems,
 } from '../../src/kernels/conv-implicit-gemm.ts';
-import { asmHeapSize, createTileHeap } from '../../src/kernels/conv-tiles.ts';
-import type { TileKernelKind } from '../../src/kernels/conv-tiles.ts';
+import { createTileHeap } from '../../src/kernels/engine-switch.ts';
+import { asmHeapSize } from '../../src/kernels/engines/conv-tiles-asm.ts';
+import type { KernelTier } from '../../src/kernels/engines/kernel-tier.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 
 function gaussianArray(length: number, rng: Rng): Float32Array {
@@ -40,7 +41,7 @@ const GEOMETRIES: ConvGeometry[] = [
 ];
 
 /** Runs forward, backward-weights and (stride 1) backward-data on a heap of the given kind. */
-function runAll(g: ConvGeometry, kind: TileKernelKind, seed: number): Float32Array[] {
+function runAll(g: ConvGeometry, kind: KernelTier, seed: number): Float32Array[] {
   const rng = new Rng(seed);
   const depth = g.inputChannels * g.filterHeight * g.filterWidth;
   const input = gaussianArray(g.batchSize * g.inputChannels * g.inputHeight * g.inputWidth, rng);
@@ -53,7 +54,7 @@ function runAll(g: ConvGeometry, kind: TileKernelKind, seed: number): Float32Arr
   const inputGrad = gaussianArray(input.length, rng);
   const bytes = Math.max(planForward(g, 2).bytes, planForward(g, 4).bytes, planWeightGrad(g).bytes, planForward(flippedGeometry(g), 4).bytes);
   const heap = createTileHeap(bytes, kind);
-  assert.equal(heap.kind, kind);
+  assert.equal(heap.tier, kind);
   conv2dForwardImplicit({ ...g, input, weights, bias, output }, 0, g.batchSize, heap);
   conv2dBackwardWeightsImplicit({ ...g, input, outputGrad, weightsGrad, biasGrad }, 0, weightGradWorkItems(g), heap);
   // Backward-data needs stride 1; the rotation of the filters does not matter for this comparison.
@@ -61,10 +62,10 @@ function runAll(g: ConvGeometry, kind: TileKernelKind, seed: number): Float32Arr
   return [output, weightsGrad, biasGrad, inputGrad];
 }
 
-test('the wasm-simd, asm.js and portable tiles give the same bits (forward, dw, db, dx; unit and larger strides)', () => {
+test('the simd, asm and portable tiers of the tiles give the same bits (forward, dw, db, dx; unit and larger strides)', () => {
   GEOMETRIES.forEach((g, index) => {
     const portable = runAll(g, 'portable', 50 + index);
-    for (const kind of ['wasm-simd', 'asm.js'] as const) {
+    for (const kind of ['simd', 'asm'] as const) {
       const fast = runAll(g, kind, 50 + index);
       ['output', 'dw', 'db', 'dx'].forEach((name, which) => {
         for (let i = 0; i < fast[which].length; i++) {
@@ -77,7 +78,7 @@ test('the wasm-simd, asm.js and portable tiles give the same bits (forward, dw, 
 
 test('Node gets the WebAssembly SIMD tiles by default, 4 filters per forward panel', () => {
   const heap = createTileHeap(1000);
-  assert.equal(heap.kind, 'wasm-simd');
+  assert.equal(heap.tier, 'simd');
   assert.equal(heap.forwardGroup, 4);
   assert.ok(heap.bytes >= 1000);
 });
@@ -88,8 +89,8 @@ test('V8 validates and links the asm.js tiles at small and large heap sizes (no 
   process.on('warning', listener);
   try {
     for (const bytes of [1000, 3 << 20, 17 << 20]) {
-      const heap = createTileHeap(bytes, 'asm.js');
-      assert.equal(heap.kind, 'asm.js');
+      const heap = createTileHeap(bytes, 'asm');
+      assert.equal(heap.tier, 'asm');
       assert.ok(heap.bytes >= bytes);
     }
     // V8 reports a rejected asm.js module as a process warning, emitted asynchronously.

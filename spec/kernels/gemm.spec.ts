@@ -3,8 +3,9 @@ import { test } from 'node:test';
 import { gemm } from '../../src/kernels/gemm.ts';
 import { gemmReference } from '../../src/kernels/gemm-reference.ts';
 import {
-  A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, HEAP_BYTES, TILE, createScratchHeap,
+  A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, HEAP_BYTES, TILE,
 } from '../../src/kernels/gemm-macro-kernel.ts';
+import { createScratchHeap } from '../../src/kernels/engine-switch.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 
 /** The GEMM's k-block depth (gemm.ts KC): up to this depth both kernels round exactly once. */
@@ -120,14 +121,14 @@ test('gemm: each row of C has the same bits whether computed alone or with the o
   }
 });
 
-test('the wasm-simd, asm.js and portable macro-kernels give the same bits on the same packed blocks', () => {
-  const simd = createScratchHeap('wasm-simd');
-  const asm = createScratchHeap('asm.js');
+test('the simd, asm and portable tiers of the macro-kernel give the same bits on the same packed blocks', () => {
+  const simd = createScratchHeap('simd');
+  const asm = createScratchHeap('asm');
   const portable = createScratchHeap('portable');
   // Node has WebAssembly SIMD and allows new Function: each fast path must really be the one asked for.
-  assert.equal(simd.kind, 'wasm-simd');
-  assert.equal(asm.kind, 'asm.js');
-  assert.equal(portable.kind, 'portable');
+  assert.equal(simd.tier, 'simd');
+  assert.equal(asm.tier, 'asm');
+  assert.equal(portable.tier, 'portable');
   const rng = new Rng(13);
   for (const [rows, cols, depth] of [[4, 4, 1], [64, 256, 256], [8, 12, 75], [20, 4, 3], [60, 252, 17]]) {
     for (let i = 0; i < HEAP_BYTES / 8; i++) simd.view[i] = asm.view[i] = portable.view[i] = rng.gaussian(0, 1);

@@ -7,8 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ConvGeometry } from '../../src/kernels/conv-geometry.ts';
-import type { PoolGeometry } from '../../src/kernels/pooling.ts';
+import type { ConvGeometry, WindowGeometry } from '../../src/kernels/conv-geometry.ts';
 import { kernelRegistry } from '../../src/kernels/registry.ts';
 import { canFlipBackwardData } from '../../src/kernels/conv-backward-data-flipped.ts';
 import { weightGradWorkItems } from '../../src/kernels/conv-implicit-gemm.ts';
@@ -172,7 +171,7 @@ test('conv backward-weights (im2col) with K and C·FH·FW past the GEMM blocks: 
 test('pool kernels: same bits for 1-4 plane parts, overlapping windows', () => {
   const rng = new Rng(34);
   // 3x2 windows at stride 2x1 overlap; 6 planes (N = 2, C = 3) of 7x6 → 3x5.
-  const pool: PoolGeometry = {
+  const pool: WindowGeometry = {
     inputHeight: 7, inputWidth: 6, filterHeight: 3, filterWidth: 2, strideH: 2, strideW: 1, outputHeight: 3, outputWidth: 5,
   };
   const planes = 6;
@@ -198,8 +197,27 @@ test('every registered kernel is covered by this spec', () => {
     'conv2dForwardImplicit', 'conv2dBackwardWeightsImplicit', 'conv2dBackwardDataImplicit',
     'maxPoolForward', 'maxPoolBackward', 'avgPoolForward', 'avgPoolBackward', 'reluForward', 'reluBackward',
     'batchNormForward', 'batchNormBackward',
+    'fullyConnectedForwardNaive', 'fullyConnectedBackwardWeightsNaive', 'fullyConnectedBackwardDataNaive',
   ];
   assert.deepEqual(Object.keys(kernelRegistry).sort(), covered.sort());
+});
+
+test('naive fully connected kernels: same bits for 1-4 sample or output parts', () => {
+  const rng = new Rng(38);
+  const geometry = { batchSize: 5, inputSize: 11, outputs: 7 };
+  const [N, D, K] = [geometry.batchSize, geometry.inputSize, geometry.outputs];
+  const input = gaussianArray(N * D, rng);
+  const weights = gaussianArray(K * D, rng);
+  const outputGrad = gaussianArray(N * K, rng);
+  assertSplitInvariant('fullyConnectedForwardNaive', {
+    ...geometry, input, weights, bias: gaussianArray(K, rng), output: gaussianArray(N * K, rng),
+  }, N, ['output']);
+  assertSplitInvariant('fullyConnectedBackwardWeightsNaive', {
+    ...geometry, outputGrad, input, weightsGrad: gaussianArray(K * D, rng), biasGrad: gaussianArray(K, rng),
+  }, K, ['weightsGrad', 'biasGrad']);
+  assertSplitInvariant('fullyConnectedBackwardDataNaive', {
+    ...geometry, outputGrad, weights, inputGrad: gaussianArray(N * D, rng),
+  }, N, ['inputGrad']);
 });
 
 test('relu kernels: same bits for 1-4 element parts', () => {

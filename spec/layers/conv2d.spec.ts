@@ -4,7 +4,8 @@ import { ConfigError, ShapeError } from '../../src/errors.ts';
 import { Conv2d } from '../../src/layers/conv2d.ts';
 import type { ConvImplementation } from '../../src/layers/conv2d.ts';
 import { TRAINING } from '../../src/layers/layer.ts';
-import type { Executor, KernelArgs } from '../../src/parallel/executor.ts';
+import type { Executor, KernelArgs, KernelHandle } from '../../src/parallel/executor.ts';
+import { kernelName } from '../../src/kernels/kernel.ts';
 import { serialExecutor } from '../../src/parallel/serial-executor.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
@@ -131,9 +132,9 @@ test('needInputGrad = false skips backward-data but gives the same dw and db', (
     const calls: string[] = [];
     const recorder: Executor = {
       threads: 1,
-      parallelFor(name: string, args: KernelArgs, total: number) {
-        calls.push(name);
-        serialExecutor.parallelFor(name, args, total);
+      parallelFor<Args extends KernelArgs>(kernel: KernelHandle<Args> | string, args: Args, total: number) {
+        calls.push(kernelName(kernel));
+        serialExecutor.parallelFor(kernel, args, total);
       },
     };
     const rng = new Rng(6);
@@ -170,9 +171,9 @@ test('runs its kernels through the executor: forward/backward-data over images, 
   const calls: string[] = [];
   const recorder: Executor = {
     threads: 1,
-    parallelFor(name: string, args: KernelArgs, total: number) {
-      calls.push(`${name}:${total}`);
-      serialExecutor.parallelFor(name, args, total);
+    parallelFor<Args extends KernelArgs>(kernel: KernelHandle<Args> | string, args: Args, total: number) {
+      calls.push(`${kernelName(kernel)}:${total}`);
+      serialExecutor.parallelFor(kernel, args, total);
     },
   };
   for (const [implementation, stride] of [['implicit-gemm', 1], ['implicit-gemm', 2], ['im2col', 1], ['im2col', 2], ['naive', 1]] as const) {

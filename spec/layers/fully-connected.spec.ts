@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { FullyConnected } from '../../src/layers/fully-connected.ts';
 import { TRAINING } from '../../src/layers/layer.ts';
 import { ConfigError, ShapeError } from '../../src/errors.ts';
-import type { Executor, KernelArgs } from '../../src/parallel/executor.ts';
+import type { Executor, KernelArgs, KernelHandle } from '../../src/parallel/executor.ts';
+import { kernelName } from '../../src/kernels/kernel.ts';
 import { serialExecutor } from '../../src/parallel/serial-executor.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
@@ -133,9 +134,9 @@ test('the three matrix products run through the executor as gemmRows', () => {
   const calls: string[] = [];
   const recording: Executor = {
     threads: 1,
-    parallelFor(kernelName: string, args: KernelArgs, total: number) {
-      calls.push(`${kernelName}:${total}`);
-      serialExecutor.parallelFor(kernelName, args, total);
+    parallelFor<Args extends KernelArgs>(kernel: KernelHandle<Args> | string, args: Args, total: number) {
+      calls.push(`${kernelName(kernel)}:${total}`);
+      serialExecutor.parallelFor(kernel, args, total);
     },
   };
   const layer = new FullyConnected({ inputShape: [5], outputs: 3, rng });
@@ -144,4 +145,81 @@ test('the three matrix products run through the executor as gemmRows', () => {
   layer.backward(Tensor.gaussian([4, 3], rng));
   // forward y (N rows); backward dW (K rows) and dx (N rows).
   assert.deepEqual(calls, ['gemmRows:4', 'gemmRows:3', 'gemmRows:4']);
+});
+
+test("'naive' (the formulas as loops) agrees with the GEMM path on y, dW, db and dx, to float32 rounding", () => {
+  // D = 300 crosses the GEMM's k-block (KC = 256), so the fast path rounds twice where naive rounds once.
+  const [N, D, K] = [6, 300, 9];
+  const make = (implementation: 'gemm' | 'naive'): FullyConnected =>
+    new FullyConnected({ inputShape: [3, 10, 10], outputs: K, rng: new Rng(77), implementation });
+  const fast = make('gemm');
+  const naive = make('naive');
+  assert.equal(naive.config().implementation, 'naive');
+  assert.equal(fast.config().implementation, undefined); // the default is not written into model files
+  const data = new Rng(78);
+  const input = Tensor.gaussian([N, 3, 10, 10], data);
+  const outputGrad = Tensor.gaussian([N, K], data);
+  for (const layer of [fast, naive]) {
+    layer.bias.value.data.set(Tensor.gaussian([K], new Rng(79)).data);
+    layer.forward(input, TRAINING);
+  }
+  const yFast = fast.forward(input, TRAINING).data;
+  const yNaive = naive.forward(input, TRAINING).data;
+  const dxFast = fast.backward(outputGrad).data;
+  const dxNaive = naive.backward(outputGrad).data;
+  // Bound: each path rounds a double-precision sum to float32 at most N + 2 times (db accumulates per
+  // sample in the GEMM path), each rounding off by at most 2^-24 of the running |sum| ≤ Σ|terms|.
+  const bound = (sumOfAbs: number): number => (N + 2) * 2 ** -24 * sumOfAbs;
+  const x = input.data;
+  const w = fast.weights.value.data;
+  const b = fast.bias.value.data;
+  const dy = outputGrad.data;
+  let checked = 0;
+  const close = (what: string, a: number, c: number, sumOfAbs: number): void => {
+    assert.ok(Math.abs(a - c) <= bound(sumOfAbs), `${what}: gemm ${a} vs naive ${c} (bound ${bound(sumOfAbs)})`);
+    checked++;
+  };
+  for (let n = 0; n < N; n++) {
+    for (let k = 0; k < K; k++) {
+      let s = Math.abs(b[k]);
+      for (let d = 0; d < D; d++) s += Math.abs(x[n * D + d] * w[k * D + d]);
+      close(`y[${n},${k}]`, yFast[n * K + k], yNaive[n * K + k], s);
+    }
+    for (let d = 0; d < D; d++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += Math.abs(dy[n * K + k] * w[k * D + d]);
+      close(`dx[${n},${d}]`, dxFast[n * D + d], dxNaive[n * D + d], s);
+    }
+  }
+  for (let k = 0; k < K; k++) {
+    let sb = 0;
+    for (let n = 0; n < N; n++) sb += Math.abs(dy[n * K + k]);
+    close(`db[${k}]`, fast.bias.grad.data[k], naive.bias.grad.data[k], sb);
+    for (let d = 0; d < D; d++) {
+      let s = 0;
+      for (let n = 0; n < N; n++) s += Math.abs(dy[n * K + k] * x[n * D + d]);
+      close(`dW[${k},${d}]`, fast.weights.grad.data[k * D + d], naive.weights.grad.data[k * D + d], s);
+    }
+  }
+  assert.equal(checked, N * K + N * D + K + K * D);
+  assert.throws(() => new FullyConnected({ inputShape: [3], outputs: 2, rng, implementation: 'fast' as 'gemm' }), (error: unknown) =>
+    error instanceof ConfigError && /'implementation' must be one of 'gemm', 'naive', got "fast"/.test(error.message));
+});
+
+test("'naive' passes the gradient check and runs its kernels through the executor (samples, then outputs)", () => {
+  const calls: string[] = [];
+  const recording: Executor = {
+    threads: 1,
+    parallelFor<Args extends KernelArgs>(kernel: KernelHandle<Args> | string, args: Args, total: number) {
+      calls.push(`${kernelName(kernel)}:${total}`);
+      serialExecutor.parallelFor(kernel, args, total);
+    },
+  };
+  const layer = new FullyConnected({ inputShape: [5], outputs: 3, rng, implementation: 'naive' });
+  layer.setExecutor(recording);
+  layer.forward(Tensor.gaussian([4, 5], rng), TRAINING);
+  layer.backward(Tensor.gaussian([4, 3], rng));
+  assert.deepEqual(calls, ['fullyConnectedForwardNaive:4', 'fullyConnectedBackwardWeightsNaive:3', 'fullyConnectedBackwardDataNaive:4']);
+  const checked = new FullyConnected({ inputShape: [2, 2, 3], outputs: 4, rng, implementation: 'naive' });
+  checkLayerGradients('fc naive (N, C, H, W)', checked, Tensor.gaussian([3, 2, 2, 3], rng), rng);
 });

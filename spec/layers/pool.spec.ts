@@ -5,7 +5,8 @@ import { AvgPool2d } from '../../src/layers/avg-pool.ts';
 import type { Layer } from '../../src/layers/layer.ts';
 import { TRAINING } from '../../src/layers/layer.ts';
 import { MaxPool2d } from '../../src/layers/max-pool.ts';
-import type { Executor, KernelArgs } from '../../src/parallel/executor.ts';
+import type { Executor, KernelArgs, KernelHandle } from '../../src/parallel/executor.ts';
+import { kernelName } from '../../src/kernels/kernel.ts';
 import { serialExecutor } from '../../src/parallel/serial-executor.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
@@ -131,9 +132,9 @@ test('pools run through the executor, one item per plane (N·C)', () => {
   const calls: string[] = [];
   const recorder: Executor = {
     threads: 1,
-    parallelFor(name: string, args: KernelArgs, total: number) {
-      calls.push(`${name}:${total}`);
-      serialExecutor.parallelFor(name, args, total);
+    parallelFor<Args extends KernelArgs>(kernel: KernelHandle<Args> | string, args: Args, total: number) {
+      calls.push(`${kernelName(kernel)}:${total}`);
+      serialExecutor.parallelFor(kernel, args, total);
     },
   };
   for (const layer of [new MaxPool2d({ inputShape: [3, 4, 4], size: 2 }), new AvgPool2d({ inputShape: [3, 4, 4], size: 2 })]) {

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../src/errors.ts';
 import type { Executor, KernelArgs } from '../../src/parallel/executor.ts';
+import { defineKernel } from '../../src/kernels/kernel.ts';
 import { serialExecutor } from '../../src/parallel/serial-executor.ts';
 import { WorkerPool } from '../../src/parallel/worker-pool.ts';
 import { closeExecutor, createExecutor } from '../../src/parallel/create-executor.ts';
@@ -141,6 +142,14 @@ describe('WorkerPool', () => {
 
   it('rejects unknown kernels and unsupported argument types', () => {
     assert.throws(() => pair.parallelFor('noSuchKernel', {}, 4), ConfigError);
+    // A handle whose function is not the one registered under its name: its workers could not find it.
+    const impostor = defineKernel<{ out: Float32Array }>('gemmRows', (args, start, end) => args.out.fill(1, start, end));
+    assert.throws(() => pair.parallelFor(impostor, { out: allocFloat32(4) }, 4), (error: unknown) =>
+      error instanceof ConfigError && /kernel handle 'gemmRows' is not the function registered under that name/.test(error.message));
+    // The registered handle itself runs (the serial executor runs any handle).
+    const out = allocFloat32(4);
+    serialExecutor.parallelFor(impostor, { out }, 4);
+    assert.deepEqual(Array.from(out), [1, 1, 1, 1]);
     const bad = { values: [1, 2] } as unknown as KernelArgs;
     assert.throws(() => pair.parallelFor('gemmRows', bad, 4), /argument 'values' of kernel 'gemmRows' must be/);
   });

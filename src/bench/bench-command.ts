@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (`npx tsx src/cli.ts bench [--quick] [--json] [--only <sections>]`).
+ * `npm run bench` (`npx tsx src/cli.ts bench [--quick] [--json] [--only <sections>] [--tier simd|asm|portable]`).
  *
  * Sections, in the order they run:
  *   scaling   the machine's own 2-thread speed-up on a pure compute loop (the ceiling for ours)
@@ -9,12 +9,14 @@
  *             on 1 thread and 2 workers; at batch 1 and 32, on four layer shapes; then each GEMM
  *             path's 2-worker speed-up vs machine scaling
  *   pool      max-pool 2×2 stride 2, ns per input element
- * Every figure is the median of several runs after warm-up (measure.ts). The output starts with the
+ * The report's first line names the kernel tier in force (--tier, default simd) and the tier each fast
+ * kernel actually ran on. Every figure is the median of several runs after warm-up (measure.ts). The output starts with the
  * machine's load average: on a shared machine every figure is noisy, the ratios less so (the cases
  * they compare are timed interleaved).
  */
-import { gemmMacroKernelKind } from '../kernels/gemm.ts';
-import { convTileKernelKind } from '../kernels/conv-implicit-gemm.ts';
+import { gemmKernelTier } from '../kernels/gemm.ts';
+import { convTileKernelTier } from '../kernels/conv-implicit-gemm.ts';
+import { KERNEL_TIERS, kernelTier, parseKernelTier, setKernelTier } from '../kernels/engines/kernel-tier.ts';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { ConfigError } from '../errors.ts';
 import { parseOptions } from '../cli/args.ts';
@@ -31,7 +33,7 @@ const SECTIONS = ['scaling', 'dispatch', 'gemm', 'conv', 'pool'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const DESCRIPTION =
-  'Benchmarks GEMM, convolution (naive; im2col and implicit GEMM, each on 1 thread and 2 workers)\nand pooling: medians of' +
+  'Benchmarks GEMM, convolution (naive; im2col and implicit GEMM, each on 1 thread and 2 workers)\nand pooling: medians of ' +
   'several runs after warm-up, GFLOP/s counted as 2·MACs, ratios side by side.';
 
 /** Parses --only: a comma-separated subset of SECTIONS (default all). */
@@ -64,8 +66,10 @@ export async function benchCommand(argv: string[]): Promise<number> {
     quick: { type: 'boolean', help: 'few short runs: a smoke check, not a measurement' },
     json: { type: 'boolean', help: 'one JSON object per line instead of tables' },
     only: { type: 'string', value: '<list>', help: `comma-separated sections to run: ${SECTIONS.join(',')} (default: all)` },
+    tier: { type: 'string', value: '<tier>', help: `kernel tier ceiling: ${KERNEL_TIERS.join(', ')} (default: simd, the fastest the engine has)` },
   }, argv);
   if (!options) return 0;
+  if (options.tier !== undefined) setKernelTier(parseKernelTier(options.tier, 'bench --tier'));
   const sections = parseSections(options.only);
   const quick = options.quick;
   const timing = quick ? QUICK_TIMING : FULL_TIMING;
@@ -78,6 +82,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     if (!options.json) process.stderr.write(`${message}\n`);
   };
 
+  progress(`kernel tier: ${kernelTier()} (GEMM runs ${gemmKernelTier()}, conv tiles run ${convTileKernelTier()})`);
   const loadBefore = loadavg()[0];
   const machineBefore = busyMilliseconds();
   const ownBefore = process.cpuUsage();
@@ -112,7 +117,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     bench: 'machine', cores: availableParallelism(), node: process.versions.node,
     loadBefore, loadAfter: loadavg()[0],
     othersBusyPercent: Math.max(0, (100 * othersBusy) / Math.max(1, machineAfter.total - machineBefore.total)),
-    quick, gemmKernel: gemmMacroKernelKind(), convTileKernel: convTileKernelKind(),
+    quick, tier: kernelTier(), gemmKernel: gemmKernelTier(), convTileKernel: convTileKernelTier(),
   };
   emit(machine);
   const layerNames = Object.fromEntries(CONV_LAYERS.map((spec) => [spec.id, describeLayer(spec)]));

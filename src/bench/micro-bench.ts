@@ -2,7 +2,7 @@
  * The small benchmarks: the machine's 2-thread scaling on a pure compute loop, the cost of one
  * parallelFor hand-off, and GEMM at 512×512×512 on 1 and 2 threads.
  */
-import { gemm } from '../kernels/gemm.ts';
+import { gemm, gemmRowsKernel } from '../kernels/gemm.ts';
 import type { WorkerPool } from '../parallel/worker-pool.ts';
 import { allocFloat32 } from '../tensor/tensor.ts';
 import { Rng } from '../tensor/rng.ts';
@@ -52,7 +52,7 @@ export function benchDispatch(pools: BenchPools, timing: TimingOptions): Dispatc
     for (let call = -count / 10; call < count; call++) { // the first tenth warms up
       if (gapMilliseconds > 0) Atomics.wait(gap, 0, 0, gapMilliseconds);
       const started = performance.now();
-      pool.parallelFor('gemmRows', args, 2);
+      pool.parallelFor(gemmRowsKernel, args, 2);
       if (call >= 0) samples[call] = performance.now() - started;
     }
     return median(Array.from(samples)) * 1000;
@@ -80,7 +80,7 @@ export function benchGemm(pools: BenchPools, timing: TimingOptions, size = 512):
   const [single, pair] = measureInterleaved(
     [
       { run: () => gemm(false, false, size, size, size, a, 0, size, b, 0, size, c, 0, size, false) },
-      { run: () => pools.pair.parallelFor('gemmRows', args, size) },
+      { run: () => pools.pair.parallelFor(gemmRowsKernel, args, size) },
     ],
     timing,
   );

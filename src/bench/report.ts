@@ -95,7 +95,7 @@ export function formatReport(results: readonly BenchResult[], layerNames: Record
   const [machine] = of(results, 'machine') as MachineResult[];
   if (machine) {
     sections.push(
-      `machine: ${machine.cores} cores, Node ${machine.node}, GEMM macro-kernel ${machine.gemmKernel}, conv tiles ${machine.convTileKernel}; load average ${machine.loadBefore.toFixed(2)} at start, ` +
+      `machine: ${machine.cores} cores, Node ${machine.node}; kernel tier ${machine.tier} (GEMM macro-kernel ${machine.gemmKernel}, conv tiles ${machine.convTileKernel}); load average ${machine.loadBefore.toFixed(2)} at start, ` +
         `${machine.loadAfter.toFixed(2)} at end; other processes used ${machine.othersBusyPercent.toFixed(0)} % of the cores during the run` +
         (machine.quick ? '\n  --quick: few short runs, a smoke check, not a measurement' : '') +
         (machine.othersBusyPercent > 10 ? '\n  note: other processes competed for the cores; the figures are noisy, the interleaved ratios less so' : ''),

@@ -14,9 +14,11 @@ export interface MachineResult {
   /** Share of all cores' time that OTHER processes used during the run, in percent (os.cpus() minus our own CPU time). */
   readonly othersBusyPercent: number;
   readonly quick: boolean;
-  /** Which GEMM macro-kernel ran: 'asm.js', or 'portable' where it could not be compiled. */
+  /** The kernel-tier setting in force (--tier; src/kernels/engines/kernel-tier.ts): 'simd', 'asm' or 'portable'. */
+  readonly tier: string;
+  /** The tier the GEMM macro-kernel ran on: the setting, or a slower one where the engine lacks it. */
   readonly gemmKernel: string;
-  /** The implicit-GEMM convolution's tile loops: 'wasm-simd', 'asm.js' or 'portable'. */
+  /** The tier the implicit-GEMM convolution's tile loops ran on. */
   readonly convTileKernel: string;
 }
 

@@ -15,6 +15,8 @@ import { ConfigError, DataError } from '../errors.ts';
 import { type ImageDataset, type Normalization, channelStatistics } from '../data/dataset.ts';
 import { fitPatchWhitening } from '../data/patch-whitening.ts';
 import { buildNet } from '../nn/build-net.ts';
+import { parseKernelTier, setKernelTier } from '../kernels/engines/kernel-tier.ts';
+import { DEFAULT_CONV_IMPLEMENTATION, parseConvImplementation } from '../layers/conv2d.ts';
 import { netToModelFile } from '../nn/model-file.ts';
 import { formatSummary } from '../nn/summary.ts';
 import { Optimizer } from '../optim/optimizer.ts';
@@ -57,6 +59,8 @@ export const TRAIN_OPTIONS = {
   'test-limit': { type: 'string', value: '<n>', help: 'use only the first n test images' },
   'eval-limit': { type: 'string', value: '<n>', help: 'evaluate on at most n validation/test images per epoch' },
   workers: { type: 'string', value: '<n>', default: '2', help: 'threads computing convolutions (main thread counts as one)' },
+  tier: { type: 'string', value: '<tier>', help: 'kernel tier ceiling: simd, asm or portable (default simd, the fastest the engine has; same results)' },
+  conv: { type: 'string', value: '<impl>', help: 'convolution implementation of every conv layer: implicit-gemm (default), im2col or naive' },
   seed: { type: 'string', value: '<n>', default: '1', help: 'seed of the one Rng (init, order, augmentation, dropout)' },
   out: { type: 'string', value: '<dir>', default: 'runs/train', help: 'run folder' },
   resume: { type: 'string', value: '<dir>', help: 'continue the run in this folder from its checkpoint' },
@@ -146,6 +150,8 @@ export async function runTraining(
   const batchSize = numberOption('batch', options.batch, { min: 1, integer: true });
   const seed = numberOption('seed', options.seed, { integer: true });
   const workers = numberOption('workers', options.workers, { min: 1, max: 64, integer: true });
+  if (options.tier !== undefined) setKernelTier(parseKernelTier(options.tier, 'train --tier'));
+  const conv = options.conv === undefined ? DEFAULT_CONV_IMPLEMENTATION : parseConvImplementation(options.conv, 'train --conv');
   const strength = numberOption('reg', options.reg, { min: 0 });
   const validationCount = numberOption('validation', options.validation, { min: 0, integer: true });
   const logEvery = numberOption('log-every', options['log-every'], { min: 1, integer: true });
@@ -164,7 +170,9 @@ export async function runTraining(
   const { train } = split;
   const inputShape = [train.channels, train.height, train.width];
   const netSpec = options.net ?? (train.height === 32 ? CONVNETJS_CIFAR10_NET : SMALL_MNIST_NET);
-  const definition = resolveDefinition(netSpec, inputShape);
+  // A non-default --conv is written into every conv layer's definition, so the model file records it.
+  const definition = resolveDefinition(netSpec, inputShape)
+    .map((layer) => (layer.type === 'conv' && conv !== DEFAULT_CONV_IMPLEMENTATION ? { ...layer, implementation: conv } : layer));
   const net = buildNet(definition, rng);
   const executor = createExecutor(workers);
   net.setExecutor(executor);

@@ -6,7 +6,10 @@
  *
  *   x, y, x̂, dy, dx: (N, C, S) flattened — S = H·W for feature maps, 1 for (N, D) vectors (C = D)
  *   γ, β, dγ, dβ, running mean, running variance, 1/σ: (C)
+ *
+ * Engines: none mirror this file — it runs as written on every kernel tier (engines/kernel-tier.ts).
  */
+import { defineKernel } from './kernel.ts';
 
 export type BatchNormForwardArgs = {
   /** x, read; y and x̂, written. */
@@ -119,3 +122,7 @@ export function batchNormBackward(args: BatchNormBackwardArgs, channelStart: num
     }
   }
 }
+
+/** Handles for executor.parallelFor (kernel.ts): the functions above under their registry names. */
+export const batchNormForwardKernel = defineKernel('batchNormForward', batchNormForward);
+export const batchNormBackwardKernel = defineKernel('batchNormBackward', batchNormBackward);

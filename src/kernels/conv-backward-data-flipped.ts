@@ -20,10 +20,14 @@
  * im2col(dy[n]) is packed straight into the GEMM's panels (packIm2colPanels), never stored.
  * Work split: by image, so each dx[n] is written by one thread in a fixed order (bit-identical for
  * any split).
+ *
+ * Engines: none mirror this file; its GEMM's inner loop (gemm-macro-kernel.ts) is mirrored in engines/,
+ * and gemm.ts gets the tier's loop from engine-switch.ts.
  */
 import type { ConvGeometry } from './conv-geometry.ts';
 import { gemmPackedB } from './gemm.ts';
 import { packIm2colPanels } from './im2col.ts';
+import { defineKernel } from './kernel.ts';
 
 export type ConvBackwardDataFlippedArgs = ConvGeometry & {
   /** dy (N, K, H′, W′), read. */
@@ -98,3 +102,6 @@ export function conv2dBackwardDataFlipped(args: ConvBackwardDataFlippedArgs, ima
     );
   }
 }
+
+/** Handles for executor.parallelFor (kernel.ts): the functions above under their registry names. */
+export const conv2dBackwardDataFlippedKernel = defineKernel('conv2dBackwardDataFlipped', conv2dBackwardDataFlipped);

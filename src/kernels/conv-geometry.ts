@@ -1,5 +1,6 @@
 /**
- * The numbers every convolution kernel reads, and the index arithmetic they share.
+ * The numbers every convolution and pooling kernel reads — ONE geometry type for both, which the
+ * layers' shape functions (layers/conv-shape.ts) fill in — and the index arithmetic they share.
  *
  * Layout (NCHW, row-major, as everywhere in this library):
  *   input    x: (N, C, H, W)       element (n, c, h, w)   at ((n·C + c)·H + h)·W + w
@@ -9,37 +10,42 @@
  *
  * Output pixel (y, x) meets filter tap (fy, fx) at input pixel
  *   inputY = y·SH − PH + fy·DH,   inputX = x·SW − PW + fx·DW
- * and taps that land outside the input read the zero padding. H′ and W′ come from
- * convOutputShape (src/layers/conv-shape.ts); kernels trust them.
+ * and taps that land outside the input read the zero padding. Pooling is the same window without
+ * padding or dilation (WindowGeometry alone). H′ and W′ come from convOutputShape / poolOutputShape
+ * (src/layers/conv-shape.ts); kernels trust them.
  *
  * These are `type` aliases (not interfaces) so that argument records built from them are plain
  * KernelArgs records that an executor can ship to worker threads.
  */
-export type ConvGeometry = {
-  /** N: images in the batch. */
-  readonly batchSize: number;
-  /** C. */
-  readonly inputChannels: number;
+export type WindowGeometry = {
   /** H, W. */
   readonly inputHeight: number;
   readonly inputWidth: number;
-  /** K: number of filters = output channels. */
-  readonly filters: number;
-  /** FH, FW. */
+  /** FH, FW: the filter or pooling window. */
   readonly filterHeight: number;
   readonly filterWidth: number;
   /** SH, SW. */
   readonly strideH: number;
   readonly strideW: number;
+  /** H′, W′. */
+  readonly outputHeight: number;
+  readonly outputWidth: number;
+};
+
+/** A convolution: the window over each plane, plus batch, channels, filters, padding and dilation. */
+export type ConvGeometry = WindowGeometry & {
+  /** N: images in the batch. */
+  readonly batchSize: number;
+  /** C. */
+  readonly inputChannels: number;
+  /** K: number of filters = output channels. */
+  readonly filters: number;
   /** PH, PW: zero rows/columns added on each side. */
   readonly padH: number;
   readonly padW: number;
   /** DH, DW: distance between filter taps (1 = ordinary convolution). */
   readonly dilationH: number;
   readonly dilationW: number;
-  /** H′, W′. */
-  readonly outputHeight: number;
-  readonly outputWidth: number;
 };
 
 /**

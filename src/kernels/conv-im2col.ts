@@ -27,11 +27,15 @@
  * against K = 20 in a typical layer); db is split alongside, each range of patch entries owning
  * the filters biasRange() maps it to. The GEMM's per-element summation order does not depend on
  * the row or column range (see gemm.ts), so any split gives the same bits.
+ *
+ * Engines: none mirror this file; its GEMM's inner loop (gemm-macro-kernel.ts) is mirrored in engines/,
+ * and gemm.ts gets the tier's loop from engine-switch.ts.
  */
 import type { ConvGeometry } from './conv-geometry.ts';
 import { gemm } from './gemm.ts';
 import { col2im, im2col } from './im2col.ts';
 import { sumOutputGrad } from './conv-naive.ts';
+import { defineKernel } from './kernel.ts';
 
 export type ConvForwardIm2colArgs = ConvGeometry & {
   /** x (N, C, H, W), w (K, C, FH, FW), b (K) → y (N, K, H′, W′), overwritten, and the columns. */
@@ -133,3 +137,8 @@ export function conv2dBackwardDataIm2col(args: ConvBackwardDataIm2colArgs, image
     col2im(args, columns, columnsOffset, inputGrad, n * imageSize);
   }
 }
+
+/** Handles for executor.parallelFor (kernel.ts): the functions above under their registry names. */
+export const conv2dForwardIm2colKernel = defineKernel('conv2dForwardIm2col', conv2dForwardIm2col);
+export const conv2dBackwardWeightsIm2colKernel = defineKernel('conv2dBackwardWeightsIm2col', conv2dBackwardWeightsIm2col);
+export const conv2dBackwardDataIm2colKernel = defineKernel('conv2dBackwardDataIm2col', conv2dBackwardDataIm2col);

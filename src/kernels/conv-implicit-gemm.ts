@@ -1,8 +1,16 @@
 /**
- * Fast 2-D convolution as an implicit GEMM: the GEMM of conv-im2col.ts, y = w · im2col(x), with the
- * patch matrix never built. The register tiles (conv-tiles.ts) read each patch entry straight from a
- * zero-padded copy of the image through a table of offsets. Same results as conv-naive.ts (a spec
- * checks they agree); index arithmetic in conv-geometry.ts.
+ * Fast 2-D convolution as an implicit GEMM.
+ *
+ * KEY IDEA. A convolution is the GEMM  y (K × H′W′) = w (K × C·FH·FW) · cols (C·FH·FW × H′W′), where
+ * column j of `cols` is the patch under output pixel j (im2col.ts, conv-im2col.ts). Entry p = (c, fy, fx)
+ * of the patch under output pixel (y, x) is one pixel of the zero-padded image x_padded:
+ *
+ *   cols[p][(y, x)] = x_padded[ base(y, x) + table[p] ]
+ *   base(y, x) = y·SH·Wp + x·SW,    table[p] = (c·Hp + fy·DH)·Wp + fx·DW      (Hp × Wp: padded image)
+ *
+ * So the patch matrix is never built: the GEMM's register tiles (conv-tiles.ts) read x_padded through
+ * the table of offsets (cuDNN calls this IMPLICIT_GEMM). Same results as conv-naive.ts (a spec checks
+ * they agree); index arithmetic in conv-geometry.ts.
  *
  *   forward          y[n]  = w · cols(x[n]) + b                 split by image n
  *   backward-weights dw   += Σ_n dy[n] · cols(x[n])ᵀ,  db       split by 4 × 4 block of dw (weightGradWorkItems)
@@ -14,9 +22,8 @@
  * border, FH·FW times smaller than its patches) and converted to double once, every output value is
  * summed over the full depth in registers, and nothing else moves. On the reference machine, with
  * both paths' inner loops in WebAssembly SIMD, that is 2–3× the explicit path's speed on the small
- * layers of a CIFAR-10 net (`npm run bench`). The price: the
- * tiles read the image through the offset table (one extra load per step), and each thread keeps a
- * scratch heap big enough for one image (see the plans below).
+ * layers of a CIFAR-10 net (`npm run bench`). The price: the tiles read the image through the offset
+ * table (one extra load per step), and each thread keeps a scratch heap big enough for one image.
  *
  * Backward-data for stride 1 is the forward loop on dy with the rotated filters w̃ (the identity and
  * flipWeights are in conv-backward-data-flipped.ts). For strides > 1 conv2d.ts uses conv-im2col.ts.
@@ -26,14 +33,19 @@
  *
  * Precision: the sums run in double precision over the whole depth and are rounded to float32 once,
  * when stored (the bias is added in double first).
+ *
+ * Reading order: the kernels first, then the planning code (where each region of the scratch heap
+ * sits, the offset table, the padded copy) at the end of the file. The heap and the tier its tile
+ * loops run on come from engine-switch.ts.
  */
 import type { ConvGeometry } from './conv-geometry.ts';
 import { sumOutputGrad } from './conv-naive.ts';
 import type { ConvBackwardWeightsArgs, ConvForwardArgs } from './conv-naive.ts';
 import { flippedGeometry } from './conv-backward-data-flipped.ts';
 import type { ConvBackwardDataFlippedArgs } from './conv-backward-data-flipped.ts';
-import { createTileHeap } from './conv-tiles.ts';
-import type { TileHeap } from './conv-tiles.ts';
+import { builtUnderCurrentSetting, createTileHeap } from './engine-switch.ts';
+import type { KernelTier, TileHeap } from './engine-switch.ts';
+import { defineKernel } from './kernel.ts';
 
 /**
  * Argument records: the same as the other conv kernels' — x, w, b → y as conv-naive.ts's forward;
@@ -46,126 +58,22 @@ export type ConvBackwardDataImplicitArgs = ConvBackwardDataFlippedArgs;
 /** This thread's tile heap: made on first use, replaced by a bigger one when a layer needs more. */
 let threadHeap: TileHeap | undefined;
 
+/** This thread's heap if it holds `bytes` and was built under the current tier setting, else a new one. */
 function tileHeapFor(bytes: number): TileHeap {
-  if (threadHeap === undefined || threadHeap.bytes < bytes) threadHeap = createTileHeap(bytes);
+  if (threadHeap === undefined || threadHeap.bytes < bytes || !builtUnderCurrentSetting(threadHeap)) {
+    threadHeap = createTileHeap(Math.max(bytes, threadHeap?.bytes ?? 1));
+  }
   return threadHeap;
 }
 
-/** Which tile loops this thread runs ('wasm-simd', 'asm.js' or 'portable'), for reports. */
-export function convTileKernelKind(): string {
-  return (threadHeap ??= createTileHeap(1)).kind;
+/** Which kernel tier this thread's tile loops run under the current setting ('simd', 'asm' or 'portable'), for reports. */
+export function convTileKernelTier(): KernelTier {
+  return tileHeapFor(1).tier;
 }
 
-/** The forward group of this thread's heap kind (sizing a plan before the heap exists). */
+/** The forward group of this thread's heap (sizing a plan before the heap is big enough). */
 function threadHeapGroup(): number {
-  return (threadHeap ??= createTileHeap(1)).forwardGroup;
-}
-
-const roundUpTo4 = (value: number): number => Math.ceil(value / 4) * 4;
-
-/**
- * Heap regions of the forward loop (Float64 element addresses), for one image at a time:
- *   weights [⌈K/G⌉][depth][G] · table (depth Int32s) · x_padded [C][Hp][Wp] · y [G⌈K/G⌉][H′][W′ rounded up to 4]
- * with G the heap's forwardGroup (filters per weight panel).
- * x_padded holds every input pixel the tiles read: Hp = (H′−1)·SH + (FH−1)·DH + 1 rows and
- * Wp = (W′₄−1)·SW + (FW−1)·DW + 1 columns, input pixel (h, w) at (h + PH, w + PW), zeros elsewhere.
- */
-export interface ForwardPlan {
-  readonly group: number;
-  readonly filterGroups: number;
-  readonly depth: number;
-  readonly paddedOutputWidth: number;
-  readonly paddedHeight: number;
-  readonly paddedWidth: number;
-  readonly weightsAt: number;
-  readonly tableAt: number;
-  readonly inputAt: number;
-  readonly outputAt: number;
-  /** Heap bytes the plan uses. */
-  readonly bytes: number;
-}
-
-export function planForward(g: ConvGeometry, group: number): ForwardPlan {
-  const filterGroups = Math.ceil(g.filters / group);
-  const depth = g.inputChannels * g.filterHeight * g.filterWidth;
-  const paddedOutputWidth = roundUpTo4(g.outputWidth);
-  const paddedHeight = (g.outputHeight - 1) * g.strideH + (g.filterHeight - 1) * g.dilationH + 1;
-  const paddedWidth = (paddedOutputWidth - 1) * g.strideW + (g.filterWidth - 1) * g.dilationW + 1;
-  const weightsAt = 0;
-  const tableAt = weightsAt + filterGroups * depth * group;
-  const inputAt = tableAt + Math.ceil(depth / 2);
-  const outputAt = inputAt + g.inputChannels * paddedHeight * paddedWidth;
-  const end = outputAt + filterGroups * group * g.outputHeight * paddedOutputWidth;
-  return { group, filterGroups, depth, paddedOutputWidth, paddedHeight, paddedWidth, weightsAt, tableAt, inputAt, outputAt, bytes: end * 8 };
-}
-
-/**
- * Heap regions of the weight-gradient loop:
- *   dw accumulators [⌈K/4⌉][depth₄][4] · table (depth₄ Int32s) · dy panels [⌈K/4⌉][H′W′][4] · x_padded [C][Hp][Wp]
- * with depth₄ = C·FH·FW rounded up to 4 and Hp, Wp as in the forward plan but for W′ itself.
- */
-export interface WeightGradPlan {
-  readonly filterQuads: number;
-  readonly depth: number;
-  readonly paddedDepth: number;
-  readonly paddedHeight: number;
-  readonly paddedWidth: number;
-  readonly gradAt: number;
-  readonly tableAt: number;
-  readonly outputGradAt: number;
-  readonly inputAt: number;
-  readonly bytes: number;
-}
-
-export function planWeightGrad(g: ConvGeometry): WeightGradPlan {
-  const filterQuads = Math.ceil(g.filters / 4);
-  const depth = g.inputChannels * g.filterHeight * g.filterWidth;
-  const paddedDepth = roundUpTo4(depth);
-  const paddedHeight = (g.outputHeight - 1) * g.strideH + (g.filterHeight - 1) * g.dilationH + 1;
-  const paddedWidth = (g.outputWidth - 1) * g.strideW + (g.filterWidth - 1) * g.dilationW + 1;
-  const gradAt = 0;
-  const tableAt = gradAt + filterQuads * 4 * paddedDepth;
-  const outputGradAt = tableAt + paddedDepth / 2;
-  const inputAt = outputGradAt + filterQuads * g.outputHeight * g.outputWidth * 4;
-  const end = inputAt + g.inputChannels * paddedHeight * paddedWidth;
-  return { filterQuads, depth, paddedDepth, paddedHeight, paddedWidth, gradAt, tableAt, outputGradAt, inputAt, bytes: end * 8 };
-}
-
-/**
- * Fills table[p] for patch entries p in [start, end) with offset(c, fy, fx) = (c·Hp + fy·DH)·Wp + fx·DW,
- * p = (c·FH + fy)·FW + fx; entries past the real depth (padding of the last tile) read offset 0.
- */
-function fillOffsetTable(g: ConvGeometry, i32: Int32Array, tableAt: number, paddedHeight: number, paddedWidth: number, start: number, end: number): void {
-  const taps = g.filterHeight * g.filterWidth;
-  const depth = g.inputChannels * taps;
-  for (let p = start; p < end; p++) {
-    if (p >= depth) { i32[tableAt + p] = 0; continue; }
-    const c = Math.floor(p / taps);
-    const fy = Math.floor((p % taps) / g.filterWidth);
-    const fx = p % g.filterWidth;
-    i32[tableAt + p] = (c * paddedHeight + fy * g.dilationH) * paddedWidth + fx * g.dilationW;
-  }
-}
-
-/**
- * Copies channels [channelStart, channelEnd) of image n of x (N, C, H, W) into x_padded, pixel (h, w)
- * at (h + PH, w + PW). Pixels that fall outside x_padded are never read by a tile and are skipped.
- * The border is not touched: the caller zeroes the region once and every image leaves it zero.
- */
-function copyPadded(
-  g: ConvGeometry, input: Float32Array, n: number, f64: Float64Array, inputAt: number,
-  paddedHeight: number, paddedWidth: number, channelStart: number, channelEnd: number,
-): void {
-  const { inputHeight, inputWidth, padH, padW } = g;
-  const rows = Math.min(inputHeight, paddedHeight - padH);
-  const columns = Math.min(inputWidth, paddedWidth - padW);
-  for (let c = channelStart; c < channelEnd; c++) {
-    for (let h = 0; h < rows; h++) {
-      const source = ((n * g.inputChannels + c) * inputHeight + h) * inputWidth;
-      const destination = inputAt + (c * paddedHeight + h + padH) * paddedWidth + padW;
-      for (let w = 0; w < columns; w++) f64[destination + w] = input[source + w];
-    }
-  }
+  return tileHeapFor(1).forwardGroup;
 }
 
 /**
@@ -303,6 +211,121 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
     // db of a filter group goes with its first item.
     if (quad * entryGroups >= itemStart) {
       for (let k = 4 * quad; k < Math.min(filters, 4 * quad + 4); k++) biasGrad[k] += sumOutputGrad(outputGrad, batchSize, filters, pixels, k);
+    }
+  }
+}
+
+/** Handles for executor.parallelFor (kernel.ts): the kernels above under their registry names. */
+export const conv2dForwardImplicitKernel = defineKernel('conv2dForwardImplicit', conv2dForwardImplicit);
+export const conv2dBackwardDataImplicitKernel = defineKernel('conv2dBackwardDataImplicit', conv2dBackwardDataImplicit);
+export const conv2dBackwardWeightsImplicitKernel = defineKernel('conv2dBackwardWeightsImplicit', conv2dBackwardWeightsImplicit);
+
+// ---------------------------------------------------------------------------------------------
+// Planning: where each region of the scratch heap sits, the offset table, the padded copy.
+
+const roundUpTo4 = (value: number): number => Math.ceil(value / 4) * 4;
+
+/**
+ * Heap regions of the forward loop (Float64 element addresses), for one image at a time:
+ *   weights [⌈K/G⌉][depth][G] · table (depth Int32s) · x_padded [C][Hp][Wp] · y [G⌈K/G⌉][H′][W′ rounded up to 4]
+ * with G the heap's forwardGroup (filters per weight panel).
+ * x_padded holds every input pixel the tiles read: Hp = (H′−1)·SH + (FH−1)·DH + 1 rows and
+ * Wp = (W′₄−1)·SW + (FW−1)·DW + 1 columns, input pixel (h, w) at (h + PH, w + PW), zeros elsewhere.
+ */
+export interface ForwardPlan {
+  readonly group: number;
+  readonly filterGroups: number;
+  readonly depth: number;
+  readonly paddedOutputWidth: number;
+  readonly paddedHeight: number;
+  readonly paddedWidth: number;
+  readonly weightsAt: number;
+  readonly tableAt: number;
+  readonly inputAt: number;
+  readonly outputAt: number;
+  /** Heap bytes the plan uses. */
+  readonly bytes: number;
+}
+
+export function planForward(g: ConvGeometry, group: number): ForwardPlan {
+  const filterGroups = Math.ceil(g.filters / group);
+  const depth = g.inputChannels * g.filterHeight * g.filterWidth;
+  const paddedOutputWidth = roundUpTo4(g.outputWidth);
+  const paddedHeight = (g.outputHeight - 1) * g.strideH + (g.filterHeight - 1) * g.dilationH + 1;
+  const paddedWidth = (paddedOutputWidth - 1) * g.strideW + (g.filterWidth - 1) * g.dilationW + 1;
+  const weightsAt = 0;
+  const tableAt = weightsAt + filterGroups * depth * group;
+  const inputAt = tableAt + Math.ceil(depth / 2);
+  const outputAt = inputAt + g.inputChannels * paddedHeight * paddedWidth;
+  const end = outputAt + filterGroups * group * g.outputHeight * paddedOutputWidth;
+  return { group, filterGroups, depth, paddedOutputWidth, paddedHeight, paddedWidth, weightsAt, tableAt, inputAt, outputAt, bytes: end * 8 };
+}
+
+/**
+ * Heap regions of the weight-gradient loop:
+ *   dw accumulators [⌈K/4⌉][depth₄][4] · table (depth₄ Int32s) · dy panels [⌈K/4⌉][H′W′][4] · x_padded [C][Hp][Wp]
+ * with depth₄ = C·FH·FW rounded up to 4 and Hp, Wp as in the forward plan but for W′ itself.
+ */
+export interface WeightGradPlan {
+  readonly filterQuads: number;
+  readonly depth: number;
+  readonly paddedDepth: number;
+  readonly paddedHeight: number;
+  readonly paddedWidth: number;
+  readonly gradAt: number;
+  readonly tableAt: number;
+  readonly outputGradAt: number;
+  readonly inputAt: number;
+  readonly bytes: number;
+}
+
+export function planWeightGrad(g: ConvGeometry): WeightGradPlan {
+  const filterQuads = Math.ceil(g.filters / 4);
+  const depth = g.inputChannels * g.filterHeight * g.filterWidth;
+  const paddedDepth = roundUpTo4(depth);
+  const paddedHeight = (g.outputHeight - 1) * g.strideH + (g.filterHeight - 1) * g.dilationH + 1;
+  const paddedWidth = (g.outputWidth - 1) * g.strideW + (g.filterWidth - 1) * g.dilationW + 1;
+  const gradAt = 0;
+  const tableAt = gradAt + filterQuads * 4 * paddedDepth;
+  const outputGradAt = tableAt + paddedDepth / 2;
+  const inputAt = outputGradAt + filterQuads * g.outputHeight * g.outputWidth * 4;
+  const end = inputAt + g.inputChannels * paddedHeight * paddedWidth;
+  return { filterQuads, depth, paddedDepth, paddedHeight, paddedWidth, gradAt, tableAt, outputGradAt, inputAt, bytes: end * 8 };
+}
+
+/**
+ * Fills table[p] for patch entries p in [start, end) with offset(c, fy, fx) = (c·Hp + fy·DH)·Wp + fx·DW,
+ * p = (c·FH + fy)·FW + fx; entries past the real depth (padding of the last tile) read offset 0.
+ */
+function fillOffsetTable(g: ConvGeometry, i32: Int32Array, tableAt: number, paddedHeight: number, paddedWidth: number, start: number, end: number): void {
+  const taps = g.filterHeight * g.filterWidth;
+  const depth = g.inputChannels * taps;
+  for (let p = start; p < end; p++) {
+    if (p >= depth) { i32[tableAt + p] = 0; continue; }
+    const c = Math.floor(p / taps);
+    const fy = Math.floor((p % taps) / g.filterWidth);
+    const fx = p % g.filterWidth;
+    i32[tableAt + p] = (c * paddedHeight + fy * g.dilationH) * paddedWidth + fx * g.dilationW;
+  }
+}
+
+/**
+ * Copies channels [channelStart, channelEnd) of image n of x (N, C, H, W) into x_padded, pixel (h, w)
+ * at (h + PH, w + PW). Pixels that fall outside x_padded are never read by a tile and are skipped.
+ * The border is not touched: the caller zeroes the region once and every image leaves it zero.
+ */
+function copyPadded(
+  g: ConvGeometry, input: Float32Array, n: number, f64: Float64Array, inputAt: number,
+  paddedHeight: number, paddedWidth: number, channelStart: number, channelEnd: number,
+): void {
+  const { inputHeight, inputWidth, padH, padW } = g;
+  const rows = Math.min(inputHeight, paddedHeight - padH);
+  const columns = Math.min(inputWidth, paddedWidth - padW);
+  for (let c = channelStart; c < channelEnd; c++) {
+    for (let h = 0; h < rows; h++) {
+      const source = ((n * g.inputChannels + c) * inputHeight + h) * inputWidth;
+      const destination = inputAt + (c * paddedHeight + h + padH) * paddedWidth + padW;
+      for (let w = 0; w < columns; w++) f64[destination + w] = input[source + w];
     }
   }
 }

@@ -18,8 +18,11 @@
  * range of images n (image n writes only y[n] or dx[n]); backward-weights takes a range of filters k
  * (filter k writes only dw[k] and db[k], summing over n = 0..N−1 in that order). So every element is
  * written by one part, with the same summation order for any split.
+ *
+ * Engines: none mirror this file — it runs as written on every kernel tier (engines/kernel-tier.ts).
  */
 import type { ConvGeometry } from './conv-geometry.ts';
+import { defineKernel } from './kernel.ts';
 
 export type ConvForwardArgs = ConvGeometry & {
   /** x (N, C, H, W), w (K, C, FH, FW), b (K) → y (N, K, H′, W′), overwritten. */
@@ -146,3 +149,8 @@ export function sumOutputGrad(outputGrad: Float32Array, batchSize: number, filte
   }
   return sum;
 }
+
+/** Handles for executor.parallelFor (kernel.ts): the functions above under their registry names. */
+export const conv2dForwardNaiveKernel = defineKernel('conv2dForwardNaive', conv2dForwardNaive);
+export const conv2dBackwardDataNaiveKernel = defineKernel('conv2dBackwardDataNaive', conv2dBackwardDataNaive);
+export const conv2dBackwardWeightsNaiveKernel = defineKernel('conv2dBackwardWeightsNaive', conv2dBackwardWeightsNaive);

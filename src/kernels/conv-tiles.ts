@@ -28,12 +28,14 @@
  * machine, interleaved in one process: as isolated loops, 2 × 4 forward tiles ran 5–17 % faster than
  * 4 × 4 and 4 × 2 weight tiles about 9 % faster; inside the layer, 4–10 % on the best runs.
  *
- * The same sums in the same order run in three implementations, chosen per thread by createTileHeap:
- *   'wasm-simd'  conv-tiles-simd.ts: WebAssembly SIMD, two doubles per register, tiles of 4 × 4;
- *                2–3× the asm.js speed.
- *   'asm.js'     conv-tiles-asm.ts: these loops line for line in asm.js (no bounds checks).
- *   'portable'   the functions below.
- * IEEE double `+` and `*` give the same bits in all three (a spec checks it).
+ * The functions below are the version to read, and the 'portable' kernel tier. The same sums in the
+ * same order are mirrored, for speed, by
+ *   engines/conv-tiles-simd.ts   tier 'simd': WebAssembly SIMD, two doubles per register, tiles of
+ *                                4 × 4; 2–3× the asm.js speed (the default everywhere current)
+ *   engines/conv-tiles-asm.ts    tier 'asm': these loops line for line in asm.js (no bounds checks)
+ * and engine-switch.ts picks one per thread (createTileHeap). IEEE double `+` and `*` give the same
+ * bits in all three (a spec checks it). A port can skip engines/ entirely; this file imports nothing
+ * engine-specific.
  *
  * Heap (Float64 elements; the offset table is Int32, in elements of the Float64 view):
  *   forward:  weight panels [⌈K/G⌉][depth][G] · table[depth] · x_padded [C][Hp][Wp] ·
@@ -41,8 +43,6 @@
  *   weights:  dw accumulators [⌈K/4⌉][depth rounded up to 4][4] · table · dy panels [⌈K/4⌉][H′W′][4] · x_padded
  * Every address below is relative to the heap's start; the caller places the regions.
  */
-import { compileAsmTiles } from './conv-tiles-asm.ts';
-import { instantiateSimdTiles } from './conv-tiles-simd.ts';
 
 /** Forward tile loop arguments; every address and step is in Float64 elements of the heap. */
 export interface ForwardTileArgs {
@@ -149,90 +149,4 @@ export function weightGradTilesPortable(f64: Float64Array, i32: Int32Array, args
       f64[grad + 4] = c01; f64[grad + 5] = c11; f64[grad + 6] = c21; f64[grad + 7] = c31;
     }
   }
-}
-
-/**
- * Which loops a tile heap runs: 'wasm-simd' where the engine has WebAssembly SIMD (Node, Deno, Bun and
- * current browsers), else 'asm.js', else 'portable' (a Content-Security-Policy that forbids both
- * compiling WebAssembly and `new Function`). All three give the same bits.
- */
-export type TileKernelKind = 'wasm-simd' | 'asm.js' | 'portable';
-
-export interface TileHeap {
-  /** Size in bytes (≥ what was asked for). */
-  readonly bytes: number;
-  readonly f64: Float64Array;
-  readonly i32: Int32Array;
-  readonly kind: TileKernelKind;
-  /** Filters per forward weight panel: 4 for the SIMD tiles, 2 for the scalar ones. */
-  readonly forwardGroup: 2 | 4;
-  forwardTiles(args: ForwardTileArgs): void;
-  /** Adds one image into the accumulators; tileStart and tileEnd must be multiples of 4. */
-  weightGradTiles(args: WeightGradTileArgs): void;
-}
-
-/**
- * The smallest heap size asm.js accepts that holds `bytes`: a power of two from 64 KiB to 16 MiB,
- * above that a multiple of 16 MiB (V8 refuses to link other sizes and would run the loops as
- * ordinary JavaScript).
- */
-export function asmHeapSize(bytes: number): number {
-  const sixteenMiB = 1 << 24;
-  if (bytes > sixteenMiB) return Math.ceil(bytes / sixteenMiB) * sixteenMiB;
-  let size = 1 << 16;
-  while (size < bytes) size *= 2;
-  return size;
-}
-
-const KINDS: readonly TileKernelKind[] = ['wasm-simd', 'asm.js', 'portable'];
-
-/**
- * A fresh heap of at least `bytes` with the fastest tile loops available at or below `prefer` in
- * the order wasm-simd, asm.js, portable (specs ask for each to compare them).
- */
-export function createTileHeap(bytes: number, prefer: TileKernelKind = 'wasm-simd'): TileHeap {
-  const allowed = KINDS.slice(KINDS.indexOf(prefer));
-  if (allowed.includes('wasm-simd')) {
-    const simd = instantiateSimdTiles(Math.ceil(bytes / 65536));
-    if (simd !== undefined) {
-      const { memory, tiles } = simd;
-      return {
-        bytes: memory.buffer.byteLength, f64: new Float64Array(memory.buffer), i32: new Int32Array(memory.buffer),
-        kind: 'wasm-simd', forwardGroup: 4,
-        forwardTiles: (a) => (a.columnStep === 1 ? tiles.forwardTiles : tiles.forwardTilesStrided)(
-          a.filterGroups, a.depth, a.outputHeight, a.paddedOutputWidth, a.rowStep * 8, a.columnStep * 8,
-          a.weightsAt * 8, a.tableAt, a.inputAt * 8, a.outputAt * 8,
-        ),
-        weightGradTiles: (a) => tiles.weightGradTiles(
-          a.filterQuads, a.tileStart, a.tileEnd, a.paddedDepth, a.outputHeight, a.outputWidth, a.rowStep * 8,
-          a.columnStep * 8, a.gradAt * 8, a.tableAt, a.outputGradAt * 8, a.inputAt * 8,
-        ),
-      };
-    }
-  }
-  const buffer = new ArrayBuffer(asmHeapSize(bytes));
-  const f64 = new Float64Array(buffer);
-  const i32 = new Int32Array(buffer);
-  const common = { bytes: buffer.byteLength, f64, i32, forwardGroup: 2 as const };
-  const asm = allowed.includes('asm.js') ? compileAsmTiles(buffer) : undefined;
-  if (asm !== undefined) {
-    return {
-      ...common,
-      kind: 'asm.js',
-      forwardTiles: (a) => asm.forwardTiles(
-        a.filterGroups, a.depth, a.outputHeight, a.paddedOutputWidth, a.rowStep * 8, a.columnStep * 8,
-        a.weightsAt * 8, a.tableAt, a.inputAt * 8, a.outputAt * 8,
-      ),
-      weightGradTiles: (a) => asm.weightGradTiles(
-        a.filterQuads, a.tileStart, a.tileEnd, a.paddedDepth, a.outputHeight, a.outputWidth, a.rowStep * 8,
-        a.columnStep * 8, a.gradAt * 8, a.tableAt, a.outputGradAt * 8, a.inputAt * 8,
-      ),
-    };
-  }
-  return {
-    ...common,
-    kind: 'portable',
-    forwardTiles: (a) => forwardTilesPortable(f64, i32, a),
-    weightGradTiles: (a) => weightGradTilesPortable(f64, i32, a),
-  };
 }

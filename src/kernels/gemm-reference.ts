@@ -9,6 +9,8 @@
  *
  * Each sum runs over p = 0..k−1 in double precision and is rounded to float32 once, when stored.
  * Slow on purpose: nothing here is clever, so it is easy to trust.
+ *
+ * Engines: none mirror this file — the definition the fast paths are spec'd against.
  */
 export function gemmReference(
   transA: boolean,

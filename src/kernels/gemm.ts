@@ -3,12 +3,8 @@
  *
  *   C[m×n] (+)= op(A)[m×k] · op(B)[k×n]        op(X) = X or Xᵀ
  *
- * Arguments follow BLAS sgemm, restricted to alpha = 1 and beta ∈ {0, 1}:
- * - transA: A is stored k×m (so op(A) = Aᵀ is m×k); otherwise m×k.
- * - transB: B is stored n×k; otherwise k×n.
- * - lda/ldb/ldc: row strides (leading dimensions) of the stored matrices.
- * - aOffset/bOffset/cOffset: where each matrix starts inside its array (lets callers pass views).
- * - accumulate: false → C = op(A)·op(B); true → C += op(A)·op(B) (gradients accumulate).
+ * Arguments follow BLAS sgemm, restricted to alpha = 1 and beta ∈ {0, 1}; they are the fields of
+ * GemmArgs below, in that order (gemm() takes them positionally, the 'gemmRows' kernel as a record).
  *
  * Convolution backward needs the transposed forms: dW += dY·colsᵀ (transB) and cols = Wᵀ·dY
  * (transA). The plain triple loop that defines the result lives in gemm-reference.ts.
@@ -45,12 +41,42 @@
  * The k-blocks start at 0 and have fixed size KC, whatever m, n, the row offset or the tile an
  * element falls into; padding of edge tiles only adds rows/columns that are thrown away. So the bits
  * of C[i][j] do not depend on how the rows of C are split between threads ('gemmRows').
+ *
+ * Engines: the packing and blocking here are plain TypeScript on every tier; the macro-kernel they feed
+ * (gemm-macro-kernel.ts) is mirrored by engines/gemm-macro-kernel-simd.ts and -asm.ts, and this file's
+ * one engine contact is createScratchHeap (engine-switch.ts), which picks the tier.
  */
 
-import {
-  A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, KC, MC, NC, TILE, createScratchHeap,
-} from './gemm-macro-kernel.ts';
-import type { ScratchHeap } from './gemm-macro-kernel.ts';
+import { A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, KC, MC, NC, TILE } from './gemm-macro-kernel.ts';
+import { builtUnderCurrentSetting, createScratchHeap } from './engine-switch.ts';
+import type { KernelTier, ScratchHeap } from './engine-switch.ts';
+import { defineKernel } from './kernel.ts';
+
+/**
+ * The arguments of a GEMM, C[m×n] (+)= op(A)[m×k] · op(B)[k×n] — declared once: gemm() takes these
+ * fields positionally in this order, the 'gemmRows' kernel as this record.
+ */
+export type GemmArgs = {
+  /** A is stored k×m (so op(A) = Aᵀ is m×k); otherwise m×k. */
+  readonly transA: boolean;
+  /** B is stored n×k; otherwise k×n. */
+  readonly transB: boolean;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  /** A, where it starts inside the array (lets callers pass views), and its row stride (leading dimension). */
+  readonly a: Float32Array;
+  readonly aOffset: number;
+  readonly lda: number;
+  readonly b: Float32Array;
+  readonly bOffset: number;
+  readonly ldb: number;
+  readonly c: Float32Array;
+  readonly cOffset: number;
+  readonly ldc: number;
+  /** false → C = op(A)·op(B); true → C += op(A)·op(B) (gradients accumulate). */
+  readonly accumulate: boolean;
+};
 
 /** Rows of the register tile (of C and of a packed A panel). */
 const MR = TILE;
@@ -62,19 +88,27 @@ let scratch: ScratchHeap | undefined;
 /** scratch.view, cached for the packing loops. */
 let packed: Float64Array = new Float64Array(0);
 
+/** The heap, made on first use and made again when the kernel-tier setting has changed since. */
 function ensureScratch(): ScratchHeap {
-  if (scratch === undefined) {
+  if (scratch === undefined || !builtUnderCurrentSetting(scratch)) {
     scratch = createScratchHeap();
     packed = scratch.view;
   }
   return scratch;
 }
 
-/** Which macro-kernel this thread's GEMM runs ('asm.js' or 'portable'); the bench reports it. */
-export function gemmMacroKernelKind(): string {
-  return ensureScratch().kind;
+/**
+ * Which kernel tier this thread's GEMM macro-kernel runs under the current setting: 'simd'
+ * (WebAssembly SIMD, the default wherever the engine has it), 'asm' or 'portable'. The bench reports it.
+ */
+export function gemmKernelTier(): KernelTier {
+  return ensureScratch().tier;
 }
 
+/** The former name of gemmKernelTier (it returned 'wasm-simd' / 'asm.js' / 'portable'). */
+export const gemmMacroKernelKind = gemmKernelTier;
+
+/** C (+)= op(A)·op(B) with the arguments of GemmArgs, positionally (see the header). */
 export function gemm(
   transA: boolean,
   transB: boolean,
@@ -96,6 +130,21 @@ export function gemm(
     packB(transB, b, bOffset, ldb, dst, dstStart, depthStart, depth, colStart, cols);
   gemmPackedB(transA, m, n, k, a, aOffset, lda, packStoredB, c, cOffset, ldc, accumulate);
 }
+
+/**
+ * Rows [start, end) of C (+)= op(A)·op(B): the GEMM as a range kernel, one item per row of C. The
+ * bits of a row do not depend on the split (see "Determinism" above).
+ */
+export function gemmRows(args: GemmArgs, start: number, end: number): void {
+  const { transA, lda, ldc } = args;
+  const aOffset = args.aOffset + (transA ? start : start * lda);
+  gemm(
+    transA, args.transB, end - start, args.n, args.k, args.a, aOffset, lda, args.b, args.bOffset, args.ldb,
+    args.c, args.cOffset + start * ldc, ldc, args.accumulate,
+  );
+}
+
+export const gemmRowsKernel = defineKernel('gemmRows', gemmRows);
 
 /**
  * Writes op(B)[depthStart .. +depth][colStart .. +cols] into dst from dstStart as B panels:

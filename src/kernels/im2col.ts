@@ -19,6 +19,8 @@
  * Both walk the columns in the same order; each row of the columns matrix is split once into
  * [padding | pixels | padding] ranges (firstOutputAtOrAbove), so the inner loop is a strided copy
  * with no per-pixel bounds test. Pure functions: they allocate nothing.
+ *
+ * Engines: none mirror this file — it runs as written on every kernel tier (engines/kernel-tier.ts).
  */
 import type { ConvGeometry } from './conv-geometry.ts';
 import { firstOutputAtOrAbove } from './conv-geometry.ts';

@@ -2,7 +2,7 @@
  * Max and average pooling kernels, forward next to backward.
  *
  * Shapes: x (N, C, H, W) → y (N, C, H′, W′), H′ = (H − FH)/SH + 1, W′ = (W − FW)/SW + 1
- * (poolOutputShape in src/layers/conv-shape.ts; no padding). Output pixel (y, x) of a plane pools the
+ * (poolOutputShape in src/layers/conv-shape.ts; no padding; WindowGeometry in conv-geometry.ts). Output pixel (y, x) of a plane pools the
  * FH×FW window whose top-left input pixel is (y·SH, x·SW).
  *
  *   max:  y[n,c,y,x] = max over the window;  argmax[n,c,y,x] = flat index into x of that maximum
@@ -17,41 +17,33 @@
  *
  * Work split (RangeKernel form): a range of planes p = n·C + c. A window never leaves its plane, so
  * plane p writes only y[p], argmax[p] and dx[p], and the order of additions inside a plane is fixed.
+ *
+ * Engines: none mirror this file — it runs as written on every kernel tier (engines/kernel-tier.ts).
  */
+import type { WindowGeometry } from './conv-geometry.ts';
+import { defineKernel } from './kernel.ts';
 
-/** Geometry of one (H, W) plane; see the header for the formulas. */
-export type PoolGeometry = {
-  readonly inputHeight: number;
-  readonly inputWidth: number;
-  readonly filterHeight: number;
-  readonly filterWidth: number;
-  readonly strideH: number;
-  readonly strideW: number;
-  readonly outputHeight: number;
-  readonly outputWidth: number;
-};
-
-export type MaxPoolForwardArgs = PoolGeometry & {
+export type MaxPoolForwardArgs = WindowGeometry & {
   /** x (planes × H × W) → y (planes × H′ × W′) and argmax (planes × H′ × W′), both overwritten. */
   readonly input: Float32Array;
   readonly output: Float32Array;
   readonly argmax: Int32Array;
 };
 
-export type MaxPoolBackwardArgs = PoolGeometry & {
+export type MaxPoolBackwardArgs = WindowGeometry & {
   /** dy (planes × H′ × W′), argmax from forward → dx (planes × H × W), added to. */
   readonly outputGrad: Float32Array;
   readonly argmax: Int32Array;
   readonly inputGrad: Float32Array;
 };
 
-export type AvgPoolForwardArgs = PoolGeometry & {
+export type AvgPoolForwardArgs = WindowGeometry & {
   /** x (planes × H × W) → y (planes × H′ × W′), overwritten. */
   readonly input: Float32Array;
   readonly output: Float32Array;
 };
 
-export type AvgPoolBackwardArgs = PoolGeometry & {
+export type AvgPoolBackwardArgs = WindowGeometry & {
   /** dy (planes × H′ × W′) → dx (planes × H × W), added to. */
   readonly outputGrad: Float32Array;
   readonly inputGrad: Float32Array;
@@ -176,3 +168,9 @@ export function avgPoolBackward(args: AvgPoolBackwardArgs, planeStart: number, p
     }
   }
 }
+
+/** Handles for executor.parallelFor (kernel.ts): the functions above under their registry names. */
+export const maxPoolForwardKernel = defineKernel('maxPoolForward', maxPoolForward);
+export const maxPoolBackwardKernel = defineKernel('maxPoolBackward', maxPoolBackward);
+export const avgPoolForwardKernel = defineKernel('avgPoolForward', avgPoolForward);
+export const avgPoolBackwardKernel = defineKernel('avgPoolBackward', avgPoolBackward);

@@ -6,7 +6,10 @@
  *   backward  dx[i] = dy[i] if x[i] > 0, else 0      (derivative 0 at the kink x = 0)
  *
  * layers/relu.ts explains the choices; these are the loops it runs.
+ *
+ * Engines: none mirror this file — it runs as written on every kernel tier (engines/kernel-tier.ts).
  */
+import { defineKernel } from './kernel.ts';
 
 export type ReluForwardArgs = {
   /** x, read. */
@@ -35,3 +38,7 @@ export function reluBackward(args: ReluBackwardArgs, start: number, end: number)
   const { input, outputGrad, inputGrad } = args;
   for (let i = start; i < end; i++) inputGrad[i] = input[i] > 0 ? outputGrad[i] : 0;
 }
+
+/** Handles for executor.parallelFor (kernel.ts): the functions above under their registry names. */
+export const reluForwardKernel = defineKernel('reluForward', reluForward);
+export const reluBackwardKernel = defineKernel('reluBackward', reluBackward);

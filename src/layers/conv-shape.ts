@@ -15,46 +15,26 @@
  *    use padding 1 or stride 2 (...)"
  */
 import { ConfigError, ShapeError } from '../errors.ts';
+import type { ConvGeometry, WindowGeometry } from '../kernels/conv-geometry.ts';
 
-/** Hyper-parameters of a 2-D convolution over one (H, W) plane. */
-export interface ConvShapeInput {
-  readonly inputHeight: number;
-  readonly inputWidth: number;
-  readonly filterHeight: number;
-  readonly filterWidth: number;
-  readonly strideH: number;
-  readonly strideW: number;
-  readonly padH: number;
-  readonly padW: number;
-  readonly dilationH: number;
-  readonly dilationW: number;
-}
-
-/** Every derived size of a convolution. */
-export interface ConvShape extends ConvShapeInput {
+/**
+ * Every derived size of a convolution over one (H, W) plane: the spatial part of the kernels'
+ * ConvGeometry (kernels/conv-geometry.ts — one type for conv and pooling), plus the effective extent.
+ */
+export type ConvShape = Omit<ConvGeometry, 'batchSize' | 'inputChannels' | 'filters'> & {
   /** D·(FH − 1) + 1 and D·(FW − 1) + 1: the input extent one filter application covers. */
   readonly effectiveFilterHeight: number;
   readonly effectiveFilterWidth: number;
-  /** H′ = (H − E + 2P)/S + 1 and W′ likewise. */
-  readonly outputHeight: number;
-  readonly outputWidth: number;
-}
+};
+
+/** Hyper-parameters of a 2-D convolution over one (H, W) plane: what convOutputShape derives from. */
+export type ConvShapeInput = Omit<ConvShape, 'effectiveFilterHeight' | 'effectiveFilterWidth' | 'outputHeight' | 'outputWidth'>;
+
+/** Every size of a pooling window over one plane: exactly the kernels' WindowGeometry. */
+export type PoolShape = WindowGeometry;
 
 /** Hyper-parameters of a 2-D pooling window over one (H, W) plane. */
-export interface PoolShapeInput {
-  readonly inputHeight: number;
-  readonly inputWidth: number;
-  readonly filterHeight: number;
-  readonly filterWidth: number;
-  readonly strideH: number;
-  readonly strideW: number;
-}
-
-export interface PoolShape extends PoolShapeInput {
-  /** H′ = (H − F)/S + 1 and W′ likewise. */
-  readonly outputHeight: number;
-  readonly outputWidth: number;
-}
+export type PoolShapeInput = Omit<WindowGeometry, 'outputHeight' | 'outputWidth'>;
 
 /** One axis of the arithmetic, for the error message. */
 interface Axis {

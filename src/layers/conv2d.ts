@@ -22,6 +22,9 @@
  *   (src/kernels/conv-im2col.ts), the textbook fast convolution; keeps N·C·FH·FW·H′·W′ floats of
  *   columns between forward and backward (see that file for the memory cost).
  * - 'naive': the six nested loops of the formula (src/kernels/conv-naive.ts). Slow, no extra memory.
+ * Choose one with the `implementation` option — in definitions and model files a conv layer's
+ * `implementation` field (omitted for the default, so older files read the same), on the command line
+ * `train --conv naive|im2col|implicit-gemm` — to train with the version you just read.
  * All run through `executor.parallelFor`: forward and backward-data split by image, backward-weights
  * by filter (naive), patch entry (im2col) or 4 × 4 block of dw (implicit GEMM), so a worker pool
  * gives bit-identical results for any number of threads.
@@ -33,13 +36,20 @@
  */
 import { ConfigError } from '../errors.ts';
 import type { ConvGeometry } from '../kernels/conv-geometry.ts';
-import type { Executor, KernelArgs } from '../parallel/executor.ts';
+import type { Executor } from '../parallel/executor.ts';
+import type { KernelArgs, KernelHandle } from '../kernels/kernel.ts';
 import { serialExecutor } from '../parallel/serial-executor.ts';
 import type { Rng } from '../tensor/rng.ts';
 import type { Shape } from '../tensor/tensor.ts';
 import { Tensor, allocFloat32 } from '../tensor/tensor.ts';
-import { canFlipBackwardData, flipWeights, prefersFlippedBackwardData } from '../kernels/conv-backward-data-flipped.ts';
-import { weightGradWorkItems } from '../kernels/conv-implicit-gemm.ts';
+import {
+  canFlipBackwardData, conv2dBackwardDataFlippedKernel, flipWeights, prefersFlippedBackwardData,
+} from '../kernels/conv-backward-data-flipped.ts';
+import {
+  conv2dBackwardDataImplicitKernel, conv2dBackwardWeightsImplicitKernel, conv2dForwardImplicitKernel, weightGradWorkItems,
+} from '../kernels/conv-implicit-gemm.ts';
+import { conv2dBackwardDataIm2colKernel, conv2dBackwardWeightsIm2colKernel, conv2dForwardIm2colKernel } from '../kernels/conv-im2col.ts';
+import { conv2dBackwardDataNaiveKernel, conv2dBackwardWeightsNaiveKernel, conv2dForwardNaiveKernel } from '../kernels/conv-naive.ts';
 import { convOutputShape, expandPair } from './conv-shape.ts';
 import type { ConvShape } from './conv-shape.ts';
 import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './batch-checks.ts';
@@ -48,8 +58,15 @@ import { initializeWeights, makeParameter } from './layer.ts';
 
 export type ConvImplementation = 'implicit-gemm' | 'im2col' | 'naive';
 
-const IMPLEMENTATIONS: readonly ConvImplementation[] = ['implicit-gemm', 'im2col', 'naive'];
-const DEFAULT_IMPLEMENTATION: ConvImplementation = 'implicit-gemm';
+/** The three, default first: model files and definitions name one in a conv layer's `implementation`. */
+export const CONV_IMPLEMENTATIONS: readonly ConvImplementation[] = ['implicit-gemm', 'im2col', 'naive'];
+export const DEFAULT_CONV_IMPLEMENTATION: ConvImplementation = 'implicit-gemm';
+
+/** `value` as a ConvImplementation, or a ConfigError naming `where` (a layer, a flag). */
+export function parseConvImplementation(value: unknown, where: string): ConvImplementation {
+  if (typeof value === 'string' && (CONV_IMPLEMENTATIONS as readonly string[]).includes(value)) return value as ConvImplementation;
+  throw new ConfigError(`${where}: 'implementation' must be one of ${CONV_IMPLEMENTATIONS.map((i) => `'${i}'`).join(', ')}, got ${JSON.stringify(value)}`);
+}
 
 export interface Conv2dOptions {
   /** Per-example input shape [C, H, W]. */
@@ -111,10 +128,7 @@ export class Conv2d implements Layer {
     if (!Number.isInteger(options.filters) || options.filters < 1) {
       throw new ConfigError(`${where}: 'filters' must be a positive integer, got ${JSON.stringify(options.filters)}`);
     }
-    const implementation = options.implementation ?? DEFAULT_IMPLEMENTATION;
-    if (!IMPLEMENTATIONS.includes(implementation)) {
-      throw new ConfigError(`${where}: 'implementation' must be one of ${IMPLEMENTATIONS.map((i) => `'${i}'`).join(', ')}, got ${JSON.stringify(implementation)}`);
-    }
+    const implementation = parseConvImplementation(options.implementation ?? DEFAULT_CONV_IMPLEMENTATION, where);
     const [filterHeight, filterWidth] = expandPair(options.size, 'size', where, 1);
     const [strideH, strideW] = expandPair(options.stride ?? 1, 'stride', where, 1);
     const [padH, padW] = expandPair(options.pad ?? 0, 'pad', where, 0);
@@ -151,11 +165,11 @@ export class Conv2d implements Layer {
     this.input = input;
     const common = { ...this.geometry(batch), input: input.data, weights: this.weights.value.data, bias: this.bias.value.data, output: output.data };
     if (this.implementation === 'naive') {
-      this.run('conv2dForwardNaive', common, batch);
+      this.run(conv2dForwardNaiveKernel, common, batch);
     } else if (this.implementation === 'implicit-gemm') {
-      this.run('conv2dForwardImplicit', common, batch);
+      this.run(conv2dForwardImplicitKernel, common, batch);
     } else {
-      this.run('conv2dForwardIm2col', { ...common, columns: this.columnsFor(batch) }, batch);
+      this.run(conv2dForwardIm2colKernel, { ...common, columns: this.columnsFor(batch) }, batch);
       this.columnsHoldPatches = true;
     }
     return output;
@@ -174,21 +188,21 @@ export class Conv2d implements Layer {
     const weights = this.weights.value.data;
     if (needInputGrad) inputGrad.zero(); // the kernels add into dx
     if (this.implementation === 'naive') {
-      this.run('conv2dBackwardWeightsNaive', { ...geometry, ...grads, input: this.input!.data }, this.filters);
+      this.run(conv2dBackwardWeightsNaiveKernel, { ...geometry, ...grads, input: this.input!.data }, this.filters);
       if (needInputGrad) {
-        this.run('conv2dBackwardDataNaive', { ...geometry, outputGrad: outputGrad.data, weights, inputGrad: inputGrad.data }, batch);
+        this.run(conv2dBackwardDataNaiveKernel, { ...geometry, outputGrad: outputGrad.data, weights, inputGrad: inputGrad.data }, batch);
       }
     } else if (this.implementation === 'implicit-gemm') {
-      this.run('conv2dBackwardWeightsImplicit', { ...geometry, ...grads, input: this.input!.data }, weightGradWorkItems(geometry));
+      this.run(conv2dBackwardWeightsImplicitKernel, { ...geometry, ...grads, input: this.input!.data }, weightGradWorkItems(geometry));
       if (needInputGrad && canFlipBackwardData(geometry)) {
         // Stride 1: dx = dy ⋆ (rotated filters), the forward tiles again.
         const flippedWeights = (this.flippedWeights ??= allocFloat32(weights.length));
         flipWeights(geometry, weights, flippedWeights);
-        this.run('conv2dBackwardDataImplicit', { ...geometry, outputGrad: outputGrad.data, flippedWeights, inputGrad: inputGrad.data }, batch);
+        this.run(conv2dBackwardDataImplicitKernel, { ...geometry, outputGrad: outputGrad.data, flippedWeights, inputGrad: inputGrad.data }, batch);
       } else if (needInputGrad) {
         // Strides > 1: the explicit path's wᵀ·dy and col2im, with the columns buffer as scratch.
         const columns = this.columnsFor(batch);
-        this.run('conv2dBackwardDataIm2col', { ...geometry, outputGrad: outputGrad.data, weights, columns, inputGrad: inputGrad.data }, batch);
+        this.run(conv2dBackwardDataIm2colKernel, { ...geometry, outputGrad: outputGrad.data, weights, columns, inputGrad: inputGrad.data }, batch);
       }
     } else {
       if (!this.columnsHoldPatches) {
@@ -197,15 +211,15 @@ export class Conv2d implements Layer {
       const columns = this.columns!;
       // Order matters: backward-weights reads the patches that backward-data then overwrites.
       const patch = this.inputChannels * this.convShape.filterHeight * this.convShape.filterWidth;
-      this.run('conv2dBackwardWeightsIm2col', { ...geometry, ...grads, columns }, patch);
+      this.run(conv2dBackwardWeightsIm2colKernel, { ...geometry, ...grads, columns }, patch);
       if (needInputGrad && prefersFlippedBackwardData(geometry)) {
         // Stride 1 and enough input channels: dx = dy ⋆ (rotated filters), a GEMM as deep as K·FH·FW
         // (see the kernel's header for when this pays).
         const flippedWeights = (this.flippedWeights ??= allocFloat32(weights.length));
         flipWeights(geometry, weights, flippedWeights);
-        this.run('conv2dBackwardDataFlipped', { ...geometry, outputGrad: outputGrad.data, flippedWeights, inputGrad: inputGrad.data }, batch);
+        this.run(conv2dBackwardDataFlippedKernel, { ...geometry, outputGrad: outputGrad.data, flippedWeights, inputGrad: inputGrad.data }, batch);
       } else if (needInputGrad) {
-        this.run('conv2dBackwardDataIm2col', { ...geometry, outputGrad: outputGrad.data, weights, columns, inputGrad: inputGrad.data }, batch);
+        this.run(conv2dBackwardDataIm2colKernel, { ...geometry, outputGrad: outputGrad.data, weights, columns, inputGrad: inputGrad.data }, batch);
         this.columnsHoldPatches = false;
       }
     }
@@ -223,7 +237,7 @@ export class Conv2d implements Layer {
       pad: [s.padH, s.padW],
       dilation: s.dilationH === s.dilationW ? s.dilationH : [s.dilationH, s.dilationW],
     };
-    if (this.implementation !== DEFAULT_IMPLEMENTATION) config.implementation = this.implementation;
+    if (this.implementation !== DEFAULT_CONV_IMPLEMENTATION) config.implementation = this.implementation;
     if (this.init?.config !== undefined) config.init = this.init.config;
     return config;
   }
@@ -250,7 +264,7 @@ export class Conv2d implements Layer {
     return this.columns;
   }
 
-  private run(kernelName: string, args: KernelArgs, total: number): void {
-    this.executor.parallelFor(kernelName, args, total);
+  private run<Args extends KernelArgs>(kernel: KernelHandle<Args>, args: Args, total: number): void {
+    this.executor.parallelFor(kernel, args, total);
   }
 }

@@ -11,8 +11,11 @@
  *   dW += dyᵀ·x    (K, D):  dW[k, d] += Σ_n dy[n, k]·x[n, d]
  *   db += Σ_n dy   (K):     db[k]    += Σ_n dy[n, k]
  *   dx  = dy·W     (N, D):  dx[n, d]  = Σ_k dy[n, k]·W[k, d]        (returned, reshaped to x's shape)
- * The three matrix products run through the executor's 'gemmRows' kernel (src/kernels/gemm.ts), so a
- * worker pool can split their rows across threads.
+ * Two implementations compute the same numbers (to float32 rounding; a spec checks they agree):
+ * - 'gemm' (default): the three products above as GEMMs, through the executor's gemmRows kernel
+ *   (src/kernels/gemm.ts), so a worker pool can split their rows across threads;
+ * - 'naive': the formulas as loops, one sum per output element (src/kernels/fully-connected-naive.ts),
+ *   the version to read.
  *
  * Initialization: W ~ N(0, 2/D) (He et al. 2015: keeps the activation variance constant through ReLU
  * layers) drawn from `rng`, b = 0. An `init` hook replaces the weight fill (src/nn/initializers.ts
@@ -21,7 +24,11 @@
  * function any smoother; it only costs fit).
  */
 import { ConfigError } from '../errors.ts';
-import type { Executor, KernelArgs } from '../parallel/executor.ts';
+import type { Executor } from '../parallel/executor.ts';
+import { gemmRowsKernel } from '../kernels/gemm.ts';
+import {
+  fullyConnectedBackwardDataNaiveKernel, fullyConnectedBackwardWeightsNaiveKernel, fullyConnectedForwardNaiveKernel,
+} from '../kernels/fully-connected-naive.ts';
 import { serialExecutor } from '../parallel/serial-executor.ts';
 import type { Rng } from '../tensor/rng.ts';
 import type { Shape } from '../tensor/tensor.ts';
@@ -32,6 +39,11 @@ import { initializeWeights, makeParameter } from './layer.ts';
 
 export type { WeightInitializerHook } from './layer.ts';
 
+export type FullyConnectedImplementation = 'gemm' | 'naive';
+
+/** The two, default first: a model file names a non-default one in an fc layer's `implementation`. */
+export const FULLY_CONNECTED_IMPLEMENTATIONS: readonly FullyConnectedImplementation[] = ['gemm', 'naive'];
+
 export interface FullyConnectedOptions {
   /** Per-example input shape: [D], or [C, H, W] (flattened to D = C·H·W). */
   inputShape: Shape;
@@ -41,6 +53,8 @@ export interface FullyConnectedOptions {
   rng?: Rng;
   /** Replaces the default weight fill. */
   init?: WeightInitializerHook;
+  /** Default 'gemm'. */
+  implementation?: FullyConnectedImplementation;
   name?: string;
 }
 
@@ -52,6 +66,7 @@ export class FullyConnected implements Layer {
   /** D and K. */
   readonly inputSize: number;
   readonly outputs: number;
+  readonly implementation: FullyConnectedImplementation;
   readonly weights: Parameter;
   readonly bias: Parameter;
   private readonly init: WeightInitializerHook | undefined;
@@ -67,6 +82,11 @@ export class FullyConnected implements Layer {
     if (!Number.isInteger(outputs) || outputs < 1) {
       throw new ConfigError(`${this.name}: 'outputs' must be a positive integer, got ${outputs}`);
     }
+    const implementation = options.implementation ?? 'gemm';
+    if (!FULLY_CONNECTED_IMPLEMENTATIONS.includes(implementation)) {
+      throw new ConfigError(`${this.name}: 'implementation' must be one of ${FULLY_CONNECTED_IMPLEMENTATIONS.map((i) => `'${i}'`).join(', ')}, got ${JSON.stringify(implementation)}`);
+    }
+    this.implementation = implementation;
     this.inputSize = shapeSize(this.inputShape);
     this.outputs = outputs;
     this.outputShape = Object.freeze([outputs]);
@@ -92,6 +112,11 @@ export class FullyConnected implements Layer {
     const output = (this.output = batchBuffer(this.output, batch, this.outputShape));
     this.input = input;
     const { inputSize, outputs } = this;
+    if (this.implementation === 'naive') {
+      const args = { batchSize: batch, inputSize, outputs, input: input.data, weights: this.weights.value.data, bias: this.bias.value.data, output: output.data };
+      this.executor.parallelFor(fullyConnectedForwardNaiveKernel, args, batch);
+      return output;
+    }
     // Start every row of y at b; the GEMM then accumulates x·Wᵀ on top.
     for (let n = 0; n < batch; n++) output.data.set(this.bias.value.data, n * outputs);
     this.gemm(false, true, batch, outputs, inputSize, input.data, inputSize, this.weights.value.data, inputSize, output.data, outputs, true);
@@ -104,6 +129,18 @@ export class FullyConnected implements Layer {
     this.inputGrad = batchBuffer(this.inputGrad, batch, this.inputShape);
     const { inputSize, outputs } = this;
     const dy = outputGrad.data;
+    if (this.implementation === 'naive') {
+      const geometry = { batchSize: batch, inputSize, outputs };
+      this.executor.parallelFor(fullyConnectedBackwardWeightsNaiveKernel, {
+        ...geometry, outputGrad: dy, input: this.input!.data, weightsGrad: this.weights.grad.data, biasGrad: this.bias.grad.data,
+      }, outputs);
+      if (needInputGrad) {
+        this.executor.parallelFor(fullyConnectedBackwardDataNaiveKernel, {
+          ...geometry, outputGrad: dy, weights: this.weights.value.data, inputGrad: this.inputGrad.data,
+        }, batch);
+      }
+      return this.inputGrad;
+    }
     // dW (K, D) += dyᵀ (K, N) · x (N, D): A = dy stored (N, K), used transposed.
     this.gemm(true, false, outputs, inputSize, batch, dy, outputs, this.input!.data, inputSize, this.weights.grad.data, inputSize, true);
     // db (K) += Σ_n dy[n, ·]
@@ -121,12 +158,12 @@ export class FullyConnected implements Layer {
     transA: boolean, transB: boolean, m: number, n: number, k: number,
     a: Float32Array, lda: number, b: Float32Array, ldb: number, c: Float32Array, ldc: number, accumulate: boolean,
   ): void {
-    const args: KernelArgs = { transA, transB, m, n, k, a, aOffset: 0, lda, b, bOffset: 0, ldb, c, cOffset: 0, ldc, accumulate };
-    this.executor.parallelFor('gemmRows', args, m);
+    this.executor.parallelFor(gemmRowsKernel, { transA, transB, m, n, k, a, aOffset: 0, lda, b, bOffset: 0, ldb, c, cOffset: 0, ldc, accumulate }, m);
   }
 
   config(): Record<string, unknown> {
     const config: Record<string, unknown> = { type: this.type, name: this.name, outputs: this.outputs };
+    if (this.implementation !== 'gemm') config.implementation = this.implementation;
     if (this.init?.config !== undefined) config.init = this.init.config;
     return config;
   }

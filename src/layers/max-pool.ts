@@ -12,17 +12,15 @@
  * Forward records, for every output, the flat index of the input that won (ties: the first maximum in
  * row-major window order). Backward routes each output gradient to that input only — the derivative
  * of max is 1 for the winner and 0 for the others — and ADDS it there (overlapping windows may pick
- * the same input twice). Kernels: src/kernels/pooling.ts, split by plane n·C + c.
+ * the same input twice). Kernels: src/kernels/pooling.ts (maxPoolForward, maxPoolBackward), split by
+ * plane n·C + c.
  */
-import type { PoolGeometry } from '../kernels/pooling.ts';
-import type { Executor } from '../parallel/executor.ts';
-import { serialExecutor } from '../parallel/serial-executor.ts';
-import type { Shape } from '../tensor/tensor.ts';
+import { maxPoolBackwardKernel, maxPoolForwardKernel } from '../kernels/pooling.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { resolvePoolOptions } from './conv-shape.ts';
-import type { PoolOptions, PoolShape } from './conv-shape.ts';
+import type { PoolOptions } from './conv-shape.ts';
 import { batchBuffer, checkBatchInput, checkOutputGrad } from './batch-checks.ts';
-import type { ForwardMode, Layer, Parameter } from './layer.ts';
+import type { ForwardMode, Layer } from './layer.ts';
+import { Pool2dLayer } from './pool-layer.ts';
 
 export type MaxPool2dOptions = PoolOptions;
 
@@ -34,33 +32,14 @@ function allocInt32(length: number): Int32Array {
   return new Int32Array(length);
 }
 
-export class MaxPool2d implements Layer {
-  readonly type = 'pool';
-  name: string;
-  readonly inputShape: Shape;
-  readonly outputShape: Shape;
-  /** H′, W′ and the window, from poolOutputShape. */
-  readonly poolShape: PoolShape;
-  private executor: Executor = serialExecutor;
-  private output: Tensor | null = null;
-  private inputGrad: Tensor | null = null;
+/** Options, shapes, executor, buffers and config: Pool2dLayer (pool-layer.ts). */
+export class MaxPool2d extends Pool2dLayer implements Layer {
+  protected readonly mode = 'max';
   /** For each output element, the flat index into the input of its window's maximum. */
   private argmax: Int32Array | null = null;
 
   constructor(options: MaxPool2dOptions) {
-    this.name = options.name ?? 'pool';
-    const { channels, shape } = resolvePoolOptions(options, this.name);
-    this.poolShape = shape;
-    this.inputShape = Object.freeze([channels, shape.inputHeight, shape.inputWidth]);
-    this.outputShape = Object.freeze([channels, shape.outputHeight, shape.outputWidth]);
-  }
-
-  parameters(): Parameter[] {
-    return [];
-  }
-
-  setExecutor(executor: Executor): void {
-    this.executor = executor;
+    super(options);
   }
 
   /** x (N, C, H, W) → y (N, C, H′, W′). */
@@ -68,32 +47,24 @@ export class MaxPool2d implements Layer {
     const batch = checkBatchInput(input, this.inputShape, this.name);
     const output = (this.output = batchBuffer(this.output, batch, this.outputShape));
     if (this.argmax === null || this.argmax.length !== output.size) this.argmax = allocInt32(output.size);
-    const planes = batch * this.inputShape[0];
-    this.executor.parallelFor('maxPoolForward', { ...this.geometry(), input: input.data, output: output.data, argmax: this.argmax }, planes);
+    this.executor.parallelFor(
+      maxPoolForwardKernel, { ...this.poolShape, input: input.data, output: output.data, argmax: this.argmax }, this.planes(batch),
+    );
     return output;
   }
 
-  /** dy (N, C, H′, W′) → dx (N, C, H, W): each dy goes to its window's maximum. */
-  /** needInputGrad = false: nothing to do (no parameters); the returned contents are unspecified. */
+  /**
+   * dy (N, C, H′, W′) → dx (N, C, H, W): each dy goes to its window's maximum.
+   * needInputGrad = false: nothing to do (no parameters); the returned contents are unspecified.
+   */
   backward(outputGrad: Tensor, needInputGrad = true): Tensor {
     const batch = checkOutputGrad(outputGrad, this.output, this.name);
     const inputGrad = (this.inputGrad = batchBuffer(this.inputGrad, batch, this.inputShape));
     if (!needInputGrad) return inputGrad; // no parameters: nothing else to compute
     inputGrad.zero(); // the kernel adds into dx
-    const planes = batch * this.inputShape[0];
     this.executor.parallelFor(
-      'maxPoolBackward', { ...this.geometry(), outputGrad: outputGrad.data, argmax: this.argmax!, inputGrad: inputGrad.data }, planes,
+      maxPoolBackwardKernel, { ...this.poolShape, outputGrad: outputGrad.data, argmax: this.argmax!, inputGrad: inputGrad.data }, this.planes(batch),
     );
     return inputGrad;
-  }
-
-  config(): Record<string, unknown> {
-    const s = this.poolShape;
-    return { type: this.type, mode: 'max', name: this.name, size: [s.filterHeight, s.filterWidth], stride: [s.strideH, s.strideW] };
-  }
-
-  private geometry(): PoolGeometry {
-    const { inputHeight, inputWidth, filterHeight, filterWidth, strideH, strideW, outputHeight, outputWidth } = this.poolShape;
-    return { inputHeight, inputWidth, filterHeight, filterWidth, strideH, strideW, outputHeight, outputWidth };
   }
 }

@@ -40,6 +40,7 @@ export function buildLayer(definition: LayerDefinition, shape: Shape, name: stri
       return new Conv2d({
         ...common, filters: definition.filters, size: definition.size, stride: definition.stride,
         pad: definition.pad, dilation: definition.dilation, rng,
+        ...(definition.implementation ? { implementation: definition.implementation } : {}),
         ...(definition.init ? { init: makeInitializer(definition.init, rng) } : {}),
       });
     case 'pool': {

@@ -22,6 +22,8 @@
 import { ConfigError } from '../errors.ts';
 import type { InitializerConfig } from './initializers.ts';
 import { parseInitializerConfig } from './initializers.ts';
+import { parseConvImplementation } from '../layers/conv2d.ts';
+import type { ConvImplementation } from '../layers/conv2d.ts';
 
 export type ActivationName = 'relu' | 'sigmoid' | 'tanh' | 'leaky-relu' | 'elu';
 
@@ -30,6 +32,8 @@ export type LayerDefinition =
   | {
       type: 'conv'; filters: number; size: [number, number]; stride: [number, number];
       pad: [number, number]; dilation: number; init?: InitializerConfig; name?: string;
+      /** 'implicit-gemm' (default, then omitted), 'im2col' or 'naive' (layers/conv2d.ts). */
+      implementation?: ConvImplementation;
     }
   | { type: 'pool'; mode: 'max' | 'avg'; size: [number, number]; stride: [number, number]; name?: string }
   | { type: 'fc'; units: number; init?: InitializerConfig; name?: string }
@@ -121,6 +125,7 @@ function normalizeLayer(raw: Raw, index: number): LayerDefinition[] {
         stride: pair(raw, ['stride'], index, 1, 1),
         pad: pair(raw, ['pad'], index, 0, 0),
         dilation: positiveInt(raw, ['dilation'], index, 1),
+        ...(raw.implementation !== undefined ? { implementation: parseConvImplementation(raw.implementation, where(index, raw)) } : {}),
         ...(init ? { init } : {}),
         ...(name ? { name } : {}),
       };

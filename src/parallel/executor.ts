@@ -1,26 +1,28 @@
 /**
  * Executor: how a layer runs a kernel over a range of work, possibly split across threads.
  *
- * A layer never spawns threads. It calls `executor.parallelFor(kernelName, args, total)`; the
- * executor splits [0, total) into contiguous parts and runs the registered range kernel
- * `kernels[kernelName](args, start, end)` on each part — on the calling thread (SerialExecutor,
- * portable, what browsers use) or on a pool of worker_threads (Node; see worker-pool.ts).
+ * A layer never spawns threads. It calls `executor.parallelFor(kernel, args, total)` with a kernel
+ * handle imported from the kernel's own file (src/kernels/kernel.ts: the function and its registry
+ * name); the executor splits [0, total) into contiguous parts and runs `kernel.run(args, start, end)`
+ * on each part — on the calling thread (SerialExecutor, portable, what browsers use) or on a pool of
+ * worker_threads (Node; see worker-pool.ts), whose workers find the function by `kernel.name` in
+ * src/kernels/registry.ts. A plain name is accepted too (kernels added through a WorkerPool's
+ * kernelModules have no handle on the calling side).
  *
  * Determinism rule for every range kernel: each output element is written by exactly one part, and
  * its value does not depend on where the range was cut (sums run in the same order whatever the
  * split). That is what makes results bit-identical for any number of workers.
  */
-export type KernelArgValue = Float32Array | Int32Array | Uint8Array | number | boolean;
-export type KernelArgs = { readonly [key: string]: KernelArgValue };
+import type { KernelArgs, KernelHandle } from '../kernels/kernel.ts';
 
-/** A kernel that processes the items [start, end) of its work range. Pure; allocates nothing. */
-export type RangeKernel = (args: KernelArgs, start: number, end: number) => void;
+export type { KernelArgValue, KernelArgs, KernelHandle, RangeKernel } from '../kernels/kernel.ts';
+export { defineKernel } from '../kernels/kernel.ts';
 
 export interface Executor {
   /** How many threads compute, the calling thread counting as one. */
   readonly threads: number;
-  /** Runs registered kernel `kernelName` over [0, total). Returns when all parts are done. */
-  parallelFor(kernelName: string, args: KernelArgs, total: number): void;
+  /** Runs `kernel` (a handle, or a registered name) over [0, total). Returns when all parts are done. */
+  parallelFor<Args extends KernelArgs>(kernel: KernelHandle<Args> | string, args: Args, total: number): void;
 }
 
 /**

@@ -3,16 +3,18 @@
  * Bun) and the reference that the worker pool must match bit for bit.
  */
 import { ConfigError } from '../errors.ts';
-import type { Executor, KernelArgs } from './executor.ts';
+import type { Executor } from './executor.ts';
+import type { KernelArgs, KernelHandle, RangeKernel } from '../kernels/kernel.ts';
 import { kernelRegistry } from '../kernels/registry.ts';
 
 export class SerialExecutor implements Executor {
   readonly threads = 1;
 
-  parallelFor(kernelName: string, args: KernelArgs, total: number): void {
-    const kernel = kernelRegistry[kernelName];
-    if (!kernel) throw new ConfigError(`executor: no kernel named '${kernelName}' is registered`);
-    if (total > 0) kernel(args, 0, total);
+  /** A handle runs its own function; a name is looked up in the registry. */
+  parallelFor<Args extends KernelArgs>(kernel: KernelHandle<Args> | string, args: Args, total: number): void {
+    const run: RangeKernel<Args> | undefined = typeof kernel === 'string' ? kernelRegistry[kernel] : kernel.run;
+    if (!run) throw new ConfigError(`executor: no kernel named '${String(kernel)}' is registered`);
+    if (total > 0) run(args, 0, total);
   }
 }
 

@@ -7,14 +7,15 @@
  * itself. The protocol (slots, kinds, memory order) is described in worker-pool-protocol.ts.
  *
  * Waiting: after a task (and at start) the worker spins on its SEQUENCE slot for `spinMicroseconds`
- * before it sleeps in Atomics.wait. Measured here, waking a sleeping thread costs ~100 µs, taking a
- * task from a spinning one ~2 µs: the spin makes back-to-back dispatches (one layer's kernels, the
- * next layer's) cheap, and the sleep keeps an idle pool from burning a core.
+ * before it sleeps in Atomics.wait. Waking a sleeping thread costs far more than handing a task to a
+ * spinning one (worker-pool.ts states the measured costs): the spin makes back-to-back dispatches
+ * (one layer's kernels, the next layer's) cheap, and the sleep keeps an idle pool from burning a core.
  */
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { readlinkSync } from 'node:fs';
 import type { KernelArgs, KernelArgValue, RangeKernel } from './executor.ts';
 import { kernelRegistry } from '../kernels/registry.ts';
+import { setKernelTier } from '../kernels/engines/kernel-tier.ts';
 import {
   ALIVE, ARG_BUFFER, ARG_COUNT, ARG_KEY, ARG_KIND, ARG_LENGTH, ARGS_BASE, COMMAND, COMMAND_QUIT, DONE,
   END, FAILED, KERNEL, KIND_BOOLEAN, KIND_FLOAT32, KIND_INT32, KIND_NUMBER, MAX_ARGS,
@@ -117,7 +118,10 @@ export async function runWorker(setup: WorkerSetup): Promise<void> {
     while (received < Atomics.load(control, base + POSTED)) {
       const envelope = receiveMessageOnPort(port);
       if (!envelope) break; // cannot happen: postMessage completes before POSTED is raised
-      views.register(envelope.message as RegistrationMessage, names);
+      const message = envelope.message as RegistrationMessage;
+      views.register(message, names);
+      // The caller's kernel-tier setting: this thread's scratch heaps follow it from the next kernel on.
+      if (message.tier !== undefined) setKernelTier(message.tier);
       received++;
     }
     if (Atomics.load(control, base + COMMAND) === COMMAND_QUIT) break;

@@ -26,6 +26,8 @@
  * consistent atomics order the plain accesses around them, in both directions.
  */
 
+import type { KernelTier } from '../kernels/engines/kernel-tier.ts';
+
 /** Most arguments one kernel call may have. */
 export const MAX_ARGS = 48;
 
@@ -95,11 +97,15 @@ export function controlLength(threads: number): number {
   return workerBase(threads);
 }
 
-/** Main → worker: names and buffers to remember (id → value) and buffer ids to forget. */
+/**
+ * Main → worker: names and buffers to remember (id → value) and buffer ids to forget; and the
+ * kernel-tier setting (src/kernels/engines/kernel-tier.ts) when it is new to the worker.
+ */
 export interface RegistrationMessage {
   readonly names: ReadonlyArray<readonly [number, string]>;
   readonly buffers: ReadonlyArray<readonly [number, SharedArrayBuffer]>;
   readonly forget: readonly number[];
+  readonly tier?: KernelTier;
 }
 
 /** Worker → main: why a task (or the start-up) failed. */

@@ -1,7 +1,8 @@
 /**
  * WorkerPool: an Executor that runs range kernels on worker_threads (Node only).
  *
- *   parallelFor(kernelName, args, total)        — synchronous, like the serial executor
+ *   parallelFor(kernel, args, total)            — synchronous, like the serial executor
+ *     (kernel: a handle from src/kernels/kernel.ts, or the name of a kernel in a kernel module)
  *     1. split [0, total) into T = min(threads, total) contiguous parts (splitRange)
  *     2. hand parts 1..T-1 to workers 1..T-1 through shared memory, wake them (Atomics.notify)
  *     3. compute part 0 on the calling thread
@@ -15,9 +16,11 @@
  * outputs straight into them. An array on an ordinary ArrayBuffer is REJECTED with a ConfigError
  * rather than copied: a copy would silently drop whatever the worker writes into it.
  *
- * Cost (measured on the 2-core machine this was written on; `npm run bench -- --only dispatch`): a
- * worker still spinning after its last task (it spins 200 µs) takes a new one in ~2 µs; one that has
- * gone to sleep costs ~130 µs to wake. Arguments travel as integers in a shared block, each
+ * Cost — the one place this library states it (`npm run bench -- --only dispatch` measures it; the
+ * figures are from the README's bench run at commit 9ad814d on the 2-core reference machine, the
+ * recorded run of that section): a worker still spinning after its last task (it spins 200 µs) takes
+ * a new one in ~2 µs; one that has gone to sleep costs ~0.3 ms to wake (under load from other
+ * processes both figures grow). Arguments travel as integers in a shared block, each
  * SharedArrayBuffer and each name crossing over once: worker-pool-protocol.ts explains the layout,
  * worker-pool-arguments.ts the calling side, worker-main.ts the worker side.
  *
@@ -43,6 +46,9 @@ import { existsSync } from 'node:fs';
 import { ConfigError, DataError, ShapeError } from '../errors.ts';
 import type { Executor, KernelArgs, RangeKernel } from './executor.ts';
 import { kernelRegistry } from '../kernels/registry.ts';
+import type { KernelHandle } from '../kernels/kernel.ts';
+import { kernelTier } from '../kernels/engines/kernel-tier.ts';
+import type { KernelTier } from '../kernels/engines/kernel-tier.ts';
 import { ArgumentEncoder } from './worker-pool-arguments.ts';
 import {
   ALIVE, COMMAND, COMMAND_QUIT, COMMAND_RUN, DONE, END, EXIT_CODE, FAILED, MAX_ARGS, PENDING, POSTED,
@@ -162,6 +168,8 @@ export class WorkerPool implements Executor {
   private generations = 0;
   private running = false;
   private closed = false;
+  /** The kernel-tier setting the running workers last received (they follow the caller's setting). */
+  private sentTier: KernelTier | null = null;
 
   constructor(options: WorkerPoolOptions) {
     const { workers } = options;
@@ -188,14 +196,22 @@ export class WorkerPool implements Executor {
     this.slots = new Array<WorkerSlot | null>(workers).fill(null);
   }
 
-  /** Runs registered kernel `kernelName` over [0, total), split over the threads. See the header. */
-  parallelFor(kernelName: string, args: KernelArgs, total: number): void {
+  /**
+   * Runs `kernel` over [0, total), split over the threads. See the header. A handle must be the one
+   * registered under its name (src/kernels/registry.ts or a kernel module): workers find it by name.
+   */
+  parallelFor<Args extends KernelArgs>(handle: KernelHandle<Args> | string, typedArgs: Args, total: number): void {
+    const kernelName = typeof handle === 'string' ? handle : handle.name;
+    const args: KernelArgs = typedArgs;
     if (this.closed) throw new ConfigError('WorkerPool: the pool is closed; create a new one');
     if (this.running) {
       throw new ConfigError(`WorkerPool: parallelFor('${kernelName}') was called from inside a kernel; kernels may not nest`);
     }
     const kernel = this.kernels[kernelName];
     if (!kernel) throw new ConfigError(`executor: no kernel named '${kernelName}' is registered`);
+    if (typeof handle !== 'string' && (handle.run as unknown) !== kernel) {
+      throw new ConfigError(`WorkerPool: the kernel handle '${kernelName}' is not the function registered under that name; register it (src/kernels/registry.ts or a kernel module) under a name of its own`);
+    }
     if (!(total <= 0x7fffffff)) throw new ConfigError(`WorkerPool: total ${total} exceeds 2^31 - 1 items`);
     if (total <= 0) return;
     if (this.threads === 1) {
@@ -239,7 +255,12 @@ export class WorkerPool implements Executor {
 
   private dispatch(kernel: RangeKernel, kernelName: string, args: KernelArgs, total: number, parts: number): void {
     this.ensureStarted(parts);
-    const update = this.encoder.takeUpdate();
+    let update = this.encoder.takeUpdate();
+    const tier = kernelTier();
+    if (tier !== this.sentTier) {
+      update = { ...(update ?? { names: [], buffers: [], forget: [] }), tier };
+      this.sentTier = tier;
+    }
     if (update) this.broadcast(update);
 
     const control = this.control;
@@ -403,7 +424,7 @@ export class WorkerPool implements Executor {
     port1.unref();
     this.slots[worker] = slot;
     // A new thread knows nothing yet: send every name and buffer (the backlog is broadcast later).
-    port1.postMessage(this.encoder.snapshot());
+    port1.postMessage({ ...this.encoder.snapshot(), tier: kernelTier() });
     Atomics.add(control, base + POSTED, 1);
   }
 

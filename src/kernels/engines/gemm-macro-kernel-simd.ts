@@ -1,5 +1,5 @@
 /**
- * macroKernelPortable (gemm-macro-kernel.ts) in WebAssembly SIMD, built by wasm-module.ts: the same
+ * macroKernelPortable (kernels/gemm-macro-kernel.ts) in WebAssembly SIMD, built by wasm-module.ts: the same
  * heap layout, the same 4 × 4 register tile, the same sums in the same order, with the four columns
  * of a B panel row held as two f64x2 pairs and each A value loaded into both lanes:
  *
@@ -13,7 +13,7 @@
 import { I32, V128, assembleModule, compileModule, fn, instantiate, op } from './wasm-module.ts';
 import type { Code, Locals } from './wasm-module.ts';
 
-/** Where gemm-macro-kernel.ts places the blocks (Float64 element offsets) and the C block's row stride. */
+/** Where kernels/gemm-macro-kernel.ts places the blocks (Float64 element offsets) and the C block's row stride. */
 export interface MacroKernelLayout {
   readonly aBlockStart: number;
   readonly bBlockStart: number;

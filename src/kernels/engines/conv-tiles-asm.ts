@@ -1,11 +1,26 @@
 /**
- * The scalar implicit-GEMM tiles of conv-tiles.ts in asm.js, the statically typed subset of
- * JavaScript that V8 compiles ahead of time to WebAssembly (gemm-macro-kernel.ts explains why and
- * how to read it). The fallback where WebAssembly SIMD (conv-tiles-simd.ts) is missing, or where a
- * Content-Security-Policy forbids compiling WebAssembly ('wasm-unsafe-eval') but allows `new Function`.
+ * The scalar implicit-GEMM tiles of kernels/conv-tiles.ts in asm.js, the statically typed subset of
+ * JavaScript that V8 compiles ahead of time to WebAssembly (gemm-macro-kernel-asm.ts explains why and
+ * how to read it): tier 'asm'. The fallback where WebAssembly SIMD (conv-tiles-simd.ts) is missing, or
+ * where a Content-Security-Policy forbids compiling WebAssembly ('wasm-unsafe-eval') but allows
+ * `new Function`.
  */
+
 /**
- * forwardTilesPortable and weightGradTilesPortable (conv-tiles.ts) in asm.js. Arguments are the same
+ * The smallest heap size asm.js accepts that holds `bytes`: a power of two from 64 KiB to 16 MiB,
+ * above that a multiple of 16 MiB (V8 refuses to link other sizes and would run the loops as
+ * ordinary JavaScript). The portable tier uses the same sizes, so both see the same heap.
+ */
+export function asmHeapSize(bytes: number): number {
+  const sixteenMiB = 1 << 24;
+  if (bytes > sixteenMiB) return Math.ceil(bytes / sixteenMiB) * sixteenMiB;
+  let size = 1 << 16;
+  while (size < bytes) size *= 2;
+  return size;
+}
+
+/**
+ * forwardTilesPortable and weightGradTilesPortable (kernels/conv-tiles.ts) in asm.js. Arguments are the same
  * fields in bytes (element address × 8), except tableAt, which stays an Int32 index; table entries
  * are element offsets, hence `<< 3`.
  */
@@ -94,12 +109,13 @@ const ASM_SOURCE = `
   return { forwardTiles: forwardTiles, weightGradTiles: weightGradTiles };
 `;
 
-
+/** The compiled loops; arguments as listed in the source above, in bytes. */
 export interface AsmTiles {
   forwardTiles(...args: number[]): void;
   weightGradTiles(...args: number[]): void;
 }
 
+/** The asm.js tiles over `buffer` (sized by asmHeapSize), or undefined where `new Function` is refused. */
 export function compileAsmTiles(buffer: ArrayBuffer): AsmTiles | undefined {
   try {
     const factory = new Function('stdlib', 'foreign', 'heap', ASM_SOURCE) as

@@ -1,5 +1,5 @@
 /**
- * The implicit-GEMM tiles of conv-tiles.ts as WebAssembly SIMD: each v128 register holds two doubles,
+ * The implicit-GEMM tiles of kernels/conv-tiles.ts as WebAssembly SIMD: each v128 register holds two doubles,
  * so one f64x2.mul and one f64x2.add do the work of two scalar multiply-adds. Lane-wise they are the
  * same IEEE operations as the scalar loops, applied to every sum in the same order, so the results
  * are bit-identical to forwardTilesPortable / weightGradTilesPortable (a spec checks it). Measured

@@ -1,10 +1,10 @@
 /**
- * The WebAssembly assembler (src/kernels/wasm-module.ts): LEB128 encodings against the worked examples
+ * The WebAssembly assembler (src/kernels/engines/wasm-module.ts): LEB128 encodings against the worked examples
  * of the format's documentation, and a small module built with it that the engine validates and runs.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { F64, I32, V128, assembleModule, compileModule, fn, instantiate, op, signedLeb, unsignedLeb } from '../../src/kernels/wasm-module.ts';
+import { F64, I32, V128, assembleModule, compileModule, fn, instantiate, op, signedLeb, unsignedLeb } from '../../../src/kernels/engines/wasm-module.ts';
 
 test('LEB128: unsigned and signed encodings', () => {
   assert.deepEqual(unsignedLeb(0), [0x00]);

@@ -1,0 +1,139 @@
+/**
+ * THE ENGINE SWITCH: the one file outside engines/ that imports from it. It builds the per-thread
+ * scratch heaps of the two fast kernels and binds each to the loops of the fastest kernel tier the
+ * setting and the engine allow (engines/kernel-tier.ts):
+ *
+ *   createScratchHeap   the GEMM's heap (gemm.ts):     macroKernelPortable (gemm-macro-kernel.ts)
+ *                       mirrored by engines/gemm-macro-kernel-simd.ts and engines/gemm-macro-kernel-asm.ts
+ *   createTileHeap      the implicit GEMM's heap (conv-implicit-gemm.ts): forwardTilesPortable and
+ *                       weightGradTilesPortable (conv-tiles.ts), mirrored by engines/conv-tiles-simd.ts
+ *                       and engines/conv-tiles-asm.ts
+ *
+ * Every tier gives the same bits; only the speed differs. A port to a language without these engines
+ * keeps the reference loops and replaces this file by the two `portable` builders below.
+ */
+import { HEAP_BYTES, MACRO_KERNEL_LAYOUT, macroKernelPortable } from './gemm-macro-kernel.ts';
+import type { MacroKernel } from './gemm-macro-kernel.ts';
+import { forwardTilesPortable, weightGradTilesPortable } from './conv-tiles.ts';
+import type { ForwardTileArgs, WeightGradTileArgs } from './conv-tiles.ts';
+import { kernelTier, pickFastestTier } from './engines/kernel-tier.ts';
+import type { KernelTier } from './engines/kernel-tier.ts';
+import { instantiateSimdMacroKernel } from './engines/gemm-macro-kernel-simd.ts';
+import { compileAsmMacroKernel } from './engines/gemm-macro-kernel-asm.ts';
+import { instantiateSimdTiles } from './engines/conv-tiles-simd.ts';
+import { asmHeapSize, compileAsmTiles } from './engines/conv-tiles-asm.ts';
+
+export type { KernelTier } from './engines/kernel-tier.ts';
+
+/** False once the tier setting has changed since `heap` was built: the thread then builds a new one. */
+export function builtUnderCurrentSetting(heap: { readonly ceiling: KernelTier }): boolean {
+  return heap.ceiling === kernelTier();
+}
+
+/** A GEMM scratch heap (layout in gemm-macro-kernel.ts) and the macro-kernel that runs over it. */
+export interface ScratchHeap {
+  /** The heap as doubles: gemm.ts packs into it and reads C blocks from it. */
+  readonly view: Float64Array;
+  readonly run: MacroKernel;
+  /** The tier that runs. */
+  readonly tier: KernelTier;
+  /** The setting it was built under (a thread rebuilds its heap when the setting changes). */
+  readonly ceiling: KernelTier;
+}
+
+/**
+ * A fresh HEAP_BYTES scratch heap bound to the fastest macro-kernel at or below `ceiling` (default:
+ * the setting in force; specs ask for each tier to compare them).
+ */
+export function createScratchHeap(ceiling: KernelTier = kernelTier()): ScratchHeap {
+  const { tier, built } = pickFastestTier<{ view: Float64Array; run: MacroKernel }>({
+    simd: () => instantiateSimdMacroKernel(MACRO_KERNEL_LAYOUT, HEAP_BYTES),
+    asm: () => {
+      const buffer = new ArrayBuffer(HEAP_BYTES);
+      const run = compileAsmMacroKernel(MACRO_KERNEL_LAYOUT, buffer);
+      return run && { view: new Float64Array(buffer), run };
+    },
+    portable: () => {
+      const view = new Float64Array(HEAP_BYTES / 8);
+      return { view, run: (rows, cols, depth) => macroKernelPortable(view, rows, cols, depth) };
+    },
+  }, ceiling);
+  return { ...built, tier, ceiling };
+}
+
+/** An implicit-GEMM scratch heap (layout in conv-implicit-gemm.ts) and the tile loops bound to it. */
+export interface TileHeap {
+  /** Size in bytes (≥ what was asked for). */
+  readonly bytes: number;
+  readonly f64: Float64Array;
+  readonly i32: Int32Array;
+  /** The tier that runs, and the setting it was built under. */
+  readonly tier: KernelTier;
+  readonly ceiling: KernelTier;
+  /** Filters per forward weight panel: 4 for the SIMD tiles, 2 for the scalar ones. */
+  readonly forwardGroup: 2 | 4;
+  forwardTiles(args: ForwardTileArgs): void;
+  /** Adds one image into the accumulators; tileStart and tileEnd must be multiples of 4. */
+  weightGradTiles(args: WeightGradTileArgs): void;
+}
+
+type TileLoops = Omit<TileHeap, 'tier' | 'ceiling'>;
+
+type CompiledTiles = (...args: number[]) => void;
+
+/** Calls compiled forward tiles: the fields in bytes (× 8), except tableAt, an Int32 index. */
+function callForward(tiles: CompiledTiles, a: ForwardTileArgs): void {
+  tiles(
+    a.filterGroups, a.depth, a.outputHeight, a.paddedOutputWidth, a.rowStep * 8, a.columnStep * 8,
+    a.weightsAt * 8, a.tableAt, a.inputAt * 8, a.outputAt * 8,
+  );
+}
+
+/** Calls compiled weight-gradient tiles, in the same units. */
+function callWeightGrad(tiles: CompiledTiles, a: WeightGradTileArgs): void {
+  tiles(
+    a.filterQuads, a.tileStart, a.tileEnd, a.paddedDepth, a.outputHeight, a.outputWidth, a.rowStep * 8,
+    a.columnStep * 8, a.gradAt * 8, a.tableAt, a.outputGradAt * 8, a.inputAt * 8,
+  );
+}
+
+/**
+ * A fresh heap of at least `bytes` bound to the fastest tile loops at or below `ceiling` (default:
+ * the setting in force; specs ask for each tier to compare them).
+ */
+export function createTileHeap(bytes: number, ceiling: KernelTier = kernelTier()): TileHeap {
+  const { tier, built } = pickFastestTier<TileLoops>({
+    simd: () => {
+      const simd = instantiateSimdTiles(Math.ceil(bytes / 65536));
+      if (simd === undefined) return undefined;
+      const { memory, tiles } = simd;
+      return {
+        bytes: memory.buffer.byteLength, f64: new Float64Array(memory.buffer), i32: new Int32Array(memory.buffer),
+        forwardGroup: 4,
+        forwardTiles: (a) => callForward(a.columnStep === 1 ? tiles.forwardTiles : tiles.forwardTilesStrided, a),
+        weightGradTiles: (a) => callWeightGrad(tiles.weightGradTiles, a),
+      };
+    },
+    asm: () => {
+      const buffer = new ArrayBuffer(asmHeapSize(bytes));
+      const asm = compileAsmTiles(buffer);
+      if (asm === undefined) return undefined;
+      return {
+        bytes: buffer.byteLength, f64: new Float64Array(buffer), i32: new Int32Array(buffer), forwardGroup: 2,
+        forwardTiles: (a) => callForward(asm.forwardTiles, a),
+        weightGradTiles: (a) => callWeightGrad(asm.weightGradTiles, a),
+      };
+    },
+    portable: () => {
+      const buffer = new ArrayBuffer(asmHeapSize(bytes));
+      const f64 = new Float64Array(buffer);
+      const i32 = new Int32Array(buffer);
+      return {
+        bytes: buffer.byteLength, f64, i32, forwardGroup: 2,
+        forwardTiles: (a) => forwardTilesPortable(f64, i32, a),
+        weightGradTiles: (a) => weightGradTilesPortable(f64, i32, a),
+      };
+    },
+  }, ceiling);
+  return { ...built, tier, ceiling };
+}
