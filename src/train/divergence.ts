@@ -2,11 +2,15 @@
  * Divergence guard: the rule that stops a training run whose loss has blown up, so that a learning
  * rate far too large ends in a clear message instead of hours of NaN or of a loss of 1e16.
  *
- * The rule, checked after every step on the step's total loss L_t (data loss + regularization):
+ * The rule, checked at every step t on the step's total loss L_t (data loss + regularization),
+ * before the update:
  *   1. L_t is NaN or ±Infinity                                   → diverged (always on);
- *   2. t > referenceSteps and L_t > factor × L_ref               → diverged,
- *      where L_ref = mean of L_1 … L_referenceSteps, the losses of the run's first `referenceSteps`
- *      steps (global steps 1..10 by default, counted from the very start of the run, across resumes).
+ *   2. t ≥ 2 and L_t > factor × L_ref(t)                         → diverged,
+ *      where L_ref(t) = mean of L_1 … L_m, m = min(t − 1, referenceSteps): the mean loss of the run's
+ *      first steps — global steps 1..10 by default, counted from the very start of the run, across
+ *      resumes; until step 11 the mean of the steps so far. Comparing from step 2 on matters: a
+ *      learning rate far too large multiplies the loss by 1000 within two or three steps, and a
+ *      reference that waited for 10 steps would average in the blown-up losses and never trigger.
  * Defaults: factor 50, referenceSteps 10. `factor: null` turns rule 2 off (rule 1 stays). A factor
  * below 1 is refused: it would stop a healthy run whose loss merely wobbles above its start. When
  * L_ref is 0 (a loss that starts at exactly zero gives no scale) rule 2 is skipped.
@@ -61,9 +65,9 @@ export class DivergenceGuard {
     this.referenceSteps = referenceSteps;
   }
 
-  /** L_ref, or undefined while the first steps are still being collected. */
+  /** L_ref: the mean loss of the first steps seen so far (at most referenceSteps); undefined before step 1. */
   get referenceLoss(): number | undefined {
-    return this.referenceCount >= this.referenceSteps ? this.referenceLossSum / this.referenceCount : undefined;
+    return this.referenceCount > 0 ? this.referenceLossSum / this.referenceCount : undefined;
   }
 
   /** The bound in force (factor × L_ref), or undefined when there is none yet (or it is off). */
@@ -86,7 +90,7 @@ export class DivergenceGuard {
     if (bound !== undefined && loss > bound) {
       throw new TrainingDivergedError(
         `training diverged at ${where}: loss ${formatLoss(loss)}${detail} exceeds the bound ${formatLoss(bound)} ` +
-          `= ${this.factor} × ${formatLoss(this.referenceLoss!)} (the mean loss of the first ${this.referenceSteps} steps). ` +
+          `= ${this.factor} × ${formatLoss(this.referenceLoss!)} (the mean loss of the first ${this.referenceCount} step${this.referenceCount === 1 ? '' : 's'}). ` +
           'Lower the learning rate, or change the bound with --divergence-factor; the last good checkpoint is kept.',
       );
     }
