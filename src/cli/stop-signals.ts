@@ -43,7 +43,7 @@ export function handleStopSignals(onFirst: (signal: StopSignal) => void, note: (
   const handler = (signal: StopSignal): void => {
     if (first === null) {
       first = signal;
-      note(`${signal}: stopping after the current step and writing a checkpoint (send it again to quit at once)`);
+      note(`${signal}: stopping at the end of the current step (send it again to quit at once)`);
       onFirst(signal);
       return;
     }

@@ -277,16 +277,16 @@ async function runTrainingLocked(
   let result: TrainResult;
   let testAccuracy: number;
   let reportPath: string | null = null;
+  // ── Signals: SIGINT/SIGTERM stop after the current step, with a checkpoint (stop-signals.ts). They stay
+  // handled until the workers are closed: one arriving after the last step lets the run finish normally. ──
+  const signals = handleStopSignals(() => trainer.requestStop(), (text) => {
+    progress.clear();
+    console.error(text);
+  });
   try {
-    // ── Signals: SIGINT/SIGTERM stop after the current step, with a checkpoint (stop-signals.ts). ──
-    const signals = handleStopSignals(() => trainer.requestStop(), (text) => {
-      progress.clear();
-      console.error(text);
-    });
     try {
       result = await trainer.run();
     } finally {
-      signals.dispose();
       progress.clear();
     }
     const signal = signals.received();
@@ -304,6 +304,7 @@ async function runTrainingLocked(
     }
   } finally {
     await closeExecutor(executor);
+    signals.dispose();
   }
   return { result, testAccuracy, run, reportPath, dataDescription: data.description, summaryText };
 }
