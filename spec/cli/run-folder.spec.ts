@@ -11,6 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RunDirectory } from '../../src/cli/run-directory.ts';
+import { signalExitCode } from '../../src/cli/stop-signals.ts';
+import { temporaryPathFor } from '../../src/io/atomic-write.ts';
 import { RunFolderError, describeFileError } from '../../src/cli/run-folder-error.ts';
 import { LOCK_FILE_NAME, RunFolderBusyError, acquireRunLock } from '../../src/cli/run-lock.ts';
 
@@ -107,7 +109,8 @@ test('--out that is a file, lies below a file, or is read-only; a full disk: Run
 
 test('leftovers of interrupted writes are removed (only those whose writer is gone); metrics are cut back to a checkpoint', () => {
   const run = new RunDirectory(fs.mkdtempSync(path.join(scratch, 'repair-')));
-  const dead = `.checkpoint.json.${deadPid()}.0123456789ab.tmp`;
+  // Named exactly as writeFileAtomic names its temporary files, with the pid of a process that is gone.
+  const dead = path.basename(temporaryPathFor(run.checkpointPath)).replace(`.${process.pid}.`, `.${deadPid()}.`);
   const live = `.model.json.${process.pid}.abcdef012345.tmp`;
   for (const name of [dead, live, 'notes.tmp']) fs.writeFileSync(run.path(name), 'partial');
   assert.deepEqual(run.removeLeftoverTemporaryFiles(), [dead]);
@@ -263,4 +266,24 @@ test('--out on a file or below a file: one line naming the path, exit 1; a diver
   const zero = cli('train', '--data', 'generated', '--divergence-factor', '0', '--out', path.join(scratch, 'zero'));
   assert.equal(zero.code, 1);
   assert.match(zero.stderr, /--divergence-factor: 0 would stop every run.*use 'off'/);
+});
+
+test('a second signal quits at once with the signal\'s code; the lock is still removed and the last checkpoint stays', async () => {
+  assert.equal(signalExitCode('SIGINT'), 130);
+  assert.equal(signalExitCode('SIGTERM'), 143);
+  const out = path.join(scratch, 'twice');
+  const first = startTraining(out);
+  await waitForStep(out, 35, first.exit);
+  // Both signals wait while the process is paused and arrive together when it continues.
+  first.child.kill('SIGSTOP');
+  first.child.kill('SIGINT');
+  first.child.kill('SIGTERM');
+  first.child.kill('SIGCONT');
+  const stopped = await first.exit;
+  assert.match(stopped.stderr, /^SIG(INT|TERM): stopping at the end of the current step/m);
+  assert.match(stopped.stderr, /^SIG(INT|TERM) again: quitting now; the last checkpoint written stays/m);
+  assert.ok(stopped.code === 130 || stopped.code === 143, `exit code ${stopped.code}`);
+  assert.equal(fs.existsSync(path.join(out, LOCK_FILE_NAME)), false, 'the lock is removed on a forced exit too');
+  const checkpoint = JSON.parse(fs.readFileSync(path.join(out, 'checkpoint.json'), 'utf8'));
+  assert.ok(checkpoint.globalStep >= 30, 'the checkpoint of epoch 1 (or a later one) is there to resume from');
 });
