@@ -144,7 +144,7 @@ export function parseDivergenceFactor(raw: string | undefined): number | null {
   if (raw === undefined) return 50;
   if (raw.trim().toLowerCase() === 'off') return null;
   if (Number(raw) === 0 && raw.trim() !== '') {
-    throw new ConfigError(`--divergence-factor: 0 would stop every run at its 11th step; use 'off' to disable the bound`);
+    throw new ConfigError(`--divergence-factor: 0 would stop every run at its second step; use 'off' to disable the bound`);
   }
   return numberOption('divergence-factor', raw, { min: 1 });
 }
@@ -215,8 +215,6 @@ async function runTrainingLocked(
   const netSpec = options.net ?? (train.height === 32 ? CONVNETJS_CIFAR10_NET : SMALL_MNIST_NET);
   const definition = resolveDefinition(netSpec, inputShape);
   const net = buildNet(definition, rng);
-  const executor = createExecutor(workers);
-  net.setExecutor(executor);
   const summaryText = formatSummary(net);
   log(summaryText);
 
@@ -277,6 +275,10 @@ async function runTrainingLocked(
   let result: TrainResult;
   let testAccuracy: number;
   let reportPath: string | null = null;
+  // The worker threads start only now, right before the try that closes them: an error in the setup
+  // above must not leave threads running that keep the process alive.
+  const executor = createExecutor(workers);
+  net.setExecutor(executor);
   // ── Signals: SIGINT/SIGTERM stop after the current step, with a checkpoint (stop-signals.ts). They stay
   // handled until the workers are closed: one arriving after the last step lets the run finish normally. ──
   const signals = handleStopSignals(() => trainer.requestStop(), (text) => {
