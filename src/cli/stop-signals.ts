@@ -8,6 +8,14 @@
  * convention), after which `train --resume` continues bit-identically.
  * A second signal exits at once with the same code: the run lock is removed by its 'exit' listener,
  * and the last checkpoint written stays (checkpoints are written atomically).
+ *
+ * Under the `tsx` launcher (`npx tsx src/cli.ts`, the npm scripts) a signal reaches a parent process
+ * that relays it to the node process doing the work and SIGKILLs that process when it has not answered
+ * within about 30 ms — and a JavaScript thread can answer only between two steps. Steps shorter than
+ * that stop gracefully; longer ones (a CIFAR-10 batch) are killed: nothing is lost — the last
+ * checkpoint stays, the next start recovers the stale lock and cuts metrics.jsonl back — but the
+ * steps since the last checkpoint run again. `node --import tsx src/cli.ts …` runs without the relay
+ * process, so every step ends gracefully.
  */
 import * as os from 'node:os';
 
