@@ -57,6 +57,10 @@ export * from './train/augment.ts';
 export * from './train/evaluate.ts';
 export * from './train/trainer.ts';
 export * from './train/minibatch.ts';
+export * from './train/checkpoint.ts';
+export * from './train/divergence.ts';
+export * from './train/training-data.ts';
+export * from './train/yield-to-event-loop.ts';
 
 export * from './data/dataset.ts';
 export * from './data/patch-whitening.ts';

@@ -37,17 +37,17 @@ function weightsOf(net: ReturnType<typeof buildNet>): number[] {
   );
 }
 
-test('2 epochs straight equal 1 epoch + resume from its checkpoint + 1 epoch, bit for bit', () => {
+test('2 epochs straight equal 1 epoch + resume from its checkpoint + 1 epoch, bit for bit', async () => {
   const straight = makeTrainer(2);
-  straight.trainer.run();
+  await straight.trainer.run();
 
   let saved: Checkpoint | undefined;
   const first = makeTrainer(1, { onCheckpoint: (c) => { saved = JSON.parse(JSON.stringify(c)); } });
-  first.trainer.run();
+  await first.trainer.run();
   assert.ok(saved, 'a checkpoint was written at the end of the epoch');
   const resumed = makeTrainer(2);
   resumed.trainer.restore(saved!);
-  resumed.trainer.run();
+  await resumed.trainer.run();
 
   const a = weightsOf(straight.net);
   const b = weightsOf(resumed.net);
@@ -57,18 +57,18 @@ test('2 epochs straight equal 1 epoch + resume from its checkpoint + 1 epoch, bi
   assert.ok(a.some((v, i) => v !== weightsOf(makeTrainer(1).net)[i]));
 });
 
-test('a run stopped mid-epoch by maxSteps resumes exactly too, train metrics included', () => {
+test('a run stopped mid-epoch by maxSteps resumes exactly too, train metrics included', async () => {
   const straight = makeTrainer(2);
-  const straightResult = straight.trainer.run();
+  const straightResult = await straight.trainer.run();
   let saved: Checkpoint | undefined;
   const partial = makeTrainer(2, { maxSteps: 11, onCheckpoint: (c) => { saved = JSON.parse(JSON.stringify(c)); } });
-  const result = partial.trainer.run();
+  const result = await partial.trainer.run();
   assert.equal(result.stoppedBy, 'maxSteps');
   assert.equal(saved!.stepInEpoch, 3); // 120 / 16 → 8 steps per epoch; step 11 is the 3rd of epoch 2
   assert.equal(saved!.epochTotals!.seen, 3 * 16);
   const resumed = makeTrainer(2);
   resumed.trainer.restore(saved!);
-  const resumedResult = resumed.trainer.run();
+  const resumedResult = await resumed.trainer.run();
   assert.deepEqual(weightsOf(resumed.net), weightsOf(straight.net));
   // Epoch 2's train loss and accuracy cover all its 120 examples, not only those after the resume.
   const last = (r: typeof result) => r.epochs[r.epochs.length - 1];
@@ -78,9 +78,9 @@ test('a run stopped mid-epoch by maxSteps resumes exactly too, train metrics inc
   assert.equal(b.trainAccuracy, a.trainAccuracy);
 });
 
-test('metrics: step lines every logEvery steps and one epoch line per epoch, with accuracies', () => {
+test('metrics: step lines every logEvery steps and one epoch line per epoch, with accuracies', async () => {
   const lines: TrainingMetricsLine[] = [];
-  makeTrainer(2, { onMetrics: (l) => lines.push(l) }).trainer.run();
+  await makeTrainer(2, { onMetrics: (l) => lines.push(l) }).trainer.run();
   const epochs = lines.filter((l) => l.kind === 'epoch');
   const steps = lines.filter((l) => l.kind === 'step');
   assert.equal(epochs.length, 2);
@@ -90,14 +90,14 @@ test('metrics: step lines every logEvery steps and one epoch line per epoch, wit
   }
 });
 
-test('examples/s counts training steps only: evaluation and checkpoint time is set aside', () => {
+test('examples/s counts training steps only: evaluation and checkpoint time is set aside', async () => {
   let checkpointCalls = 0;
   const slowCheckpoint = () => {
     checkpointCalls++;
     const until = performance.now() + 150; // a checkpoint that takes 150 ms (a slow disk)
     while (performance.now() < until) { /* wait */ }
   };
-  const result = makeTrainer(2, { onCheckpoint: slowCheckpoint }).trainer.run();
+  const result = await makeTrainer(2, { onCheckpoint: slowCheckpoint }).trainer.run();
   assert.equal(checkpointCalls, 2);
   const examples = 2 * data.train.count;
   // Over wall time the 300 ms of checkpoints would count; examplesPerSecond leaves them out.
@@ -107,9 +107,9 @@ test('examples/s counts training steps only: evaluation and checkpoint time is s
   assert.ok(result.examplesPerSecond > wallRate);
 });
 
-test('a diverging loss stops training with a clear error and writes no checkpoint after it', () => {
+test('a diverging loss stops training with a clear error and writes no checkpoint after it', async () => {
   let checkpoints = 0;
   const { trainer } = makeTrainer(3, { lr: 1e30, onCheckpoint: () => checkpoints++ });
-  assert.throws(() => trainer.run(), (e: Error) => e instanceof TrainingDivergedError && /loss is (NaN|Infinity)/.test(e.message) && /Lower the learning rate/.test(e.message));
+  await assert.rejects(() => trainer.run(), (e: Error) => e instanceof TrainingDivergedError && /loss is (NaN|Infinity)/.test(e.message) && /Lower the learning rate/.test(e.message));
   assert.ok(checkpoints <= 1);
 });

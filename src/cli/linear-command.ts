@@ -99,7 +99,7 @@ export async function runLinear(options: LinearOptions, log: (text: string) => v
       }
     },
   });
-  const result = trainer.run();
+  const result = await trainer.run();
   const evaluation = evaluate(net, test, preprocessing);
   const seconds = (performance.now() - started) / 1000;
 

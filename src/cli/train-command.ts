@@ -8,6 +8,18 @@
  *
  * `--resume <dir>` reads the run's saved options (run.json) and checkpoint and continues to the
  * (possibly larger) --epochs / --max-steps: the result is bit-identical to an uninterrupted run.
+ *
+ * Run folder, stops and exit codes (run-lock.ts, stop-signals.ts, src/train/divergence.ts):
+ * - the run folder is locked (train.lock with the pid) for the whole training; a second training
+ *   given the same --out / --resume while the first lives is refused (RunFolderBusyError); a lock
+ *   left by a killed process is recovered with a note; leftovers of interrupted writes are removed,
+ *   and on --resume metrics.jsonl is cut back to the checkpoint's step;
+ * - SIGINT / SIGTERM stop after the current step with a checkpoint (a second one quits at once);
+ * - a loss that is non-finite or above --divergence-factor × the mean loss of the first 10 steps
+ *   stops the run as diverged (the last good checkpoint stays).
+ * Exit codes: 0 finished (epochs, --max-steps or --max-seconds); 1 a reported error (bad option,
+ * data, checkpoint, busy or unwritable run folder); 2 usage; 3 diverged (TRAIN_EXIT_DIVERGED);
+ * 130 stopped by SIGINT, 143 stopped by SIGTERM (128 + the signal's number).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -25,13 +37,15 @@ import { l2 } from '../regularizers/penalties.ts';
 import { regularize } from '../regularizers/regularize.ts';
 import { Rng } from '../tensor/rng.ts';
 import { evaluate } from '../train/evaluate.ts';
-import type { Checkpoint, TrainResult } from '../train/trainer.ts';
-import { Trainer } from '../train/trainer.ts';
+import type { TrainResult } from '../train/trainer.ts';
+import { Trainer, TrainingDivergedError } from '../train/trainer.ts';
 import { numberOption, parseOptions } from './args.ts';
 import { loadData } from './datasets.ts';
 import type { LoadedData } from './datasets.ts';
 import { ProgressBar } from './progress.ts';
 import { RunDirectory, readJsonFile, toJsonLine } from './run-directory.ts';
+import type { RunLock } from './run-lock.ts';
+import { TrainingInterruptedError, handleStopSignals } from './stop-signals.ts';
 import { CONVNETJS_CIFAR10_NET, SMALL_MNIST_NET, optimizerConfig, resolveDefinition, splitValidation } from './train-setup.ts';
 import { writeRunReport } from './write-report.ts';
 
@@ -65,6 +79,7 @@ export const TRAIN_OPTIONS = {
   out: { type: 'string', value: '<dir>', default: 'runs/train', help: 'run folder' },
   resume: { type: 'string', value: '<dir>', help: 'continue the run in this folder from its checkpoint' },
   'log-every': { type: 'string', value: '<n>', default: '50', help: 'a metrics line every n steps' },
+  'divergence-factor': { type: 'string', value: '<x|off>', default: '50', help: 'stop as diverged (exit 3) when the loss exceeds x × the mean loss of the first 10 steps (x ≥ 1; off: only NaN/Infinity stop)' },
   'no-report': { type: 'boolean', help: 'skip writing report.html' },
   json: { type: 'boolean', help: 'JSON lines: one per epoch and a final summary (examplesPerSecond, testAccuracy)' },
 } as const;
@@ -123,7 +138,20 @@ export interface TrainOutcome {
 
 /** Runs a training from parsed options; shared by `train` and `start`. */
 /** Options that may differ on resume without changing the computation (or that extend it). */
-const RESUMABLE_OVERRIDES = new Set(['epochs', 'max-steps', 'max-seconds', 'workers', 'json', 'no-report', 'log-every']);
+const RESUMABLE_OVERRIDES = new Set(['epochs', 'max-steps', 'max-seconds', 'workers', 'json', 'no-report', 'log-every', 'divergence-factor']);
+
+/** Exit code of a run stopped as diverged (see the header for all of them). */
+export const TRAIN_EXIT_DIVERGED = 3;
+
+/** `--divergence-factor`: a number ≥ 1, or 'off' (null: only non-finite losses stop the run). */
+export function parseDivergenceFactor(raw: string | undefined): number | null {
+  if (raw === undefined) return 50;
+  if (raw.trim().toLowerCase() === 'off') return null;
+  if (Number(raw) === 0 && raw.trim() !== '') {
+    throw new ConfigError(`--divergence-factor: 0 would stop every run at its second step; use 'off' to disable the bound`);
+  }
+  return numberOption('divergence-factor', raw, { min: 1 });
+}
 
 /**
  * Runs a training from parsed options; shared by `train` and `start`. With `resume`, the run's saved
@@ -133,12 +161,32 @@ const RESUMABLE_OVERRIDES = new Set(['epochs', 'max-steps', 'max-seconds', 'work
 export async function runTraining(
   options: TrainOptions, log: (text: string) => void, json: boolean, explicit: Set<string> = new Set(), preloaded?: LoadedData,
 ): Promise<TrainOutcome> {
+  // ── Run-folder ownership: lock the folder before anything reads or writes in it (run-lock.ts). ──
   const resumeDir = options.resume;
-  let checkpoint: Checkpoint | undefined;
+  const folder = resumeDir ?? options.out ?? 'runs/train';
+  if (resumeDir && !fs.existsSync(resumeDir)) throw new DataError(`--resume ${resumeDir}: no such run folder`);
+  const run = new RunDirectory(folder);
+  const lock = run.lock(resumeDir ? 'train --resume' : 'train');
+  try {
+    if (lock.recoveredFrom) log(`note: ${folder}: removed the stale lock of process ${lock.recoveredFrom.pid} (${lock.recoveredFrom.command}, started ${lock.recoveredFrom.started}), which is no longer running`);
+    const leftovers = run.removeLeftoverTemporaryFiles();
+    if (leftovers.length > 0) log(`note: ${folder}: removed ${leftovers.length} temporary file(s) of interrupted writes (${leftovers.join(', ')})`);
+    return await runTrainingLocked(options, log, json, explicit, preloaded, run, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+/** runTraining, once the run folder is ours. */
+async function runTrainingLocked(
+  options: TrainOptions, log: (text: string) => void, json: boolean, explicit: Set<string>, preloaded: LoadedData | undefined,
+  run: RunDirectory, lock: RunLock,
+): Promise<TrainOutcome> {
+  const resumeDir = options.resume;
+  let checkpoint: unknown;
   if (resumeDir) {
     const saved = readJsonFile(path.join(resumeDir, 'run.json')) as TrainOptions;
-    checkpoint = readJsonFile(path.join(resumeDir, 'checkpoint.json')) as Checkpoint;
-    if (checkpoint.format !== 'convnet-ts-checkpoint') throw new DataError(`${resumeDir}/checkpoint.json: not a convnet-ts checkpoint`);
+    checkpoint = readJsonFile(path.join(resumeDir, 'checkpoint.json'));
     const ignored = [...explicit].filter((name) => !RESUMABLE_OVERRIDES.has(name) && name !== 'resume');
     if (ignored.length > 0) {
       throw new ConfigError(`--resume: ${ignored.map((n) => `--${n}`).join(', ')} cannot change when resuming (the run's saved options are used); only ${[...RESUMABLE_OVERRIDES].map((n) => `--${n}`).join(', ')} can`);
@@ -155,6 +203,7 @@ export async function runTraining(
   const strength = numberOption('reg', options.reg, { min: 0 });
   const validationCount = numberOption('validation', options.validation, { min: 0, integer: true });
   const logEvery = numberOption('log-every', options['log-every'], { min: 1, integer: true });
+  const divergenceFactor = parseDivergenceFactor(options['divergence-factor']);
   const optional = (name: keyof TrainOptions, integer = true) =>
     options[name] === undefined ? undefined : numberOption(name, options[name] as string, { min: integer ? 1 : 0, integer });
   const maxSteps = optional('max-steps');
@@ -174,8 +223,6 @@ export async function runTraining(
   const definition = resolveDefinition(netSpec, inputShape)
     .map((layer) => (layer.type === 'conv' && conv !== DEFAULT_CONV_IMPLEMENTATION ? { ...layer, implementation: conv } : layer));
   const net = buildNet(definition, rng);
-  const executor = createExecutor(workers);
-  net.setExecutor(executor);
   const summaryText = formatSummary(net);
   log(summaryText);
 
@@ -189,9 +236,8 @@ export async function runTraining(
     weightDecay: options['weight-decay'] === undefined ? undefined : numberOption('weight-decay', options['weight-decay'], { min: 0 }),
   }));
   const preprocessing = withWhitening(channelStatistics(train), train, options, log);
-  const run = new RunDirectory(options.out ?? 'runs/train');
   if (!checkpoint) {
-    fs.writeFileSync(run.path('run.json'), `${JSON.stringify({ ...options, resume: undefined, json: undefined }, null, 2)}\n`);
+    run.writeText('run.json', `${JSON.stringify({ ...options, resume: undefined, json: undefined }, null, 2)}\n`);
     run.resetMetrics({ command: 'train', data: data.description, net: netSpec, optimizer: optimizer.config(), batchSize, epochs, seed, workers,
       ...(preprocessing.whitening ? { whitening: { size: preprocessing.whitening.size, epsilon: preprocessing.whitening.epsilon } } : {}) });
   }
@@ -203,6 +249,7 @@ export async function runTraining(
     preprocessing, optimizer, regularize: strength > 0 ? (parameters) => regularize(parameters, l2, strength) : undefined,
     batchSize, epochs, ...(maxSteps ? { maxSteps } : {}), ...(maxSeconds ? { maxSeconds } : {}),
     ...(augment ? { augment } : {}), rng, logEvery, ...(evaluationLimit ? { evaluationLimit } : {}),
+    divergence: { factor: divergenceFactor },
     onMetrics: (line) => {
       run.appendMetrics(line);
       if (line.kind !== 'epoch') return;
@@ -228,17 +275,37 @@ export async function runTraining(
     }),
   });
   if (checkpoint) {
-    trainer.restore(checkpoint, path.join(resumeDir!, 'checkpoint.json'));
-    log(`resumed from ${resumeDir} at epoch ${checkpoint.epoch + 1}, step ${checkpoint.globalStep}`);
+    trainer.restore(checkpoint, run.checkpointPath);
+    const { epoch, globalStep } = trainer.position;
+    // Steps and epochs logged after the checkpoint will run again: drop them (and a half-written line).
+    const dropped = run.truncateMetricsTo({ epoch, globalStep });
+    log(`resumed from ${resumeDir} at epoch ${epoch + 1}, step ${globalStep}${dropped > 0 ? ` (${dropped} metrics line(s) logged after the checkpoint removed)` : ''}`);
   }
   let result: TrainResult;
   let testAccuracy: number;
   let reportPath: string | null = null;
+  // The worker threads start only now, right before the try that closes them: an error in the setup
+  // above must not leave threads running that keep the process alive.
+  const executor = createExecutor(workers);
+  net.setExecutor(executor);
+  // ── Signals: SIGINT/SIGTERM stop after the current step, with a checkpoint (stop-signals.ts). They stay
+  // handled until the workers are closed: one arriving after the last step lets the run finish normally. ──
+  const signals = handleStopSignals(() => trainer.requestStop(), (text) => {
+    progress.clear();
+    console.error(text);
+  });
   try {
     try {
-      result = trainer.run();
+      result = await trainer.run();
     } finally {
       progress.clear();
+    }
+    const signal = signals.received();
+    if (result.stoppedBy === 'stopRequested' && signal) {
+      const at = trainer.position;
+      throw new TrainingInterruptedError(signal,
+        `stopped by ${signal} in epoch ${at.epoch + 1}/${epochs} after step ${at.globalStep} (${at.stepInEpoch} of ${at.stepsPerEpoch} in the epoch); ` +
+        `checkpoint written to ${run.checkpointPath} (lock ${lock.path} removed); continue with: npx tsx src/cli.ts train --resume ${run.folder}`);
     }
     const evaluation = evaluate(net, data.splits.test, preprocessing);
     testAccuracy = evaluation.accuracy;
@@ -248,6 +315,7 @@ export async function runTraining(
     }
   } finally {
     await closeExecutor(executor);
+    signals.dispose();
   }
   return { result, testAccuracy, run, reportPath, dataDescription: data.description, summaryText };
 }
@@ -257,7 +325,21 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (!options) return 0;
   const json = Boolean(options.json);
   const log = json ? () => {} : (text: string) => console.log(text);
-  const outcome = await runTraining(options, log, json, explicitOptions(argv));
+  // ── Stops with their own exit codes: diverged 3, signals 130/143 (see the header). ──
+  let outcome: TrainOutcome;
+  try {
+    outcome = await runTraining(options, log, json, explicitOptions(argv));
+  } catch (error) {
+    if (error instanceof TrainingDivergedError) {
+      console.error(`${error.name}: ${error.message}`);
+      return TRAIN_EXIT_DIVERGED;
+    }
+    if (error instanceof TrainingInterruptedError) {
+      console.error(`${error.name}: ${error.message}`);
+      return error.exitCode;
+    }
+    throw error;
+  }
   const final = {
     kind: 'final', steps: outcome.result.steps, seconds: outcome.result.seconds, stoppedBy: outcome.result.stoppedBy,
     examplesPerSecond: outcome.result.examplesPerSecond, testAccuracy: outcome.testAccuracy,

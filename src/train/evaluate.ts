@@ -1,13 +1,23 @@
 /**
  * Evaluation: run a net in inference mode over a dataset in batches and collect what people look at
- * — accuracy, mean loss, the confusion matrix and each example's top-k classes.
+ * — accuracy, mean loss, the confusion matrix and each example's top-k classes. The dataset is an
+ * image dataset or plain (N, D) features (training-data.ts).
  */
 import { INFERENCE } from '../layers/layer.ts';
 import type { Net } from '../nn/net.ts';
 import type { Preprocessing } from '../nn/model-file.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import type { ImageDataset } from '../data/dataset.ts';
-import { toFloatBatch } from '../data/dataset.ts';
+import { type TrainingData, exampleShape, fillBatch } from './training-data.ts';
+
+/**
+ * The predicted class of one row of scores: the index of the largest of values[start .. start+K),
+ * the FIRST one on ties (scan order), as max pooling breaks ties. Used by evaluate and the Trainer.
+ */
+export function argmaxRow(values: ArrayLike<number>, start: number, classes: number): number {
+  let best = 0;
+  for (let c = 1; c < classes; c++) if (values[start + c] > values[start + best]) best = c;
+  return best;
+}
 
 export interface Evaluation {
   /** Fraction of examples whose highest-scoring class is the true class. */
@@ -24,13 +34,14 @@ export interface Evaluation {
 }
 
 /**
- * Evaluates `net` on `dataset` (every example, in order). Batches of `batchSize` are converted from
- * uint8 with `preprocessing`. Pass `topK` > 0 to keep each example's k best classes.
+ * Evaluates `net` on `dataset` (every example, in order, or the first `limit`). Image batches of
+ * `batchSize` are converted from uint8 with `preprocessing`; feature rows are used as they are.
+ * Pass `topK` > 0 to keep each example's k best classes.
  */
 export function evaluate(
   net: Net,
-  dataset: ImageDataset,
-  preprocessing: Preprocessing,
+  dataset: TrainingData,
+  preprocessing: Preprocessing | undefined,
   options: { batchSize?: number; topK?: number; limit?: number } = {},
 ): Evaluation {
   const classes = net.classes;
@@ -43,17 +54,17 @@ export function evaluate(
   const indices = new Int32Array(batchSize);
   let correct = 0;
   let lossSum = 0;
-  let input = Tensor.zeros([batchSize, dataset.channels, dataset.height, dataset.width]);
+  const shape = exampleShape(dataset);
+  let input = Tensor.zeros([batchSize, ...shape]);
   for (let start = 0; start < count; start += batchSize) {
     const size = Math.min(batchSize, count - start);
-    if (size !== input.shape[0]) input = Tensor.zeros([size, dataset.channels, dataset.height, dataset.width]);
+    if (size !== input.shape[0]) input = Tensor.zeros([size, ...shape]);
     for (let i = 0; i < size; i++) indices[i] = start + i;
-    toFloatBatch(dataset, indices.subarray(0, size), input.data, preprocessing);
+    fillBatch(dataset, indices.subarray(0, size), input.data, preprocessing);
     const output = net.forward(input.reshape([size, ...net.inputShape]), INFERENCE).data;
     for (let i = 0; i < size; i++) {
       const row = output.subarray(i * classes, (i + 1) * classes);
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
+      const best = argmaxRow(row, 0, classes);
       const truth = dataset.labels[start + i];
       predictions[start + i] = best;
       confusion[truth * classes + best]++;
