@@ -58,11 +58,12 @@ export function generatedSetNotice(dataSpec: string, data: Pick<LoadedData, 'kin
  * that the model is usable: the trainer writes a checkpoint and model.json at the step it stopped.
  */
 export function convnetStopNotice(
-  stop: { stoppedBy: 'epochs' | 'maxSteps' | 'maxSeconds'; steps: number },
+  stop: { stoppedBy: 'epochs' | 'maxSteps' | 'maxSeconds' | 'stopRequested'; steps: number },
   budgetSeconds: number, trainCount: number, folder: string,
 ): string {
   const stepsPerEpoch = Math.ceil(trainCount / CONVNET_BATCH);
   const epochs = `${(stop.steps / stepsPerEpoch).toFixed(2)} of ${CONVNET_EPOCHS} epochs`;
+  if (stop.stoppedBy === 'stopRequested') return `convnet: stopped on request after ${stop.steps} steps, ${epochs}; to train on: npx tsx src/cli.ts train --resume ${folder}`;
   if (stop.stoppedBy !== 'maxSeconds') return `convnet: finished its ${CONVNET_EPOCHS} epochs (${stop.steps} steps) within the ${budgetSeconds} s budget`;
   return `convnet: stopped on its time budget (--seconds ${budgetSeconds}) after ${stop.steps} steps, ${epochs}. ` +
     `The model is usable as it is (model.json in ${folder}: eval, predict, report); ` +
