@@ -26,7 +26,7 @@ const OPTIONS = {
   model: { type: 'string', value: '<file|dir>', help: 'model.json or a run folder (required)' },
   out: { type: 'string', value: '<file>', help: 'where to write the folded model (default: folded.json next to the model)' },
   data: { type: 'string', value: '<name|path>', help: 'also evaluate both models on this dataset\'s test split (cifar10, fashion-mnist, ...)' },
-  limit: { type: 'string', value: '<n>', help: 'evaluate only the first n test images' },
+  limit: { type: 'string', value: '<n>', help: 'evaluate only the first n test images (with --data)', number: { integer: true, min: 1 } },
   json: { type: 'boolean', help: 'print one JSON line' },
 } as const;
 
@@ -34,6 +34,7 @@ export async function foldCommand(argv: string[]): Promise<number> {
   const options = parseOptions('fold', DESCRIPTION, OPTIONS, argv);
   if (!options) return 0;
   if (!options.model) throw new ConfigError('fold: --model <model.json|run folder> is required');
+  if (options.limit !== undefined && options.data === undefined) throw new ConfigError('fold: --limit counts test images of --data; give --data too, or leave --limit out');
   const { net, file, source } = loadModel(options.model);
   const { net: folded, definition, folded: names } = foldBatchNorm(net, file.definition);
   if (names.length === 0) throw new ConfigError(`fold: ${source} has no batchnorm layer directly after a conv or fc layer; nothing to fold`);

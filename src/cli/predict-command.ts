@@ -15,7 +15,7 @@ import { decodePng } from '../io/png.ts';
 import type { PngImage } from '../io/png.ts';
 import { INFERENCE } from '../layers/layer.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { parseOptions } from './args.ts';
+import { numberOption, parseOptions } from './args.ts';
 import { loadModel } from './model-loading.ts';
 import { readBytes, toJsonLine } from './run-directory.ts';
 
@@ -23,7 +23,7 @@ const DESCRIPTION = 'Classify PNG images with a saved model: prints the top-3 cl
 
 const OPTIONS = {
   model: { type: 'string', value: '<file|dir>', help: 'model.json or a run folder (required)' },
-  top: { type: 'string', value: '<k>', default: '3', help: 'how many classes to show' },
+  top: { type: 'string', value: '<k>', default: '3', help: 'how many classes to show (1 to the number of classes)', number: { integer: true, min: 1 } },
   json: { type: 'boolean', help: 'one JSON line per image' },
 } as const;
 
@@ -91,8 +91,10 @@ export async function predictCommand(argv: string[]): Promise<number> {
   if (!options) return 0;
   if (!options.model) throw new ConfigError('predict: --model <model.json|run folder> is required');
   if (positional.length === 0) throw new ConfigError('predict: give at least one PNG image file');
-  const { net, file } = loadModel(options.model);
-  const top = Math.min(Number(options.top ?? 3), net.classes);
+  const requestedTop = numberOption('top', options.top ?? '3', { integer: true, min: 1 });
+  const { net, file, source } = loadModel(options.model);
+  if (requestedTop > net.classes) throw new ConfigError(`--top: ${requestedTop} classes asked for, but ${source} has ${net.classes}`);
+  const top = requestedTop;
   const [height, width] = net.inputShape.length === 3 ? net.inputShape.slice(1) : [1, net.inputShape[0]];
   const classNames = file.classNames ?? Array.from({ length: net.classes }, (_, k) => `class ${k}`);
   const preprocessing = file.preprocessing ?? { mean: [0], std: [1] };
