@@ -107,9 +107,9 @@ test('linear writes its class templates as a PNG of 10 tiles and reports test ac
   assert.ok(png.width > 5 * 32 && png.height > 2 * 32);
 });
 
-test('a missing dataset path is a clear error with exit code 3 (DataError)', () => {
+test('a missing dataset path is a clear error with exit code 2 (a ConfigError about --data)', () => {
   const run = cli('train', '--data', path.join(scratch, 'nowhere'), '--epochs', '1');
-  assert.equal(run.code, 3);
+  assert.equal(run.code, 2);
   assert.match(run.stderr, /neither a dataset name .* nor an existing path/);
 });
 

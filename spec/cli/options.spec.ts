@@ -1,8 +1,9 @@
 /**
  * Every option is checked before any work: each probe below runs a command in-process and expects the
  * exact error class and a fragment of its message. Where the order matters, the probe also names a
- * dataset or model that does not exist: had the command loaded it first, the error would be a
- * DataError about the missing path instead of the ConfigError about the option.
+ * dataset or model that does not exist: had the command loaded it first, the error would be about
+ * the missing path (a ConfigError about --data, or a DataError about the model file), and the
+ * message fragment about the option would not be found.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
