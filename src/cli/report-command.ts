@@ -27,6 +27,9 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (!options) return 0;
   if (positional.length !== 1) throw new ConfigError(`report: expected one run folder, got ${positional.length} arguments`);
   const folder = positional[0];
+  if (options.image !== undefined && !(fs.existsSync(options.image) && fs.statSync(options.image).isFile())) {
+    throw new ConfigError(`--image: '${options.image}' is not a PNG file that exists`);
+  }
   const { net, file } = loadModel(folder);
   const runJson = path.join(folder, 'run.json');
   const saved = fs.existsSync(runJson) ? (readJsonFile(runJson) as { data?: string }) : {};
