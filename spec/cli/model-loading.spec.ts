@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataError } from '../../src/errors.ts';
-import { loadModel } from '../../src/cli/model-loading.ts';
+import { checkModelFitsData, loadModel } from '../../src/cli/model-loading.ts';
 import { buildNet } from '../../src/nn/build-net.ts';
 import { parseCompactDefinition } from '../../src/nn/definition.ts';
 import { netToModelFile } from '../../src/nn/model-file.ts';
@@ -62,4 +62,15 @@ test('classNames must name every class the network scores', () => {
 test('NaN weights are refused when the model is loaded', () => {
   const location = write('nan.json', (f) => { f.layers[0].parameters.bias.float32 = Buffer.from(new Float32Array([0, NaN]).buffer).toString('base64'); });
   refused(location, `${location}: conv1.bias (layer 1): value 1 of 2 is NaN`);
+});
+
+test('eval, fold and report refuse a dataset the model cannot classify: other image size, other class count', () => {
+  const { net } = loadModel(write('fits.json', () => {}));
+  const dataset = (channels: number, height: number, width: number, classes: number) =>
+    ({ name: 'probe-test', channels, height, width, classNames: Array.from({ length: classes }, (_, k) => `c${k}`) }) as never;
+  checkModelFitsData(net, 'm.json', dataset(1, 4, 4, 3));
+  assert.throws(() => checkModelFitsData(net, 'm.json', dataset(3, 32, 32, 3)),
+    (e: Error) => e instanceof DataError && e.message === "m.json takes input (1, 4, 4) but 'probe-test' images are (3, 32, 32)");
+  assert.throws(() => checkModelFitsData(net, 'm.json', dataset(1, 4, 4, 10)),
+    (e: Error) => e instanceof DataError && e.message === "m.json scores 3 classes but 'probe-test' has 10");
 });

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError, DataError } from '../../src/errors.ts';
+import { encodePng } from '../../src/io/png.ts';
 import { checkOptionValue, numberOption, parseOptions } from '../../src/cli/args.ts';
 import { closestName, editDistance } from '../../src/cli/did-you-mean.ts';
 import { trainCommand } from '../../src/cli/train-command.ts';
@@ -161,5 +162,9 @@ test('predict refuses --top larger than the model has classes (after reading the
   const definition = parseCompactDefinition('fc3-softmax', [1, 2, 2]);
   const model = path.join(scratch, 'three-classes.json');
   fs.writeFileSync(model, JSON.stringify(netToModelFile(buildNet(definition, new Rng(1)), definition)));
-  await refused(() => predictCommand(['--model', model, '--top', '4', path.join(scratch, 'missing.png')]), `--top: 4 classes asked for, but ${model} has 3`);
+  const image = path.join(scratch, 'gray.png');
+  fs.writeFileSync(image, encodePng({ width: 2, height: 2, channels: 1, pixels: new Uint8Array([0, 64, 128, 255]) }));
+  await refused(() => predictCommand(['--model', model, '--top', '4', image]), `--top: 4 classes asked for, but ${model} has 3`);
+  await assert.rejects(() => predictCommand(['--model', model, image, path.join(scratch, 'missing.png')]),
+    (error: Error) => error instanceof DataError && /predict: '.*missing\.png' is not an image file that exists/.test(error.message));
 });

@@ -1,12 +1,12 @@
 /**
  * `eval`: accuracy and confusion matrix of a saved model on a dataset's test split.
  */
-import { ConfigError, DataError } from '../errors.ts';
+import { ConfigError } from '../errors.ts';
 import { channelStatistics } from '../data/dataset.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { numberOption, parseOptions } from './args.ts';
 import { loadData } from './datasets.ts';
-import { loadModel } from './model-loading.ts';
+import { checkModelFitsData, loadModel } from './model-loading.ts';
 import { toJsonLine } from './run-directory.ts';
 
 const DESCRIPTION = 'Evaluate a saved model (model.json or a run folder) on the test split of a dataset.';
@@ -26,9 +26,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const { net, file, source } = loadModel(options.model);
   const data = loadData(options.data ?? 'auto', limit ? { testLimit: limit } : {});
   const test = data.splits.test;
-  if (net.classes !== test.classNames.length) {
-    throw new DataError(`eval: ${source} scores ${net.classes} classes but the test set of ${data.kind} has ${test.classNames.length}`);
-  }
+  checkModelFitsData(net, source, test);
   const preprocessing = file.preprocessing ?? channelStatistics(data.splits.train);
   const result = evaluate(net, test, preprocessing);
   const classNames = file.classNames ?? [...test.classNames];

@@ -17,7 +17,7 @@ import { formatSummary } from '../nn/summary.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { numberOption, parseOptions } from './args.ts';
 import { loadData } from './datasets.ts';
-import { loadModel } from './model-loading.ts';
+import { checkModelFitsData, loadModel } from './model-loading.ts';
 import { toJsonLine } from './run-directory.ts';
 
 const DESCRIPTION = 'Fold batch normalization into the conv/fc layer before it; writes the plain network as a model file.';
@@ -49,6 +49,7 @@ export async function foldCommand(argv: string[]): Promise<number> {
   if (options.data) {
     const limit = options.limit === undefined ? undefined : numberOption('limit', options.limit, { min: 1, integer: true });
     const data = loadData(options.data, limit ? { testLimit: limit } : {});
+    checkModelFitsData(net, source, data.splits.test);
     const preprocessing = file.preprocessing ?? channelStatistics(data.splits.train);
     const before = evaluate(net, data.splits.test, preprocessing);
     const after = evaluate(folded, data.splits.test, preprocessing);

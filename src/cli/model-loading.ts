@@ -8,8 +8,23 @@ import { buildNet } from '../nn/build-net.ts';
 import type { ModelFile } from '../nn/model-file.ts';
 import { loadWeightsInto, validateModelFile } from '../nn/model-file.ts';
 import type { Net } from '../nn/net.ts';
+import type { ImageDataset } from '../data/dataset.ts';
 import { Rng } from '../tensor/rng.ts';
 import { readJsonFile } from './run-directory.ts';
+
+/**
+ * A saved model can classify a dataset when it takes the dataset's images — C·H·W values, as the
+ * trainer requires — and scores exactly its classes. Refused with a DataError naming both.
+ */
+export function checkModelFitsData(net: Net, source: string, dataset: ImageDataset): void {
+  const values = net.inputShape.reduce((product, d) => product * d, 1);
+  if (values !== dataset.channels * dataset.height * dataset.width) {
+    throw new DataError(`${source} takes input (${net.inputShape.join(', ')}) but '${dataset.name}' images are (${dataset.channels}, ${dataset.height}, ${dataset.width})`);
+  }
+  if (net.classes !== dataset.classNames.length) {
+    throw new DataError(`${source} scores ${net.classes} classes but '${dataset.name}' has ${dataset.classNames.length}`);
+  }
+}
 
 export interface LoadedModel {
   net: Net;

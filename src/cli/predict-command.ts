@@ -10,7 +10,8 @@
  */
 import { type Normalization } from '../data/dataset.ts';
 import { applyPatchWhitening, patchWhiteningScratchSize } from '../data/patch-whitening.ts';
-import { ConfigError } from '../errors.ts';
+import * as fs from 'node:fs';
+import { ConfigError, DataError } from '../errors.ts';
 import { decodePng } from '../io/png.ts';
 import type { PngImage } from '../io/png.ts';
 import { INFERENCE } from '../layers/layer.ts';
@@ -92,6 +93,8 @@ export async function predictCommand(argv: string[]): Promise<number> {
   if (!options.model) throw new ConfigError('predict: --model <model.json|run folder> is required');
   if (positional.length === 0) throw new ConfigError('predict: give at least one PNG image file');
   const requestedTop = numberOption('top', options.top ?? '3', { integer: true, min: 1 });
+  const missing = positional.find((file) => !(fs.existsSync(file) && fs.statSync(file).isFile()));
+  if (missing !== undefined) throw new DataError(`predict: '${missing}' is not an image file that exists`);
   const { net, file, source } = loadModel(options.model);
   if (requestedTop > net.classes) throw new ConfigError(`--top: ${requestedTop} classes asked for, but ${source} has ${net.classes}`);
   const top = requestedTop;

@@ -9,7 +9,7 @@ import { channelStatistics } from '../data/dataset.ts';
 import { formatSummary } from '../nn/summary.ts';
 import { parseOptions } from './args.ts';
 import { loadData } from './datasets.ts';
-import { loadModel } from './model-loading.ts';
+import { checkModelFitsData, loadModel } from './model-loading.ts';
 import { RunDirectory, readJsonFile } from './run-directory.ts';
 import { writeRunReport } from './write-report.ts';
 import { pngFileToInput } from './predict-command.ts';
@@ -34,6 +34,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
   const runJson = path.join(folder, 'run.json');
   const saved = fs.existsSync(runJson) ? (readJsonFile(runJson) as { data?: string }) : {};
   const data = loadData(options.data ?? saved.data ?? 'auto');
+  checkModelFitsData(net, path.join(folder, 'model.json'), data.splits.test);
   const preprocessing = file.preprocessing ?? channelStatistics(data.splits.train);
   const activationInput = options.image
     ? { input: pngFileToInput(options.image, net.inputShape, preprocessing).input, label: path.basename(options.image) }
