@@ -22,6 +22,7 @@ import { gradcheckCommand } from '../../src/cli/gradcheck-command.ts';
 import { foldCommand } from '../../src/cli/fold-command.ts';
 import { startCommand } from '../../src/cli/start-command.ts';
 import { summaryCommand } from '../../src/cli/summary-command.ts';
+import { reportCommand } from '../../src/cli/report-command.ts';
 import { buildNet } from '../../src/nn/build-net.ts';
 import { parseCompactDefinition } from '../../src/nn/definition.ts';
 import { netToModelFile } from '../../src/nn/model-file.ts';
@@ -139,7 +140,7 @@ test('summary accepts exactly what train accepts: the same path, the same messag
   );
 });
 
-test('linear, start, eval, fold, gradcheck and predict refuse their bad options before loading anything', async () => {
+test('linear, start, eval, fold, gradcheck, predict and report refuse their bad options before loading anything', async () => {
   const modelNowhere = path.join(scratch, 'no-model.json');
   await refused(() => linearCommand(['--data', nowhere, '--lr', 'abc']), "--lr: expected a number > 0, got 'abc'");
   await refused(() => linearCommand(['--data', nowhere, '--lr-decay', '0']), "--lr-decay: expected a number > 0 and ≤ 1, got '0'");
@@ -156,15 +157,31 @@ test('linear, start, eval, fold, gradcheck and predict refuse their bad options 
   await refused(() => predictCommand(['--model', modelNowhere, '--top=-1', 'x.png']), "--top: expected an integer ≥ 1, got '-1'");
   await refused(() => predictCommand(['--model', modelNowhere, '--top', '0', 'x.png']), "--top: expected an integer ≥ 1, got '0'");
   await refused(() => predictCommand(['--model', modelNowhere]), 'predict: give at least one PNG image file');
+  await refused(() => reportCommand([path.join(scratch, 'no-run'), '--image', path.join(scratch, 'no.png')]), "--image: '");
+  await refused(() => reportCommand([path.join(scratch, 'no-run'), '--image', path.join(scratch, 'no.png')]), "no.png' is not a PNG file that exists");
+  await refused(() => reportCommand([]), 'report: expected one run folder, got 0 arguments');
 });
 
-test('predict refuses --top larger than the model has classes (after reading the model, before any image)', async () => {
+test('predict refuses --top larger than the model has classes (after reading the model, before any image); without --top it shows up to 3', async () => {
   const definition = parseCompactDefinition('fc3-softmax', [1, 2, 2]);
   const model = path.join(scratch, 'three-classes.json');
   fs.writeFileSync(model, JSON.stringify(netToModelFile(buildNet(definition, new Rng(1)), definition)));
   const image = path.join(scratch, 'gray.png');
   fs.writeFileSync(image, encodePng({ width: 2, height: 2, channels: 1, pixels: new Uint8Array([0, 64, 128, 255]) }));
   await refused(() => predictCommand(['--model', model, '--top', '4', image]), `--top: 4 classes asked for, but ${model} has 3`);
+  // Without --top, a model with fewer than 3 classes shows all of them.
+  const twoClasses = path.join(scratch, 'two-classes.json');
+  const small = parseCompactDefinition('fc2-softmax', [1, 2, 2]);
+  fs.writeFileSync(twoClasses, JSON.stringify(netToModelFile(buildNet(small, new Rng(1)), small, { classNames: ['yes', 'no'] })));
+  const printed: string[] = [];
+  const log = console.log;
+  console.log = (line: string) => void printed.push(line);
+  try {
+    assert.equal(await predictCommand(['--model', twoClasses, '--json', image]), 0);
+  } finally {
+    console.log = log;
+  }
+  assert.deepEqual((JSON.parse(printed[0]!) as { top: Array<{ class: string }> }).top.map((t) => t.class).sort(), ['no', 'yes']);
   await assert.rejects(() => predictCommand(['--model', model, image, path.join(scratch, 'missing.png')]),
     (error: Error) => error instanceof DataError && /predict: '.*missing\.png' is not an image file that exists/.test(error.message));
 });
