@@ -157,7 +157,6 @@ test('linear, start, eval, fold, gradcheck, predict and report refuse their bad 
   await refused(() => predictCommand(['--model', modelNowhere, '--top=-1', 'x.png']), "--top: expected an integer ≥ 1, got '-1'");
   await refused(() => predictCommand(['--model', modelNowhere, '--top', '0', 'x.png']), "--top: expected an integer ≥ 1, got '0'");
   await refused(() => predictCommand(['--model', modelNowhere]), 'predict: give at least one PNG image file');
-  await refused(() => reportCommand([path.join(scratch, 'no-run'), '--image', path.join(scratch, 'no.png')]), "--image: '");
   await refused(() => reportCommand([path.join(scratch, 'no-run'), '--image', path.join(scratch, 'no.png')]), "no.png' is not a PNG file that exists");
   await refused(() => reportCommand([]), 'report: expected one run folder, got 0 arguments');
 });
@@ -184,4 +183,13 @@ test('predict refuses --top larger than the model has classes (after reading the
   assert.deepEqual((JSON.parse(printed[0]!) as { top: Array<{ class: string }> }).top.map((t) => t.class).sort(), ['no', 'yes']);
   await assert.rejects(() => predictCommand(['--model', model, image, path.join(scratch, 'missing.png')]),
     (error: Error) => error instanceof DataError && /predict: '.*missing\.png' is not an image file that exists/.test(error.message));
+});
+
+test('fold refuses to write the folded network over the model it folds', async () => {
+  const definition = parseCompactDefinition('conv3x3x2p1-bn-relu-fc3-softmax', [1, 4, 4]);
+  const model = path.join(scratch, 'with-bn.json');
+  const text = JSON.stringify(netToModelFile(buildNet(definition, new Rng(1)), definition));
+  fs.writeFileSync(model, text);
+  await refused(() => foldCommand(['--model', model, '--out', model]), `fold: --out ${model} is the model being folded`);
+  assert.equal(fs.readFileSync(model, 'utf8'), text, 'the model file is untouched');
 });

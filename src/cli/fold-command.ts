@@ -39,6 +39,7 @@ export async function foldCommand(argv: string[]): Promise<number> {
   const { net: folded, definition, folded: names } = foldBatchNorm(net, file.definition);
   if (names.length === 0) throw new ConfigError(`fold: ${source} has no batchnorm layer directly after a conv or fc layer; nothing to fold`);
   const out = options.out ?? path.join(path.dirname(source), 'folded.json');
+  if (path.resolve(out) === path.resolve(source)) throw new ConfigError(`fold: --out ${out} is the model being folded; write the folded network to another file`);
   const model = netToModelFile(folded, definition, {
     ...(file.classNames ? { classNames: file.classNames } : {}),
     ...(file.preprocessing ? { preprocessing: file.preprocessing } : {}),
