@@ -89,7 +89,10 @@ test('the CLI prints each anticipated error as one line, no stack, with its exit
     [['summary', '--net', 'softmax'], 2, /^ConfigError: softmax1 \(layer 2, softmax\): the loss layer needs a vector/],
     [['eval', '--model', path.join(scratch, 'none.json')], 3, /^DataError: .*none\.json: cannot read \(ENOENT\)$/],
     [['summary', '--input', '3x7x7', '--net', 'conv3x3x4s3-relu-fc10-softmax'], 4, /^ShapeError: conv1: cannot apply a 3x3 filter to a 7x7 input/],
+    [['train', '--data', 'generated', '--train-limit', '20', '--test-limit', '10', '--workers', '1', '--net', 'fc10-softmax', '--out', path.join(scratch, 'a-file', 'run')],
+      6, /^FileSystemError: cannot mkdir '.*a-file\/run': a part of the path is a file, not a folder \(ENOTDIR\)$/],
   ];
+  fs.writeFileSync(path.join(scratch, 'a-file'), 'x');
   for (const [args, code, line] of probes) {
     const run = cli(...args);
     assert.equal(run.code, code, `${args.join(' ')}: ${run.stderr}`);
