@@ -3,10 +3,15 @@
  * convnet-ts command line: `npx tsx src/cli.ts <command> [options]`.
  *
  * Each command lives in its own module and is imported only when it runs, so `--help` is instant
- * and one command's heavy imports never slow another. Every command returns its exit code:
- * 0 success, 1 a failure it reported, 2 a usage error.
+ * and one command's heavy imports never slow another. Every command returns its exit code (0 success,
+ * 1 a failure it reported); an error that reaches the top is printed as one line with its class's
+ * exit code, or with its stack if nobody anticipated it (src/cli/top-level-error.ts; the codes are
+ * EXIT_CODES in src/errors.ts).
  */
-import { ConfigError, DataError, ShapeError } from './errors.ts';
+import * as fs from 'node:fs';
+import { EXIT_CODES } from './errors.ts';
+import { didYouMean } from './cli/did-you-mean.ts';
+import { describeTopLevelError } from './cli/top-level-error.ts';
 
 interface CommandEntry {
   summary: string;
@@ -69,20 +74,48 @@ function usage(): string {
     'commands:',
     ...lines,
     '',
-    'Run a command with --help for its options.',
+    'Run a command with --help for its options; --version prints the version.',
+    '',
+    'exit codes:',
+    ...EXIT_CODE_LINES.map(([code, meaning]) => `  ${String(code).padStart(3)}  ${meaning}`),
   ].join('\n');
+}
+
+/** The exit-code table of `--help` (EXIT_CODES in src/errors.ts). */
+const EXIT_CODE_LINES: Array<[number | string, string]> = [
+  [EXIT_CODES.success, 'done'],
+  [EXIT_CODES.failed, 'the command ran and reported a failure (e.g. a gradient check failed)'],
+  [EXIT_CODES.config, 'usage or configuration (ConfigError): unknown command or option, bad value, invalid definition'],
+  [EXIT_CODES.data, 'data (DataError): a dataset, model or checkpoint file is missing, truncated or malformed'],
+  [EXIT_CODES.shape, 'shapes (ShapeError): a tensor does not fit the layer it is given to'],
+  [EXIT_CODES.diverged, 'training diverged (TrainingDivergedError)'],
+  [EXIT_CODES.fileSystem, 'file system (FileSystemError): missing path, not a folder, permission denied, disk full'],
+  [EXIT_CODES.locked, 'the run folder is in use by another process'],
+  [`${EXIT_CODES.interrupted}/${EXIT_CODES.terminated}`, 'interrupted by SIGINT / SIGTERM'],
+  [EXIT_CODES.internal, 'an unexpected error: a bug (printed with its stack)'],
+];
+
+/** The version in package.json. */
+function packageVersion(): string {
+  const text = fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
-    return name ? 0 : 2;
+    return name ? EXIT_CODES.success : EXIT_CODES.config;
   }
-  const entry = commands[name];
+  if (name === '--version' || name === '-v' || name === 'version') {
+    console.log(packageVersion());
+    return EXIT_CODES.success;
+  }
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!entry) {
-    console.error(`convnet-ts: unknown command '${name}'\n\n${usage()}`);
-    return 2;
+    const guess = didYouMean(name, Object.keys(commands));
+    console.error(`ConfigError: unknown command '${name}'${guess}; commands: ${Object.keys(commands).join(', ')} ('npx tsx src/cli.ts --help' says what each does)`);
+    return EXIT_CODES.config;
   }
   const run = await entry.load();
   return run(rest);
@@ -93,12 +126,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    // Typed errors carry a complete message for the user; anything else is a bug: show the stack.
-    if (error instanceof ConfigError || error instanceof DataError || error instanceof ShapeError) {
-      console.error(`${error.name}: ${error.message}`);
-    } else {
-      console.error(error);
-    }
-    process.exitCode = 1;
+    // Anticipated errors are one line with their class's exit code; anything else is a bug: its stack.
+    const report = describeTopLevelError(error);
+    console.error(report.text);
+    process.exitCode = report.exitCode;
   },
 );

@@ -25,7 +25,7 @@ function jsonLines(text: string): Record<string, unknown>[] {
   return text.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
 }
 
-test('help lists the commands; an unknown command exits 2', () => {
+test('help lists the commands; an unknown command or option exits 2 (ConfigError), a bad geometry 4 (ShapeError)', () => {
   const help = cli('--help');
   assert.equal(help.code, 0);
   for (const name of ['start', 'linear', 'train', 'eval', 'predict', 'fold', 'summary', 'gradcheck', 'report', 'bench']) {
@@ -35,7 +35,7 @@ test('help lists the commands; an unknown command exits 2', () => {
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown command 'fly'/);
   const badOption = cli('summary', '--colour', 'red');
-  assert.equal(badOption.code, 1);
+  assert.equal(badOption.code, 2);
   assert.match(badOption.stderr, /ConfigError: summary: .*colour/);
 });
 
@@ -47,7 +47,7 @@ test('summary prints shapes and parameter counts; a bad geometry names the layer
   assert.match(ok.stdout, /fc1\s+fc\s+\(10\)\s+40,970/);
   assert.match(ok.stdout, /total parameters: 42,186/);
   const bad = cli('summary', '--input', '3x7x7', '--net', 'conv3x3x4s3-relu-fc10-softmax');
-  assert.equal(bad.code, 1);
+  assert.equal(bad.code, 4);
   assert.match(bad.stderr, /conv1: cannot apply a 3x3 filter to a 7x7 input with stride 3: \(7-3\+0\)\/3\+1 = 2\.33/);
 });
 
@@ -92,7 +92,7 @@ test('train → eval → predict → resume on the generated set', () => {
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.equal(jsonLines(resumed.stdout).at(-1)!.steps, 24);
   const refused = cli('train', '--resume', out, '--batch', '7');
-  assert.equal(refused.code, 1);
+  assert.equal(refused.code, 2);
   assert.match(refused.stderr, /--batch cannot change when resuming/);
 });
 
@@ -107,9 +107,9 @@ test('linear writes its class templates as a PNG of 10 tiles and reports test ac
   assert.ok(png.width > 5 * 32 && png.height > 2 * 32);
 });
 
-test('a missing dataset path is a clear error with exit code 1', () => {
+test('a missing dataset path is a clear error with exit code 2 (a ConfigError about --data)', () => {
   const run = cli('train', '--data', path.join(scratch, 'nowhere'), '--epochs', '1');
-  assert.equal(run.code, 1);
+  assert.equal(run.code, 2);
   assert.match(run.stderr, /neither a dataset name .* nor an existing path/);
 });
 
@@ -153,6 +153,6 @@ test('fold turns a trained conv-bn-relu net into the plain conv-relu net and mea
   const model = JSON.parse(fs.readFileSync(path.join(out, 'folded.json'), 'utf8'));
   assert.deepEqual(model.definition.map((d: { type: string }) => d.type), ['input', 'conv', 'relu', 'pool', 'fc', 'softmax']);
   const plain = cli('fold', '--model', path.join(out, 'folded.json'));
-  assert.equal(plain.code, 1);
+  assert.equal(plain.code, 2);
   assert.match(plain.stderr, /has no batchnorm layer directly after a conv or fc layer; nothing to fold/);
 });

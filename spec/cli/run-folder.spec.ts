@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EXIT_CODES } from '../../src/errors.ts';
 import { RunDirectory } from '../../src/cli/run-directory.ts';
 import { signalExitCode } from '../../src/cli/stop-signals.ts';
 import { temporaryPathFor } from '../../src/io/atomic-write.ts';
@@ -32,9 +33,12 @@ function deadPid(): number {
   return Number(child.stdout);
 }
 
-/** A typed one-line error: "Name: message", no stack frames. */
+/**
+ * A typed one-line error: "Name: message", no stack frames. Progress lines ("step 12  epoch 1/3 …",
+ * which a piped training writes to stderr every few seconds) are not part of the error.
+ */
 function assertOneLine(stderr: string, name: RegExp): void {
-  const lines = stderr.trim().split('\n');
+  const lines = stderr.trim().split('\n').filter((line) => !/^step \d+ /.test(line));
   assert.equal(lines.length, 1, `one line expected, got:\n${stderr}`);
   assert.match(lines[0], name);
   assert.doesNotMatch(stderr, /\n\s+at /);
@@ -87,7 +91,7 @@ test('--out that is a file, lies below a file, or is read-only; a full disk: Run
     t.diagnostic('no /dev/full on this system: the real ENOSPC case is skipped');
   }
   // The codes a write can meet all read as words, with the code and the path.
-  for (const [code, words] of [['ENOSPC', 'the disk is full'], ['EACCES', 'permission denied'], ['EROFS', 'read-only'], ['ENOENT', 'does not exist'], ['EEXIST', 'a file of that name is in the way']]) {
+  for (const [code, words] of [['ENOSPC', 'no space left'], ['EACCES', 'permission denied'], ['EROFS', 'read-only'], ['ENOENT', 'no such file or folder'], ['EEXIST', 'a file where a folder is needed']]) {
     const error = Object.assign(new Error('raw'), { code });
     assert.match(describeFileError(error, '/r/x', 'cannot write'), new RegExp(`^/r/x: cannot write: .*${words}.* \\(${code}\\)$`));
   }
@@ -199,7 +203,7 @@ test('SIGTERM: a second training on the folder is refused while the first lives;
   // Paused (SIGSTOP), the first training is alive but cannot finish while the second one tries the folder.
   first.child.kill('SIGSTOP');
   const second = cli(...TRAIN, '--out', out);
-  assert.equal(second.code, 1);
+  assert.equal(second.code, EXIT_CODES.locked);
   assertOneLine(second.stderr, new RegExp(`^RunFolderBusyError: ${out}: the run folder is in use by process ${first.child.pid} `));
 
   first.child.kill('SIGTERM'); // pending until the process continues
@@ -249,22 +253,22 @@ test('kill -9 mid-epoch: the next --resume recovers the stale lock, removes the 
   assert.deepEqual(weightsOf(out), referenceWeights());
 });
 
-test('--out on a file or below a file: one line naming the path, exit 1; a diverging run exits 3 with the bound or the value', () => {
+test('--out on a file or below a file: one line naming the path, exit 6; a diverging run exits 5 with the bound or the value', () => {
   const file = path.join(scratch, 'in-the-way');
   fs.writeFileSync(file, 'x');
   for (const out of [file, path.join(file, 'run')]) {
     const run = cli('train', '--data', 'generated', '--out', out);
-    assert.equal(run.code, 1);
+    assert.equal(run.code, EXIT_CODES.fileSystem);
     assertOneLine(run.stderr, new RegExp(`^RunFolderError: ${out}: cannot create the run folder: .*\\((EEXIST|ENOTDIR)\\)$`));
   }
   const out = path.join(scratch, 'diverged');
   const diverged = cli('train', '--data', 'generated', '--train-limit', '300', '--test-limit', '50', '--batch', '25', '--workers', '1',
     '--optimizer', 'sgd', '--lr', '1e6', '--epochs', '3', '--out', out);
-  assert.equal(diverged.code, 3, diverged.stderr);
+  assert.equal(diverged.code, EXIT_CODES.diverged, diverged.stderr);
   assertOneLine(diverged.stderr, /^TrainingDivergedError: training diverged at epoch 1, step \d+: loss (is NaN|is Infinity|.* exceeds the bound .* = 50 × )/);
   assert.equal(fs.existsSync(path.join(out, LOCK_FILE_NAME)), false, 'the lock is removed after an error');
   const zero = cli('train', '--data', 'generated', '--divergence-factor', '0', '--out', path.join(scratch, 'zero'));
-  assert.equal(zero.code, 1);
+  assert.equal(zero.code, EXIT_CODES.config);
   assert.match(zero.stderr, /--divergence-factor: 0 would stop every run.*use 'off'/);
 });
 

@@ -1,12 +1,12 @@
 /**
  * `eval`: accuracy and confusion matrix of a saved model on a dataset's test split.
  */
-import { DataError } from '../errors.ts';
+import { ConfigError } from '../errors.ts';
 import { channelStatistics } from '../data/dataset.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { numberOption, parseOptions } from './args.ts';
 import { loadData } from './datasets.ts';
-import { loadModel } from './model-loading.ts';
+import { checkModelFitsData, loadModel } from './model-loading.ts';
 import { toJsonLine } from './run-directory.ts';
 
 const DESCRIPTION = 'Evaluate a saved model (model.json or a run folder) on the test split of a dataset.';
@@ -14,18 +14,19 @@ const DESCRIPTION = 'Evaluate a saved model (model.json or a run folder) on the 
 const OPTIONS = {
   model: { type: 'string', value: '<file|dir>', help: 'model.json or a run folder (required)' },
   data: { type: 'string', value: '<name|path>', default: 'auto', help: 'cifar10, fashion-mnist, generated, auto, or a dataset path' },
-  limit: { type: 'string', value: '<n>', help: 'evaluate only the first n test images' },
+  limit: { type: 'string', value: '<n>', help: 'evaluate only the first n test images', number: { integer: true, min: 1 } },
   json: { type: 'boolean', help: 'print one JSON line (accuracy, loss, confusion matrix)' },
 } as const;
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const options = parseOptions('eval', DESCRIPTION, OPTIONS, argv);
   if (!options) return 0;
-  if (!options.model) throw new DataError('eval: --model <model.json|run folder> is required');
-  const { net, file, source } = loadModel(options.model);
+  if (!options.model) throw new ConfigError('eval: --model <model.json|run folder> is required');
   const limit = options.limit === undefined ? undefined : numberOption('limit', options.limit, { min: 1, integer: true });
+  const { net, file, source } = loadModel(options.model);
   const data = loadData(options.data ?? 'auto', limit ? { testLimit: limit } : {});
   const test = data.splits.test;
+  checkModelFitsData(net, source, test);
   const preprocessing = file.preprocessing ?? channelStatistics(data.splits.train);
   const result = evaluate(net, test, preprocessing);
   const classNames = file.classNames ?? [...test.classNames];

@@ -17,7 +17,7 @@ import { formatSummary } from '../nn/summary.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { numberOption, parseOptions } from './args.ts';
 import { loadData } from './datasets.ts';
-import { loadModel } from './model-loading.ts';
+import { checkModelFitsData, loadModel } from './model-loading.ts';
 import { toJsonLine } from './run-directory.ts';
 
 const DESCRIPTION = 'Fold batch normalization into the conv/fc layer before it; writes the plain network as a model file.';
@@ -26,7 +26,7 @@ const OPTIONS = {
   model: { type: 'string', value: '<file|dir>', help: 'model.json or a run folder (required)' },
   out: { type: 'string', value: '<file>', help: 'where to write the folded model (default: folded.json next to the model)' },
   data: { type: 'string', value: '<name|path>', help: 'also evaluate both models on this dataset\'s test split (cifar10, fashion-mnist, ...)' },
-  limit: { type: 'string', value: '<n>', help: 'evaluate only the first n test images' },
+  limit: { type: 'string', value: '<n>', help: 'evaluate only the first n test images (with --data)', number: { integer: true, min: 1 } },
   json: { type: 'boolean', help: 'print one JSON line' },
 } as const;
 
@@ -34,10 +34,12 @@ export async function foldCommand(argv: string[]): Promise<number> {
   const options = parseOptions('fold', DESCRIPTION, OPTIONS, argv);
   if (!options) return 0;
   if (!options.model) throw new ConfigError('fold: --model <model.json|run folder> is required');
+  if (options.limit !== undefined && options.data === undefined) throw new ConfigError('fold: --limit counts test images of --data; give --data too, or leave --limit out');
   const { net, file, source } = loadModel(options.model);
   const { net: folded, definition, folded: names } = foldBatchNorm(net, file.definition);
   if (names.length === 0) throw new ConfigError(`fold: ${source} has no batchnorm layer directly after a conv or fc layer; nothing to fold`);
   const out = options.out ?? path.join(path.dirname(source), 'folded.json');
+  if (path.resolve(out) === path.resolve(source)) throw new ConfigError(`fold: --out ${out} is the model being folded; write the folded network to another file`);
   const model = netToModelFile(folded, definition, {
     ...(file.classNames ? { classNames: file.classNames } : {}),
     ...(file.preprocessing ? { preprocessing: file.preprocessing } : {}),
@@ -48,6 +50,7 @@ export async function foldCommand(argv: string[]): Promise<number> {
   if (options.data) {
     const limit = options.limit === undefined ? undefined : numberOption('limit', options.limit, { min: 1, integer: true });
     const data = loadData(options.data, limit ? { testLimit: limit } : {});
+    checkModelFitsData(net, source, data.splits.test);
     const preprocessing = file.preprocessing ?? channelStatistics(data.splits.train);
     const before = evaluate(net, data.splits.test, preprocessing);
     const after = evaluate(folded, data.splits.test, preprocessing);

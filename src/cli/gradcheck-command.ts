@@ -14,13 +14,13 @@ import type { LayerDefinition } from '../nn/definition.ts';
 import { parseCompactDefinition } from '../nn/definition.ts';
 import { Rng } from '../tensor/rng.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { parseOptions } from './args.ts';
+import { SEED_RULE, numberOption, parseOptions } from './args.ts';
 import { toJsonLine } from './run-directory.ts';
 
 const DESCRIPTION = 'Check every layer type\'s gradients numerically (input and parameters) and print the table.';
 
 const OPTIONS = {
-  seed: { type: 'string', value: '<n>', default: '1', help: 'seed of the random shapes and values' },
+  seed: { type: 'string', value: '<n>', default: '1', help: 'seed of the random shapes and values', number: SEED_RULE },
   json: { type: 'boolean', help: 'one JSON line per checked tensor' },
 } as const;
 
@@ -93,7 +93,7 @@ export function gradcheckAllLayers(seed: number): GradcheckRow[] {
 export async function gradcheckCommand(argv: string[]): Promise<number> {
   const options = parseOptions('gradcheck', DESCRIPTION, OPTIONS, argv);
   if (!options) return 0;
-  const rows = gradcheckAllLayers(Number(options.seed ?? 1));
+  const rows = gradcheckAllLayers(numberOption('seed', options.seed ?? '1', SEED_RULE));
   if (options.json) {
     for (const row of rows) console.log(toJsonLine(row));
   } else {

@@ -19,7 +19,7 @@ import { Rng } from '../tensor/rng.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { Trainer } from '../train/trainer.ts';
 import { classTemplates, classTemplatesSvg } from '../viz/templates.ts';
-import { numberOption, parseOptions } from './args.ts';
+import { SEED_RULE, numberOption, parseOptions } from './args.ts';
 import { loadData } from './datasets.ts';
 import type { LoadedData } from './datasets.ts';
 import { RunDirectory, toJsonLine } from './run-directory.ts';
@@ -31,14 +31,14 @@ const DESCRIPTION = 'Train a linear classifier s = Wx + b with L2 regularization
 
 const OPTIONS = {
   data: { type: 'string', value: '<name|path>', default: 'auto', help: 'cifar10, fashion-mnist, generated, auto, or a dataset path' },
-  loss: { type: 'string', value: 'svm|softmax', default: 'softmax', help: 'multiclass SVM hinge loss or softmax cross-entropy' },
-  epochs: { type: 'string', value: '<n>', default: '10', help: 'passes over the training set' },
-  batch: { type: 'string', value: '<n>', default: '200', help: 'minibatch size' },
-  lr: { type: 'string', value: '<rate>', default: '0.01', help: 'learning rate (pixels are standardized per channel)' },
-  'lr-decay': { type: 'string', value: '<γ>', default: '0.8', help: 'learning rate multiplied by γ after every epoch' },
-  reg: { type: 'string', value: '<λ>', default: '0.01', help: 'L2 strength: loss += λ·ΣW² (biases excluded)' },
-  seed: { type: 'string', value: '<n>', default: '1', help: 'seed of the Rng (initialization and batch order)' },
-  'train-limit': { type: 'string', value: '<n>', help: 'use only the first n training images' },
+  loss: { type: 'string', value: 'svm|softmax', default: 'softmax', help: 'multiclass SVM hinge loss or softmax cross-entropy', choices: ['svm', 'softmax'] },
+  epochs: { type: 'string', value: '<n>', default: '10', help: 'passes over the training set', number: { integer: true, min: 1 } },
+  batch: { type: 'string', value: '<n>', default: '200', help: 'minibatch size', number: { integer: true, min: 1 } },
+  lr: { type: 'string', value: '<rate>', default: '0.01', help: 'learning rate (pixels are standardized per channel)', number: { above: 0 } },
+  'lr-decay': { type: 'string', value: '<γ>', default: '0.8', help: 'learning rate multiplied by γ after every epoch', number: { above: 0, max: 1 } },
+  reg: { type: 'string', value: '<λ>', default: '0.01', help: 'L2 strength: loss += λ·ΣW² (biases excluded)', number: { min: 0 } },
+  seed: { type: 'string', value: '<n>', default: '1', help: 'seed of the Rng (initialization and batch order)', number: SEED_RULE },
+  'train-limit': { type: 'string', value: '<n>', help: 'use only the first n training images', number: { integer: true, min: 1 } },
   out: { type: 'string', value: '<dir>', default: 'runs/linear', help: 'folder for model.json, metrics.jsonl and templates' },
   json: { type: 'boolean', help: 'print one JSON line with the results (includes testAccuracy)' },
 } as const;

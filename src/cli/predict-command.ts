@@ -10,12 +10,13 @@
  */
 import { type Normalization } from '../data/dataset.ts';
 import { applyPatchWhitening, patchWhiteningScratchSize } from '../data/patch-whitening.ts';
-import { ConfigError } from '../errors.ts';
+import * as fs from 'node:fs';
+import { ConfigError, DataError } from '../errors.ts';
 import { decodePng } from '../io/png.ts';
 import type { PngImage } from '../io/png.ts';
 import { INFERENCE } from '../layers/layer.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { parseOptions } from './args.ts';
+import { numberOption, parseOptions } from './args.ts';
 import { loadModel } from './model-loading.ts';
 import { readBytes, toJsonLine } from './run-directory.ts';
 
@@ -23,7 +24,7 @@ const DESCRIPTION = 'Classify PNG images with a saved model: prints the top-3 cl
 
 const OPTIONS = {
   model: { type: 'string', value: '<file|dir>', help: 'model.json or a run folder (required)' },
-  top: { type: 'string', value: '<k>', default: '3', help: 'how many classes to show' },
+  top: { type: 'string', value: '<k>', help: 'how many classes to show, 1 to the number of classes (default: 3, or all when fewer)', number: { integer: true, min: 1 } },
   json: { type: 'boolean', help: 'one JSON line per image' },
 } as const;
 
@@ -91,8 +92,14 @@ export async function predictCommand(argv: string[]): Promise<number> {
   if (!options) return 0;
   if (!options.model) throw new ConfigError('predict: --model <model.json|run folder> is required');
   if (positional.length === 0) throw new ConfigError('predict: give at least one PNG image file');
-  const { net, file } = loadModel(options.model);
-  const top = Math.min(Number(options.top ?? 3), net.classes);
+  const requestedTop = options.top === undefined ? undefined : numberOption('top', options.top, { integer: true, min: 1 });
+  const missing = positional.find((file) => !(fs.existsSync(file) && fs.statSync(file).isFile()));
+  if (missing !== undefined) throw new DataError(`predict: '${missing}' is not an image file that exists`);
+  const { net, file, source } = loadModel(options.model);
+  if (requestedTop !== undefined && requestedTop > net.classes) {
+    throw new ConfigError(`--top: ${requestedTop} classes asked for, but ${source} has ${net.classes}`);
+  }
+  const top = requestedTop ?? Math.min(3, net.classes);
   const [height, width] = net.inputShape.length === 3 ? net.inputShape.slice(1) : [1, net.inputShape[0]];
   const classNames = file.classNames ?? Array.from({ length: net.classes }, (_, k) => `class ${k}`);
   const preprocessing = file.preprocessing ?? { mean: [0], std: [1] };

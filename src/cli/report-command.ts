@@ -9,7 +9,7 @@ import { channelStatistics } from '../data/dataset.ts';
 import { formatSummary } from '../nn/summary.ts';
 import { parseOptions } from './args.ts';
 import { loadData } from './datasets.ts';
-import { loadModel } from './model-loading.ts';
+import { checkModelFitsData, loadModel } from './model-loading.ts';
 import { RunDirectory, readJsonFile } from './run-directory.ts';
 import { writeRunReport } from './write-report.ts';
 import { pngFileToInput } from './predict-command.ts';
@@ -27,10 +27,14 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (!options) return 0;
   if (positional.length !== 1) throw new ConfigError(`report: expected one run folder, got ${positional.length} arguments`);
   const folder = positional[0];
+  if (options.image !== undefined && !(fs.existsSync(options.image) && fs.statSync(options.image).isFile())) {
+    throw new ConfigError(`--image: '${options.image}' is not a PNG file that exists`);
+  }
   const { net, file } = loadModel(folder);
   const runJson = path.join(folder, 'run.json');
   const saved = fs.existsSync(runJson) ? (readJsonFile(runJson) as { data?: string }) : {};
   const data = loadData(options.data ?? saved.data ?? 'auto');
+  checkModelFitsData(net, path.join(folder, 'model.json'), data.splits.test);
   const preprocessing = file.preprocessing ?? channelStatistics(data.splits.train);
   const activationInput = options.image
     ? { input: pngFileToInput(options.image, net.inputShape, preprocessing).input, label: path.basename(options.image) }

@@ -24,6 +24,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { temporaryPathFor } from '../io/atomic-write.ts';
+import { EXIT_CODES } from '../errors.ts';
 import { RunFolderError, describeFileError } from './run-folder-error.ts';
 
 export const LOCK_FILE_NAME = 'train.lock';
@@ -31,7 +32,7 @@ export const LOCK_FILE_NAME = 'train.lock';
 /** Another live process holds the run folder. */
 export class RunFolderBusyError extends RunFolderError {
   constructor(message: string) {
-    super(message, 'RunFolderBusyError');
+    super(message, 'RunFolderBusyError', EXIT_CODES.locked);
   }
 }
 

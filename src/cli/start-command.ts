@@ -28,8 +28,8 @@ const DESCRIPTION = 'The main job: a linear classifier and a small convnet on CI
 
 const OPTIONS = {
   data: { type: 'string', value: '<name|path>', default: 'auto', help: 'cifar10, fashion-mnist, generated, auto, or a dataset path' },
-  seconds: { type: 'string', value: '<s>', default: '100', help: 'training-time budget of the convnet (it stops there and keeps its model)' },
-  workers: { type: 'string', value: '<n>', default: '2', help: 'threads for the convnet' },
+  seconds: { type: 'string', value: '<s>', default: '100', help: 'training-time budget of the convnet (it stops there and keeps its model)', number: { min: 1 } },
+  workers: { type: 'string', value: '<n>', default: '2', help: 'threads for the convnet', number: { integer: true, min: 1, max: 64 } },
   out: { type: 'string', value: '<dir>', default: 'runs/start', help: 'folder for both runs' },
 } as const;
 

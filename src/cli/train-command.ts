@@ -17,29 +17,32 @@
  * - SIGINT / SIGTERM stop after the current step with a checkpoint (a second one quits at once);
  * - a loss that is non-finite or above --divergence-factor × the mean loss of the first 10 steps
  *   stops the run as diverged (the last good checkpoint stays).
- * Exit codes: 0 finished (epochs, --max-steps or --max-seconds); 1 a reported error (bad option,
- * data, checkpoint, busy or unwritable run folder); 2 usage; 3 diverged (TRAIN_EXIT_DIVERGED);
- * 130 stopped by SIGINT, 143 stopped by SIGTERM (128 + the signal's number).
+ * Exit codes (EXIT_CODES in src/errors.ts, the table in `--help` and the README): 0 finished (epochs,
+ * --max-steps or --max-seconds); 2 a bad option; 3 bad data or checkpoint; 5 diverged; 6 the file
+ * system refused; 7 the run folder is in use; 130 stopped by SIGINT, 143 by SIGTERM (128 + the signal).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, DataError } from '../errors.ts';
+import { ConfigError, DataError, EXIT_CODES } from '../errors.ts';
 import { type ImageDataset, type Normalization, channelStatistics } from '../data/dataset.ts';
 import { fitPatchWhitening } from '../data/patch-whitening.ts';
 import { buildNet } from '../nn/build-net.ts';
-import { parseKernelTier, setKernelTier } from '../kernels/engines/kernel-tier.ts';
-import { DEFAULT_CONV_IMPLEMENTATION, parseConvImplementation } from '../layers/conv2d.ts';
+import { KERNEL_TIERS, parseKernelTier, setKernelTier } from '../kernels/engines/kernel-tier.ts';
+import { CONV_IMPLEMENTATIONS, DEFAULT_CONV_IMPLEMENTATION, parseConvImplementation } from '../layers/conv2d.ts';
 import { netToModelFile } from '../nn/model-file.ts';
+import type { Net } from '../nn/net.ts';
 import { formatSummary } from '../nn/summary.ts';
 import { Optimizer } from '../optim/optimizer.ts';
+import { updateRuleNames } from '../optim/rules.ts';
 import { closeExecutor, createExecutor } from '../parallel/create-executor.ts';
 import { l2 } from '../regularizers/penalties.ts';
 import { regularize } from '../regularizers/regularize.ts';
 import { Rng } from '../tensor/rng.ts';
 import { evaluate } from '../train/evaluate.ts';
 import type { TrainResult } from '../train/trainer.ts';
-import { Trainer, TrainingDivergedError } from '../train/trainer.ts';
-import { numberOption, parseOptions } from './args.ts';
+import { Trainer } from '../train/trainer.ts';
+import type { OptionSpec } from './args.ts';
+import { SEED_RULE, checkOptionValue, numberOption, parseOptions } from './args.ts';
 import { loadData } from './datasets.ts';
 import type { LoadedData } from './datasets.ts';
 import { ProgressBar } from './progress.ts';
@@ -51,35 +54,38 @@ import { writeRunReport } from './write-report.ts';
 
 const DESCRIPTION = 'Train a network on a dataset; writes metrics.jsonl, checkpoint.json, model.json and report.html to --out.';
 
+/** --schedule's choices (optimizerConfig turns each into a per-epoch schedule). */
+const SCHEDULES = ['constant', 'cosine', 'step', 'exponential'] as const;
+
 export const TRAIN_OPTIONS = {
   data: { type: 'string', value: '<name|path>', default: 'auto', help: 'cifar10, fashion-mnist, generated, auto, or a dataset path' },
-  net: { type: 'string', value: '<definition|file>', help: 'compact string, JSON, or a file (default: the ConvNetJS CIFAR-10 net; a small net for 28×28 data)' },
-  optimizer: { type: 'string', value: '<rule>', default: 'adam', help: 'sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw' },
-  lr: { type: 'string', value: '<rate>', help: 'base learning rate (default: the rule\'s usual one)' },
-  momentum: { type: 'string', value: '<μ>', help: 'momentum for momentum/nesterov (default 0.9)' },
-  schedule: { type: 'string', value: '<kind>', default: 'cosine', help: 'learning-rate schedule per epoch: constant, cosine, step, exponential' },
-  warmup: { type: 'string', value: '<epochs>', default: '0', help: 'linear learning-rate warm-up length, in epochs' },
-  reg: { type: 'string', value: '<λ>', default: '0.0001', help: 'L2 strength λ (loss += λ·ΣW², biases excluded)' },
-  'weight-decay': { type: 'string', value: '<λ>', help: "adamw's decoupled weight decay (default 0.01); pair it with --reg 0" },
-  epochs: { type: 'string', value: '<n>', default: '10', help: 'passes over the training set' },
-  'max-steps': { type: 'string', value: '<n>', help: 'stop after n updates in total' },
-  'max-seconds': { type: 'string', value: '<s>', help: 'stop after this much training time (a checkpoint is written)' },
-  batch: { type: 'string', value: '<n>', default: '32', help: 'minibatch size' },
-  augment: { type: 'string', value: '<spec>', default: 'auto', help: "'flip,shift2' (default for colour images), 'none', 'flip', 'shift1', ..." },
-  whiten: { type: 'string', value: '<k|none>', default: 'none', help: 'patch ZCA whitening of the input with k×k patches (odd k, e.g. 5), fitted on the training set' },
-  'whiten-epsilon': { type: 'string', value: '<ε>', default: '0.1', help: 'whitening ε, added to the eigenvalues of the standardised patch covariance' },
-  validation: { type: 'string', value: '<n>', default: '0', help: 'hold out n training images for validation' },
-  'train-limit': { type: 'string', value: '<n>', help: 'use only the first n training images' },
-  'test-limit': { type: 'string', value: '<n>', help: 'use only the first n test images' },
-  'eval-limit': { type: 'string', value: '<n>', help: 'evaluate on at most n validation/test images per epoch' },
-  workers: { type: 'string', value: '<n>', default: '2', help: 'threads computing convolutions (main thread counts as one)' },
-  tier: { type: 'string', value: '<tier>', help: 'kernel tier ceiling: simd, asm or portable (default simd, the fastest the engine has; same results)' },
-  conv: { type: 'string', value: '<impl>', help: 'convolution implementation of every conv layer: implicit-gemm (default), im2col or naive' },
-  seed: { type: 'string', value: '<n>', default: '1', help: 'seed of the one Rng (init, order, augmentation, dropout)' },
+  net: { type: 'string', value: '<definition|file>', help: 'compact string, JSON, or a file (default: the ConvNetJS CIFAR-10 net; a small net for 28×28 data)', check: checkNetSyntax },
+  optimizer: { type: 'string', value: '<rule>', default: 'adam', help: 'sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw', choices: updateRuleNames() },
+  lr: { type: 'string', value: '<rate>', help: 'base learning rate (default: the rule\'s usual one)', number: { above: 0 } },
+  momentum: { type: 'string', value: '<μ>', help: 'momentum for momentum/nesterov (default 0.9)', number: { min: 0, below: 1 } },
+  schedule: { type: 'string', value: '<kind>', default: 'cosine', help: 'learning-rate schedule per epoch: constant, cosine, step, exponential', choices: SCHEDULES },
+  warmup: { type: 'string', value: '<epochs>', default: '0', help: 'linear learning-rate warm-up length, in epochs', number: { min: 0 } },
+  reg: { type: 'string', value: '<λ>', default: '0.0001', help: 'L2 strength λ (loss += λ·ΣW², biases excluded)', number: { min: 0 } },
+  'weight-decay': { type: 'string', value: '<λ>', help: "adamw's decoupled weight decay (default 0.01); pair it with --reg 0", number: { min: 0 } },
+  epochs: { type: 'string', value: '<n>', default: '10', help: 'passes over the training set', number: { integer: true, min: 1 } },
+  'max-steps': { type: 'string', value: '<n>', help: 'stop after n updates in total', number: { integer: true, min: 1 } },
+  'max-seconds': { type: 'string', value: '<s>', help: 'stop after this much training time (a checkpoint is written); omit it for no time limit', number: { above: 0, hint: 'omit --max-seconds for no time limit' } },
+  batch: { type: 'string', value: '<n>', default: '32', help: 'minibatch size', number: { integer: true, min: 1 } },
+  augment: { type: 'string', value: '<spec>', default: 'auto', help: "'flip,shift2' (default for colour images), 'none', 'flip', 'shift1', ...", check: (raw: string) => void parseAugmentTokens(raw) },
+  whiten: { type: 'string', value: '<k|none>', default: 'none', help: 'patch ZCA whitening of the input with k×k patches (odd k, e.g. 5), fitted on the training set', check: checkWhitenSize },
+  'whiten-epsilon': { type: 'string', value: '<ε>', default: '0.1', help: 'whitening ε, added to the eigenvalues of the standardised patch covariance', number: { above: 0 } },
+  validation: { type: 'string', value: '<n>', default: '0', help: 'hold out n training images for validation', number: { integer: true, min: 0 } },
+  'train-limit': { type: 'string', value: '<n>', help: 'use only the first n training images', number: { integer: true, min: 1 } },
+  'test-limit': { type: 'string', value: '<n>', help: 'use only the first n test images', number: { integer: true, min: 1 } },
+  'eval-limit': { type: 'string', value: '<n>', help: 'evaluate on at most n validation/test images per epoch', number: { integer: true, min: 1 } },
+  workers: { type: 'string', value: '<n>', default: '2', help: 'threads computing convolutions (main thread counts as one)', number: { integer: true, min: 1, max: 64 } },
+  tier: { type: 'string', value: '<tier>', help: 'kernel tier ceiling: simd, asm or portable (default simd, the fastest the engine has; same results)', choices: KERNEL_TIERS },
+  conv: { type: 'string', value: '<impl>', help: 'convolution implementation of every conv layer: implicit-gemm (default), im2col or naive', choices: CONV_IMPLEMENTATIONS },
+  seed: { type: 'string', value: '<n>', default: '1', help: 'seed of the one Rng (init, order, augmentation, dropout)', number: SEED_RULE },
   out: { type: 'string', value: '<dir>', default: 'runs/train', help: 'run folder' },
   resume: { type: 'string', value: '<dir>', help: 'continue the run in this folder from its checkpoint' },
-  'log-every': { type: 'string', value: '<n>', default: '50', help: 'a metrics line every n steps' },
-  'divergence-factor': { type: 'string', value: '<x|off>', default: '50', help: 'stop as diverged (exit 3) when the loss exceeds x × the mean loss of the first 10 steps (x ≥ 1; off: only NaN/Infinity stop)' },
+  'log-every': { type: 'string', value: '<n>', default: '50', help: 'a metrics line every n steps', number: { integer: true, min: 1 } },
+  'divergence-factor': { type: 'string', value: '<x|off>', default: '50', help: `stop as diverged (exit ${EXIT_CODES.diverged}) when the loss exceeds x × the mean loss of the first 10 steps (x ≥ 1; off: only NaN/Infinity stop)`, check: (raw: string) => void parseDivergenceFactor(raw) },
   'no-report': { type: 'boolean', help: 'skip writing report.html' },
   json: { type: 'boolean', help: 'JSON lines: one per epoch and a final summary (examplesPerSecond, testAccuracy)' },
 } as const;
@@ -97,18 +103,84 @@ function explicitOptions(argv: string[]): Set<string> {
   return new Set(argv.filter((arg) => arg.startsWith('--')).map((arg) => arg.slice(2).split('=')[0]));
 }
 
-function parseAugment(spec: string, channels: number): { flip: boolean; maxShift: number } | undefined {
-  if (spec === 'auto') return channels === 3 ? { flip: true, maxShift: 2 } : undefined;
-  if (spec === 'none') return undefined;
+/**
+ * --augment's tokens: 'auto', 'none', or a comma list of 'flip' and 'shift{k}' (k ≥ 1), each once.
+ * Returns undefined for 'auto' (decided by the data) and 'none'.
+ */
+function parseAugmentTokens(spec: string): { flip: boolean; maxShift: number } | undefined {
+  if (spec === 'auto' || spec === 'none') return undefined;
   let flip = false;
   let maxShift = 0;
+  const seen = new Set<string>();
   for (const part of spec.split(',')) {
     const shift = /^shift(\d+)$/.exec(part);
+    const kind = shift ? 'shift' : part;
+    if (seen.has(kind)) throw new ConfigError(`--augment: '${kind}' appears twice in '${spec}'; give each of flip, shift{k} once`);
+    seen.add(kind);
     if (part === 'flip') flip = true;
-    else if (shift) maxShift = Number(shift[1]);
+    else if (shift && Number(shift[1]) >= 1) maxShift = Number(shift[1]);
+    else if (shift) throw new ConfigError(`--augment: '${part}' shifts by 0 pixels; use 'shift1' or more, or leave the shift out`);
     else throw new ConfigError(`--augment: cannot read '${part}'; expected e.g. 'flip,shift2', 'shift1' or 'none'`);
   }
   return { flip, maxShift };
+}
+
+/**
+ * --augment for the training images (C, H, W): 'auto' is flips and 2-pixel shifts for colour images,
+ * nothing for gray ones. A shift must leave part of the image: k < min(H, W).
+ */
+function parseAugment(spec: string, train: { channels: number; height: number; width: number; name: string }): { flip: boolean; maxShift: number } | undefined {
+  if (spec === 'auto') return train.channels === 3 ? { flip: true, maxShift: 2 } : undefined;
+  const augment = parseAugmentTokens(spec);
+  const side = Math.min(train.height, train.width);
+  if (augment && augment.maxShift >= side) {
+    throw new ConfigError(`--augment: shift${augment.maxShift} would move a ${train.height}×${train.width} image of '${train.name}' out of its frame; a shift must be smaller than ${side} pixels`);
+  }
+  return augment;
+}
+
+/** --whiten: 'none' or an odd patch size k ≥ 1 (whether it fits the image is checked against the data). */
+function checkWhitenSize(raw: string): void {
+  if (raw === 'none') return;
+  const size = numberOption('whiten', raw, { integer: true, min: 1, hint: "an odd patch size such as 5, or 'none'" });
+  if (size % 2 === 0) throw new ConfigError(`--whiten: the patch size must be odd (the patch is centred on its pixel), got ${size}`);
+}
+
+/** --net: the definition must read (syntax and hyper-parameters) before any data is loaded; shapes come later. */
+function checkNetSyntax(raw: string): void {
+  resolveDefinition(raw, [1, 1, 1]);
+}
+
+/**
+ * What no single option can say: combinations of options. Runs before the data is loaded (and again
+ * on the options a resumed run saved). `explicit` holds the options written on the command line.
+ */
+export function validateTrainOptions(options: TrainOptions, explicit: Set<string>): void {
+  for (const [name, spec] of Object.entries(TRAIN_OPTIONS) as Array<[string, OptionSpec]>) {
+    const raw = options[name as keyof TrainOptions];
+    if (spec.type === 'string' && typeof raw === 'string') checkOptionValue(name, spec, raw);
+  }
+  if (explicit.has('whiten-epsilon') && (options.whiten ?? 'none') === 'none') {
+    throw new ConfigError('--whiten-epsilon is the ε of patch whitening; give --whiten <k> too, or leave --whiten-epsilon out');
+  }
+  const epochs = numberOption('epochs', options.epochs, { min: 1, integer: true });
+  const warmup = numberOption('warmup', options.warmup, { min: 0 });
+  if (warmup > epochs) throw new ConfigError(`--warmup ${warmup} is longer than the ${epochs} epochs of the run; the learning rate would never reach its base value`);
+  // The optimizer's own combinations (--momentum, --weight-decay with a rule that has none) are refused here.
+  optimizerConfig(optimizerChoices(options, epochs));
+}
+
+/** The optimizer part of the options, as optimizerConfig takes it. */
+function optimizerChoices(options: TrainOptions, epochs: number): Parameters<typeof optimizerConfig>[0] {
+  return {
+    type: options.optimizer ?? 'adam',
+    learningRate: options.lr === undefined ? undefined : numberOption('lr', options.lr, { above: 0 }),
+    momentum: options.momentum === undefined ? undefined : numberOption('momentum', options.momentum, { min: 0, below: 1 }),
+    schedule: options.schedule ?? 'cosine',
+    epochs,
+    warmup: numberOption('warmup', options.warmup, { min: 0 }),
+    weightDecay: options['weight-decay'] === undefined ? undefined : numberOption('weight-decay', options['weight-decay'], { min: 0 }),
+  };
 }
 
 /**
@@ -127,6 +199,13 @@ function withWhitening(statistics: Normalization, train: ImageDataset, options: 
   return { ...statistics, whitening };
 }
 
+/** The network must score exactly the data's classes (labels index the scores). */
+function checkNetFitsData(net: Net, train: ImageDataset): void {
+  if (net.classes !== train.classNames.length) {
+    throw new ConfigError(`--net: the network scores ${net.classes} classes but '${train.name}' has ${train.classNames.length}; end the net with fc${train.classNames.length} before its ${net.loss} layer`);
+  }
+}
+
 export interface TrainOutcome {
   result: TrainResult;
   testAccuracy: number;
@@ -141,7 +220,7 @@ export interface TrainOutcome {
 const RESUMABLE_OVERRIDES = new Set(['epochs', 'max-steps', 'max-seconds', 'workers', 'json', 'no-report', 'log-every', 'divergence-factor']);
 
 /** Exit code of a run stopped as diverged (see the header for all of them). */
-export const TRAIN_EXIT_DIVERGED = 3;
+export const TRAIN_EXIT_DIVERGED = EXIT_CODES.diverged;
 
 /** `--divergence-factor`: a number ≥ 1, or 'off' (null: only non-finite losses stop the run). */
 export function parseDivergenceFactor(raw: string | undefined): number | null {
@@ -164,6 +243,9 @@ export async function runTraining(
   // ── Run-folder ownership: lock the folder before anything reads or writes in it (run-lock.ts). ──
   const resumeDir = options.resume;
   const folder = resumeDir ?? options.out ?? 'runs/train';
+  // Combinations of options are refused before the folder is made or locked (a resumed run's saved
+  // options are checked once they are read, inside).
+  if (!resumeDir) validateTrainOptions(options, explicit);
   if (resumeDir && !fs.existsSync(resumeDir)) throw new DataError(`--resume ${resumeDir}: no such run folder`);
   const run = new RunDirectory(folder);
   const lock = run.lock(resumeDir ? 'train --resume' : 'train');
@@ -194,6 +276,7 @@ async function runTrainingLocked(
     const overrides = Object.fromEntries([...explicit].filter((name) => RESUMABLE_OVERRIDES.has(name)).map((name) => [name, options[name as keyof TrainOptions]]));
     options = { ...saved, 'max-seconds': undefined, ...overrides, out: resumeDir, resume: resumeDir };
   }
+  if (resumeDir) validateTrainOptions(options, new Set());
   const epochs = numberOption('epochs', options.epochs, { min: 1, integer: true });
   const batchSize = numberOption('batch', options.batch, { min: 1, integer: true });
   const seed = numberOption('seed', options.seed, { integer: true });
@@ -222,26 +305,19 @@ async function runTrainingLocked(
   // A non-default --conv is written into every conv layer's definition, so the model file records it.
   const definition = resolveDefinition(netSpec, inputShape)
     .map((layer) => (layer.type === 'conv' && conv !== DEFAULT_CONV_IMPLEMENTATION ? { ...layer, implementation: conv } : layer));
+  const augment = parseAugment(options.augment ?? 'auto', train);
   const net = buildNet(definition, rng);
+  checkNetFitsData(net, train);
   const summaryText = formatSummary(net);
   log(summaryText);
 
-  const optimizer = new Optimizer(optimizerConfig({
-    type: options.optimizer ?? 'adam',
-    learningRate: options.lr === undefined ? undefined : numberOption('lr', options.lr, { min: 0 }),
-    momentum: options.momentum === undefined ? undefined : numberOption('momentum', options.momentum, { min: 0, max: 1 }),
-    schedule: options.schedule ?? 'cosine',
-    epochs,
-    warmup: numberOption('warmup', options.warmup, { min: 0 }),
-    weightDecay: options['weight-decay'] === undefined ? undefined : numberOption('weight-decay', options['weight-decay'], { min: 0 }),
-  }));
+  const optimizer = new Optimizer(optimizerConfig(optimizerChoices(options, epochs)));
   const preprocessing = withWhitening(channelStatistics(train), train, options, log);
   if (!checkpoint) {
     run.writeText('run.json', `${JSON.stringify({ ...options, resume: undefined, json: undefined }, null, 2)}\n`);
     run.resetMetrics({ command: 'train', data: data.description, net: netSpec, optimizer: optimizer.config(), batchSize, epochs, seed, workers,
       ...(preprocessing.whitening ? { whitening: { size: preprocessing.whitening.size, epsilon: preprocessing.whitening.epsilon } } : {}) });
   }
-  const augment = parseAugment(options.augment ?? 'auto', train.channels);
   const progress = new ProgressBar();
   const classNames = [...train.classNames];
   const trainer = new Trainer({
@@ -325,21 +401,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (!options) return 0;
   const json = Boolean(options.json);
   const log = json ? () => {} : (text: string) => console.log(text);
-  // ── Stops with their own exit codes: diverged 3, signals 130/143 (see the header). ──
-  let outcome: TrainOutcome;
-  try {
-    outcome = await runTraining(options, log, json, explicitOptions(argv));
-  } catch (error) {
-    if (error instanceof TrainingDivergedError) {
-      console.error(`${error.name}: ${error.message}`);
-      return TRAIN_EXIT_DIVERGED;
-    }
-    if (error instanceof TrainingInterruptedError) {
-      console.error(`${error.name}: ${error.message}`);
-      return error.exitCode;
-    }
-    throw error;
-  }
+  // Diverged (5) and interrupted (130/143) runs end with their own exit codes: their errors carry
+  // them, and src/cli.ts prints every anticipated error as one line.
+  const outcome = await runTraining(options, log, json, explicitOptions(argv));
   const final = {
     kind: 'final', steps: outcome.result.steps, seconds: outcome.result.seconds, stoppedBy: outcome.result.stoppedBy,
     examplesPerSecond: outcome.result.examplesPerSecond, testAccuracy: outcome.testAccuracy,

@@ -38,6 +38,9 @@ export function optimizerConfig(options: {
   if (!updateRuleNames().includes(options.type)) {
     throw new ConfigError(`--optimizer: unknown update rule '${options.type}'; valid: ${updateRuleNames().join(', ')}`);
   }
+  if (options.momentum !== undefined && options.type !== 'momentum' && options.type !== 'nesterov') {
+    throw new ConfigError(`--momentum is the μ of the 'momentum' and 'nesterov' rules; '${options.type}' has none (choose --optimizer momentum or nesterov, or leave --momentum out)`);
+  }
   if (options.weightDecay !== undefined && options.type !== 'adamw') {
     throw new ConfigError(`--weight-decay is AdamW's decoupled decay; '${options.type}' takes an L2 penalty through --reg instead`);
   }

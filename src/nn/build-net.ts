@@ -7,7 +7,7 @@
  * Layers get default names from their type and position among layers of that type: conv1, relu1,
  * pool1, conv2, ... fc1, softmax1.
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError, formatShape } from '../errors.ts';
 import { AvgPool2d } from '../layers/avg-pool.ts';
 import { BatchNorm } from '../layers/batch-norm.ts';
 import { Conv2d } from '../layers/conv2d.ts';
@@ -28,6 +28,8 @@ import type { Rng } from '../tensor/rng.ts';
 import type { LayerDefinition } from './definition.ts';
 import { makeInitializer } from './initializers.ts';
 import { Net } from './net.ts';
+import type { SizeTotals } from './size-limits.ts';
+import { checkLayerSizes, checkTensorSize } from './size-limits.ts';
 
 /** Builds one layer for per-example input `shape`. */
 export function buildLayer(definition: LayerDefinition, shape: Shape, name: string, rng: Rng): Layer {
@@ -77,18 +79,42 @@ export function buildNet(definitions: LayerDefinition[], rng: Rng): Net {
   if (!input || input.type !== 'input') {
     throw new ConfigError(`network definition: the first layer must be {type: 'input', shape: [C, H, W]}, got ${JSON.stringify(input)}`);
   }
+  checkTensorSize('input layer', 'input', input.shape);
   const counts: Record<string, number> = {};
   const layers: Layer[] = [];
+  const totals: SizeTotals = { parameters: 0, activations: 0 };
   let shape: Shape = input.shape;
-  for (const definition of rest) {
+  rest.forEach((definition, index) => {
     const prefix = definition.type === 'leaky-relu' ? 'lrelu' : definition.type === 'batchnorm' ? 'bn' : definition.type;
     counts[prefix] = (counts[prefix] ?? 0) + 1;
-    const layer = buildLayer(definition, shape, `${prefix}${counts[prefix]}`, rng);
+    const name = `${prefix}${counts[prefix]}`;
+    checkLayerSizes(definition, shape, definition.name ?? name, `${definition.name ?? name} (layer ${index + 2}, ${definition.type})`, totals);
+    const layer = buildLayer(definition, shape, name, rng);
     layers.push(layer);
     shape = layer.outputShape;
-  }
+  });
+  checkLossInput(rest, layers);
   shrinkScoreLayer(rest, layers);
   return new Net(input.shape, layers);
+}
+
+/**
+ * The loss layer (softmax or svm, last) scores classes: it needs a vector of class scores per example,
+ * (N, K) with K ≥ 2, e.g. from an fc layer. Anything else (a lone `softmax` on (3, 32, 32) images, an
+ * `fc1-softmax`) is refused here, so every command that builds a net — train, summary, a model file —
+ * accepts and refuses the same definitions, with the same message.
+ */
+function checkLossInput(definitions: readonly LayerDefinition[], layers: readonly Layer[]): void {
+  const last = layers.at(-1);
+  if (!last || (last.type !== 'softmax' && last.type !== 'svm')) return; // Net refuses a net without a loss layer
+  const scores = last.inputShape;
+  if (scores.length !== 1 || scores[0] < 2) {
+    const index = definitions.length + 1;
+    throw new ConfigError(
+      `${last.name} (layer ${index}, ${last.type}): the loss layer needs a vector of at least 2 class scores per example, got ${formatShape(scores)}; ` +
+        `put an fc layer with one unit per class before it (e.g. fc10-${last.type})`,
+    );
+  }
 }
 
 /**

@@ -173,7 +173,8 @@ function normalizeLayer(raw: Raw, index: number): LayerDefinition[] {
   }
   const result: LayerDefinition[] = [layer];
   if (raw.activation !== undefined) {
-    const activation = ACTIVATIONS[String(raw.activation)];
+    // Object.hasOwn: 'constructor' or '__proto__' must not find Object.prototype's members.
+    const activation = Object.hasOwn(ACTIVATIONS, String(raw.activation)) ? ACTIVATIONS[String(raw.activation)] : undefined;
     if (!activation) {
       throw new ConfigError(`${where(index, raw)}: unknown activation ${JSON.stringify(raw.activation)}; valid: ${Object.keys(ACTIVATIONS).join(', ')}`);
     }

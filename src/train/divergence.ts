@@ -23,11 +23,13 @@
  * resumed run checks against the same bound as the uninterrupted one. Portable: no node:* imports.
  * Used by the Trainer; any other loop (e.g. the linear classifier's) can call `check` the same way.
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError, EXIT_CODES } from '../errors.ts';
 
 /** Raised when the loss becomes non-finite or exceeds the bound: training stops, the last good checkpoint stays. */
 export class TrainingDivergedError extends Error {
   override readonly name = 'TrainingDivergedError';
+  /** The command line's exit code for a diverged run (EXIT_CODES in src/errors.ts). */
+  readonly exitCode: number = EXIT_CODES.diverged;
 }
 
 export const DEFAULT_DIVERGENCE_FACTOR = 50;
