@@ -86,7 +86,7 @@ test('--out that is a file, lies below a file, or is read-only; a full disk: Run
     const run = new RunDirectory(fs.mkdtempSync(path.join(scratch, 'full-')));
     fs.symlinkSync('/dev/full', run.metricsPath);
     assert.throws(() => run.appendMetrics({ kind: 'step', epoch: 1, step: 1, examples: 1, loss: 1, lr: 1, seconds: 1 }),
-      (e: Error) => e instanceof RunFolderError && e.message === `${run.metricsPath}: cannot append: the disk is full (ENOSPC)`);
+      (e: Error) => e instanceof RunFolderError && e.message === `${run.metricsPath}: cannot append: no space left on the device (ENOSPC)`);
   } else {
     t.diagnostic('no /dev/full on this system: the real ENOSPC case is skipped');
   }

@@ -90,7 +90,7 @@ test('the CLI prints each anticipated error as one line, no stack, with its exit
     [['eval', '--model', path.join(scratch, 'none.json')], 3, /^DataError: .*none\.json: cannot read \(ENOENT\)$/],
     [['summary', '--input', '3x7x7', '--net', 'conv3x3x4s3-relu-fc10-softmax'], 4, /^ShapeError: conv1: cannot apply a 3x3 filter to a 7x7 input/],
     [['train', '--data', 'generated', '--train-limit', '20', '--test-limit', '10', '--workers', '1', '--net', 'fc10-softmax', '--out', path.join(scratch, 'a-file', 'run')],
-      6, /^FileSystemError: cannot mkdir '.*a-file\/run': a part of the path is a file, not a folder \(ENOTDIR\)$/],
+      6, /^RunFolderError: .*a-file\/run: cannot create the run folder: a part of the path is a file, not a folder \(ENOTDIR\)$/],
   ];
   fs.writeFileSync(path.join(scratch, 'a-file'), 'x');
   for (const [args, code, line] of probes) {

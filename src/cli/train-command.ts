@@ -247,15 +247,31 @@ export async function runTraining(
   // options are checked once they are read, inside).
   if (!resumeDir) validateTrainOptions(options, explicit);
   if (resumeDir && !fs.existsSync(resumeDir)) throw new DataError(`--resume ${resumeDir}: no such run folder`);
+  const madeHere = !fs.existsSync(folder);
   const run = new RunDirectory(folder);
   const lock = run.lock(resumeDir ? 'train --resume' : 'train');
+  let finished = false;
   try {
     if (lock.recoveredFrom) log(`note: ${folder}: removed the stale lock of process ${lock.recoveredFrom.pid} (${lock.recoveredFrom.command}, started ${lock.recoveredFrom.started}), which is no longer running`);
     const leftovers = run.removeLeftoverTemporaryFiles();
     if (leftovers.length > 0) log(`note: ${folder}: removed ${leftovers.length} temporary file(s) of interrupted writes (${leftovers.join(', ')})`);
-    return await runTrainingLocked(options, log, json, explicit, preloaded, run, lock);
+    const outcome = await runTrainingLocked(options, log, json, explicit, preloaded, run, lock);
+    finished = true;
+    return outcome;
   } finally {
     lock.release();
+    // A run refused before it wrote anything (the data did not fit the net or the options) leaves no
+    // empty folder behind; rmdir removes only an empty one.
+    if (!finished && madeHere) removeIfEmpty(folder);
+  }
+}
+
+/** Removes `folder` if it is an empty folder; anything in it (a run's files) keeps it. */
+function removeIfEmpty(folder: string): void {
+  try {
+    fs.rmdirSync(folder);
+  } catch {
+    // not empty (or already gone): the run's files stay where they are
   }
 }
 
