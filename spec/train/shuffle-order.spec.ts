@@ -2,8 +2,8 @@
  * The order in which the Trainer shows the training examples: a fresh random permutation every
  * epoch, drawn from the trainer's one Rng.
  *
- * Each image here is a single pixel whose value is its own index, and the preprocessing is the
- * identity (mean 0, std 1), so the input of every step IS the list of example indices in that batch.
+ * Each image here is a single pixel whose value is its own index (index-dataset.ts), and the
+ * preprocessing is the identity, so the input of every step IS the list of example indices in it.
  * The spec records those inputs (by wrapping the net's lossAndGradients) and checks, epoch by epoch:
  *   - every epoch shows each example exactly once (a permutation — with a last, shorter batch:
  *     20 examples in batches of 6 are 6 + 6 + 6 + 2);
@@ -13,7 +13,6 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { makeImageDataset } from '../../src/data/dataset.ts';
 import { buildNet } from '../../src/nn/build-net.ts';
 import { parseCompactDefinition } from '../../src/nn/definition.ts';
 import { decodeFloat32 } from '../../src/nn/float-codec.ts';
@@ -21,16 +20,13 @@ import { Optimizer } from '../../src/optim/optimizer.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import type { Checkpoint } from '../../src/train/trainer.ts';
 import { Trainer } from '../../src/train/trainer.ts';
+import { INDEX_CLASSES, indexDataset } from './index-dataset.ts';
 
 const COUNT = 20;
 const BATCH = 6;
 const EPOCHS = 4;
 
-const train = makeImageDataset({
-  name: 'indices', classNames: ['a', 'b', 'c'], channels: 1, height: 1, width: 1, count: COUNT,
-  pixels: Uint8Array.from({ length: COUNT }, (_, i) => i),
-  labels: Uint8Array.from({ length: COUNT }, (_, i) => i % 3),
-});
+const train = indexDataset(COUNT);
 
 /** Trains EPOCHS epochs from `seed`; returns the indices each epoch showed and the checkpointed orders. */
 function record(seed: number): { epochs: number[][]; checkpointOrders: number[][]; initialOrder: number[] } {
@@ -45,7 +41,7 @@ function record(seed: number): { epochs: number[][]; checkpointOrders: number[][
   };
   const checkpointOrders: number[][] = [];
   const trainer = new Trainer({
-    net, definition, classNames: ['a', 'b', 'c'], train, preprocessing: { mean: [0], std: [1] },
+    net, definition, classNames: INDEX_CLASSES, train, preprocessing: { mean: [0], std: [1] },
     optimizer: new Optimizer({ type: 'sgd', learningRate: 0.01 }), batchSize: BATCH, epochs: EPOCHS, rng,
     onCheckpoint: (checkpoint: Checkpoint) => checkpointOrders.push(orderOf(checkpoint)),
   });
