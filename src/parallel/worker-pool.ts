@@ -44,6 +44,7 @@ import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_thread
 import type { MessagePort, ResourceLimits } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { ConfigError, DataError, ShapeError } from '../errors.ts';
+import { splitRange } from './executor.ts';
 import type { Executor, KernelArgs, RangeKernel } from './executor.ts';
 import { kernelRegistry } from '../kernels/registry.ts';
 import type { KernelHandle } from '../kernels/kernel.ts';
@@ -264,11 +265,14 @@ export class WorkerPool implements Executor {
     if (update) this.broadcast(update);
 
     const control = this.control;
+    // Part w of the split goes to worker w; part 0 is the calling thread's. One small array per
+    // dispatch, so that the cut is defined in one place (splitRange) and nowhere repeated.
+    const bounds = splitRange(total, parts);
     Atomics.store(control, PENDING, parts - 1);
     for (let part = 1; part < parts; part++) {
       const base = workerBase(part);
-      control[base + START] = Math.floor((total * part) / parts); // = splitRange(total, parts)[part]
-      control[base + END] = Math.floor((total * (part + 1)) / parts);
+      control[base + START] = bounds[part];
+      control[base + END] = bounds[part + 1];
       control[base + COMMAND] = COMMAND_RUN;
       Atomics.add(control, base + SEQUENCE, 1);
       Atomics.notify(control, base + SEQUENCE);
@@ -276,7 +280,7 @@ export class WorkerPool implements Executor {
 
     let callerError: unknown = null;
     try {
-      kernel(args, 0, Math.floor(total / parts));
+      kernel(args, bounds[0], bounds[1]);
     } catch (error) {
       callerError = error;
     }

@@ -5,9 +5,11 @@
  * pixel or two makes new, equally valid examples for free, so the network learns that a cat facing
  * left is still a cat and overfits less (ConvNetJS's CIFAR-10 demo flips and shifts by up to 2 px).
  *
- *   out[n, c, y, x] = in[n, c, y − dy, x' − dx]   where x' = W−1−x when the image is flipped, else x,
- *   and pixels that come from outside the image are 0 (zero fill; the inputs are mean-subtracted, so
- *   0 is the average colour rather than black).
+ *   out[n, c, y, x] = m[n, c, y − dy, x − dx],   m[n, c, y, x] = in[n, c, y, W−1−x] if flipped, else in
+ *
+ * i.e. mirror first, then shift: a positive dx moves the picture right, a positive dy down. Pixels
+ * that come from outside the image are 0 (zero fill; the inputs are mean-subtracted, so 0 is the
+ * average colour rather than black).
  *
  * Each image draws its own flip (probability 1/2) and shift (dx, dy uniform in [−maxShift, maxShift])
  * from the Rng in a fixed order, so the same Rng state gives the same batch.
