@@ -8,7 +8,7 @@ import { Conv2d } from '../../src/layers/conv2d.ts';
 import type { Conv2dOptions, ConvImplementation } from '../../src/layers/conv2d.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import { checkLayerGradients } from '../gradcheck.ts';
+import { checkLayerGradients } from '../../src/nn/gradcheck.ts';
 
 function checkConv(label: string, options: Omit<Conv2dOptions, 'rng'>, batch: number, seed: number): void {
   const rng = new Rng(seed);

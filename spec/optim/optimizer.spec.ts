@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, DataError } from '../../src/errors.ts';
-import { makeParameter } from '../../src/layers/layer.ts';
-import type { Parameter } from '../../src/layers/layer.ts';
+import { makeParameter } from '../../src/tensor/parameter.ts';
+import type { Parameter } from '../../src/tensor/parameter.ts';
 import { decodeFloat32, encodeFloat32 } from '../../src/nn/float-codec.ts';
 import { Optimizer } from '../../src/optim/optimizer.ts';
 import type { OptimizerConfig } from '../../src/optim/optimizer.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeParameter } from '../../src/layers/layer.ts';
+import { makeParameter } from '../../src/tensor/parameter.ts';
 import { Optimizer } from '../../src/optim/optimizer.ts';
 import { isInInterval } from '../../src/optim/rule-definition.ts';
 import { UPDATE_RULES, updateRuleNames } from '../../src/optim/rules.ts';

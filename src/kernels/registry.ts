@@ -25,7 +25,7 @@
  * The conv and pool kernels take their typed argument records (ConvForwardArgs, ...) directly: those
  * records hold only numbers and typed arrays, which is what KernelArgs carries to a worker.
  */
-import type { KernelArgs, RangeKernel } from '../parallel/executor.ts';
+import type { KernelArgs, RangeKernel } from './range-kernel.ts';
 import { gemm } from './gemm.ts';
 import {
   conv2dBackwardDataNaive, conv2dBackwardWeightsNaive, conv2dForwardNaive,

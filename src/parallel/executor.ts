@@ -10,11 +10,8 @@
  * its value does not depend on where the range was cut (sums run in the same order whatever the
  * split). That is what makes results bit-identical for any number of workers.
  */
-export type KernelArgValue = Float32Array | Int32Array | Uint8Array | number | boolean;
-export type KernelArgs = { readonly [key: string]: KernelArgValue };
-
-/** A kernel that processes the items [start, end) of its work range. Pure; allocates nothing. */
-export type RangeKernel = (args: KernelArgs, start: number, end: number) => void;
+import type { KernelArgs } from '../kernels/range-kernel.ts';
+export type { KernelArgValue, KernelArgs, RangeKernel } from '../kernels/range-kernel.ts';
 
 export interface Executor {
   /** How many threads compute, the calling thread counting as one. */

@@ -2,10 +2,11 @@
  * Evaluation: run a net in inference mode over a dataset in batches and collect what people look at
  * — accuracy, mean loss, the confusion matrix and each example's top-k classes.
  */
-import { INFERENCE } from '../layers/layer.ts';
+import { INFERENCE } from '../tensor/forward-mode.ts';
 import type { Net } from '../nn/net.ts';
 import type { Preprocessing } from '../nn/model-file.ts';
 import { Tensor } from '../tensor/tensor.ts';
+import { argmax } from '../tensor/argmax.ts';
 import type { ImageDataset } from '../data/dataset.ts';
 import { toFloatBatch } from '../data/dataset.ts';
 
@@ -52,8 +53,7 @@ export function evaluate(
     const output = net.forward(input.reshape([size, ...net.inputShape]), INFERENCE).data;
     for (let i = 0; i < size; i++) {
       const row = output.subarray(i * classes, (i + 1) * classes);
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
+      const best = argmax(row);
       const truth = dataset.labels[start + i];
       predictions[start + i] = best;
       confusion[truth * classes + best]++;

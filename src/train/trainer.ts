@@ -17,7 +17,7 @@
  * `onMetrics` hooks (src/train/run-files.ts on Node).
  */
 import { ConfigError } from '../errors.ts';
-import type { Parameter } from '../layers/layer.ts';
+import type { Parameter } from '../tensor/parameter.ts';
 import type { LayerDefinition } from '../nn/definition.ts';
 import { encodeFloat32, decodeFloat32 } from '../nn/float-codec.ts';
 import type { ModelFile, Preprocessing } from '../nn/model-file.ts';
@@ -25,6 +25,7 @@ import { loadWeightsInto, netToModelFile } from '../nn/model-file.ts';
 import type { Net } from '../nn/net.ts';
 import type { Rng, RngState } from '../tensor/rng.ts';
 import { Tensor } from '../tensor/tensor.ts';
+import { argmax } from '../tensor/argmax.ts';
 import type { ImageDataset } from '../data/dataset.ts';
 import { toFloatBatch } from '../data/dataset.ts';
 import type { EpochMetrics, StepMetrics } from '../viz/metrics.ts';
@@ -255,11 +256,7 @@ export class Trainer {
         }
         // Training accuracy from the logits of this very forward pass (before the update).
         const classes = net.classes;
-        for (let i = 0; i < size; i++) {
-          let best = 0;
-          for (let c = 1; c < classes; c++) if (logits.data[i * classes + c] > logits.data[i * classes + best]) best = c;
-          if (best === labels[i]) totals.correct++;
-        }
+        for (let i = 0; i < size; i++) if (argmax(logits.data, i * classes, classes) === labels[i]) totals.correct++;
         const learningRate = o.optimizer.currentLearningRate();
         o.optimizer.step(parameters);
         this.stepInEpoch++;
