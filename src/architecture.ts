@@ -38,7 +38,7 @@ export const LAYER_ORDER: readonly ArchitectureLevel[] = [
   { modules: ['train/'], role: 'Trainer, minibatch steps, augmentation, evaluation' },
   { modules: ['nn/'], role: 'Net, linear classifier, definitions, buildNet, model files, gradient check' },
   { modules: ['layers/', 'data/', 'viz/'], role: 'one file per layer; datasets + whitening; charts, grids, report' },
-  { modules: ['graph/'], role: 'gates, loss gates and backprop over a topologically sorted graph' },
+  { modules: ['graph/'], role: 'gates (elementwise, matrix, loss, penalty) and backprop in topological order' },
   { modules: ['losses/', 'regularizers/', 'optim/'], role: 'SVM, softmax, squared error; L1/L2/elastic net; update rules' },
   { modules: ['parallel/'], role: 'Executor: serial (portable) and worker pool (Node)' },
   { modules: ['kernels/'], role: 'reference loops over Float32Array: gemm, im2col, conv, pooling, relu, batch norm' },
