@@ -10,8 +10,9 @@
  * most 6 stored stages (scores, hidden layer, loss gradient, two backward products, the penalty), so
  * the two results can differ by about 16 · 6 · u · max|value| ≈ 6e-6 · max|value|. The spec asserts
  *   |graph − net| ≤ 1e-5 · max(1, |graph|, |net|)
- * for the loss and for every gradient element (seen: at most 5e-8). A real mistake — a transposed weight, a missing bias
- * gradient, a ReLU that passes negative inputs — makes errors of order 1e-2 to 1.
+ * for the loss and for every gradient element (the largest seen is 5e-8). A real mistake — a
+ * transposed weight, a missing bias gradient, a ReLU that passes negative inputs — makes errors of
+ * order 1e-2 to 1.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
