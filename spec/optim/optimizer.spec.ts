@@ -230,7 +230,7 @@ test('step() refuses a parameter list that does not match the state', () => {
 
 test('bad configurations throw ConfigError naming the field and listing the valid choices', () => {
   const cases: [unknown, RegExp][] = [
-    [{ type: 'adamax' }, /optimizer\.type: unknown update rule "adamax"; valid choices: sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw/],
+    [{ type: 'adamax' }, new RegExp(`optimizer\\.type: unknown update rule "adamax"; valid choices: ${updateRuleNames().join(', ')}`)],
     [{}, /optimizer\.type: unknown update rule nothing; valid choices: sgd/],
     [{ type: 'adam', beta1: 1 }, /optimizer\.beta1: expected a number in \[0, 1\).*got 1/],
     [{ type: 'adam', beta2: '0.99' }, /optimizer\.beta2: expected a number in \[0, 1\).*got "0.99"/],

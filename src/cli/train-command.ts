@@ -18,6 +18,7 @@ import { buildNet } from '../nn/build-net.ts';
 import { netToModelFile } from '../nn/model-file.ts';
 import { formatSummary } from '../nn/summary.ts';
 import { Optimizer } from '../optim/optimizer.ts';
+import { updateRuleNames } from '../optim/rules.ts';
 import { closeExecutor, createExecutor } from '../parallel/create-executor.ts';
 import { l2 } from '../regularizers/penalties.ts';
 import { regularize } from '../regularizers/regularize.ts';
@@ -38,7 +39,7 @@ const DESCRIPTION = 'Train a network on a dataset; writes metrics.jsonl, checkpo
 export const TRAIN_OPTIONS = {
   data: { type: 'string', value: '<name|path>', default: 'auto', help: 'cifar10, fashion-mnist, generated, auto, or a dataset path' },
   net: { type: 'string', value: '<definition|file>', help: 'compact string, JSON, or a file (default: the ConvNetJS CIFAR-10 net; a small net for 28×28 data)' },
-  optimizer: { type: 'string', value: '<rule>', default: 'adam', help: 'sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw' },
+  optimizer: { type: 'string', value: '<rule>', default: 'adam', help: `one of the update rules: ${updateRuleNames().join(', ')}` },
   lr: { type: 'string', value: '<rate>', help: 'base learning rate (default: the rule\'s usual one)' },
   momentum: { type: 'string', value: '<μ>', help: 'momentum for momentum/nesterov (default 0.9)' },
   schedule: { type: 'string', value: '<kind>', default: 'cosine', help: 'learning-rate schedule per epoch: constant, cosine, step, exponential' },
