@@ -6,6 +6,7 @@
  *   - a folder of src/ (or a file directly in src/) has no place in that order;
  *   - files import each other in a cycle, even through type-only imports;
  *   - src/ imports spec/ (production code depending on test code), or a package other than node:*;
+ *   - anything src/index.ts (the portable core) reaches imports node:*;
  *   - the README's Architecture diagram is not what src/architecture.ts draws.
  * The first tests run the checker on small made-up import lists, so each rule is seen to fail.
  */
@@ -133,7 +134,7 @@ export function importCycles(files: readonly string[], edges: readonly ImportEdg
 }
 
 /** Every .ts file under src/ (relative, '/'-separated) and its imports, resolved. */
-function readSourceTree(): { files: string[]; edges: ImportEdge[]; outside: string[] } {
+function readSourceTree(): { files: string[]; edges: ImportEdge[]; outside: string[]; builtins: Map<string, string[]> } {
   const files: string[] = [];
   const walk = (directory: string): void => {
     for (const entry of fs.readdirSync(directory, { withFileTypes: true })) {
@@ -146,9 +147,13 @@ function readSourceTree(): { files: string[]; edges: ImportEdge[]; outside: stri
   files.sort();
   const edges: ImportEdge[] = [];
   const outside: string[] = [];
+  const builtins = new Map<string, string[]>();
   for (const file of files) {
     for (const specifier of importSpecifiers(fs.readFileSync(path.join(SRC, file), 'utf8'))) {
-      if (specifier.startsWith('node:')) continue;
+      if (specifier.startsWith('node:')) {
+        builtins.set(file, [...(builtins.get(file) ?? []), specifier]);
+        continue;
+      }
       if (!specifier.startsWith('.')) {
         outside.push(`src/${file} imports the package '${specifier}' (the library has no runtime dependencies)`);
         continue;
@@ -164,7 +169,7 @@ function readSourceTree(): { files: string[]; edges: ImportEdge[]; outside: stri
       }
     }
   }
-  return { files, edges, outside };
+  return { files, edges, outside, builtins };
 }
 
 const ORDER_FOR_SELF_TEST: ArchitectureLevel[] = [
@@ -230,6 +235,24 @@ test('no import cycles between files of src/', () => {
 test('src/ imports neither spec/ nor packages (node:* only), and every relative import resolves', () => {
   const { outside } = readSourceTree();
   assert.deepEqual(outside, [], outside.join('\n'));
+});
+
+test('the portable core — everything src/index.ts reaches — imports nothing from node:*', () => {
+  const { edges, builtins } = readSourceTree();
+  const reached = new Set<string>(['index.ts']);
+  const queue = ['index.ts'];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    for (const edge of edges) {
+      if (edge.from === file && !reached.has(edge.to)) {
+        reached.add(edge.to);
+        queue.push(edge.to);
+      }
+    }
+  }
+  assert.ok(reached.size > 50, `index.ts reaches ${reached.size} files`);
+  const offenders = [...reached].filter((file) => builtins.has(file)).map((file) => `src/${file}: ${builtins.get(file)!.join(', ')}`);
+  assert.deepEqual(offenders, [], `Node built-ins in the portable core:\n${offenders.join('\n')}`);
 });
 
 test("the README's Architecture diagram is the one src/architecture.ts draws", () => {
