@@ -1,5 +1,5 @@
 /**
- * Gradient checks of Conv2d (spec/gradcheck.ts harness and tolerance): input, weights and bias, both
+ * Gradient checks of Conv2d (src/nn/gradcheck.ts harness and tolerance): input, weights and bias, both
  * implementations, with stride, padding, dilation and non-square inputs and filters. Convolution is
  * linear in each of its arguments, so no input needs to avoid a kink.
  */
