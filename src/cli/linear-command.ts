@@ -70,6 +70,7 @@ export async function runLinear(options: LinearOptions, log: (text: string) => v
   const learningRate = numberOption('lr', options.lr, { min: 0 });
   const decay = numberOption('lr-decay', options['lr-decay'], { min: 0, max: 1 });
   const strength = numberOption('reg', options.reg, { min: 0 });
+  const penalty = penaltyOption(options.penalty ?? 'l2', options.beta);
   const seed = numberOption('seed', options.seed, { integer: true });
   const trainLimit = options['train-limit'] === undefined ? undefined : numberOption('train-limit', options['train-limit'], { min: 1, integer: true });
 
@@ -81,7 +82,7 @@ export async function runLinear(options: LinearOptions, log: (text: string) => v
   const rng = new Rng(seed);
   const classifier = new LinearClassifier({
     inputShape: [train.channels, train.height, train.width], classes: train.classNames.length, loss,
-    penalty: penaltyOption(options.penalty ?? 'l2', options.beta), strength, rng,
+    penalty, strength, rng,
   });
   const { net, definition } = classifier;
   const preprocessing = channelStatistics(train);
