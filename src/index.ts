@@ -7,6 +7,9 @@ export * from './errors.ts';
 export * from './tensor/tensor.ts';
 export * from './tensor/rng.ts';
 export * from './tensor/symmetric-eigen.ts';
+export * from './tensor/argmax.ts';
+export * from './tensor/parameter.ts';
+export * from './tensor/forward-mode.ts';
 
 export * from './kernels/gemm.ts';
 export { kernelRegistry } from './kernels/registry.ts';
@@ -16,6 +19,8 @@ export * from './parallel/serial-executor.ts';
 
 export * from './graph/node.ts';
 export * from './graph/ops.ts';
+export * from './graph/matrix-ops.ts';
+export * from './graph/loss-gates.ts';
 export * from './graph/layer-gate.ts';
 
 export * from './layers/layer.ts';
@@ -47,6 +52,8 @@ export { updateRuleNames } from './optim/rules.ts';
 export * from './nn/definition.ts';
 export * from './nn/build-net.ts';
 export * from './nn/net.ts';
+export * from './nn/linear-classifier.ts';
+export * from './nn/gradcheck.ts';
 export * from './nn/summary.ts';
 export * from './nn/initializers.ts';
 export * from './nn/model-file.ts';

@@ -8,7 +8,7 @@ import { Tanh } from '../../src/layers/tanh.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import { assertGradientsMatch, formatResults, gradcheck } from '../gradcheck.ts';
+import { assertGradientsMatch, formatResults, gradcheck } from '../../src/nn/gradcheck.ts';
 
 const rng = new Rng(17);
 

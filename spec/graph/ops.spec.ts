@@ -4,7 +4,7 @@ import { type GraphNode, backward, variable } from '../../src/graph/node.ts';
 import { add, exp, maximum, multiply, sigmoid, sum } from '../../src/graph/ops.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import { assertGradientsMatch, formatResults, gradcheck } from '../gradcheck.ts';
+import { assertGradientsMatch, formatResults, gradcheck } from '../../src/nn/gradcheck.ts';
 
 const rng = new Rng(7);
 

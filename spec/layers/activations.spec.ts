@@ -13,7 +13,7 @@ import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 import type { Executor, KernelArgs } from '../../src/parallel/executor.ts';
 import { serialExecutor } from '../../src/parallel/serial-executor.ts';
-import { checkLayerGradients } from '../gradcheck.ts';
+import { checkLayerGradients } from '../../src/nn/gradcheck.ts';
 
 const rng = new Rng(5);
 

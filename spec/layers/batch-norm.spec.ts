@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertGradientsMatch, gradcheck } from '../gradcheck.ts';
+import { assertGradientsMatch, gradcheck } from '../../src/nn/gradcheck.ts';
 import { ConfigError, ShapeError } from '../../src/errors.ts';
 import { BatchNorm } from '../../src/layers/batch-norm.ts';
 import { INFERENCE, TRAINING, type ForwardMode } from '../../src/layers/layer.ts';

@@ -1,5 +1,5 @@
 /**
- * Gradient checks of Conv2d (spec/gradcheck.ts harness and tolerance): input, weights and bias, both
+ * Gradient checks of Conv2d (src/nn/gradcheck.ts harness and tolerance): input, weights and bias, both
  * implementations, with stride, padding, dilation and non-square inputs and filters. Convolution is
  * linear in each of its arguments, so no input needs to avoid a kink.
  */
@@ -8,7 +8,7 @@ import { Conv2d } from '../../src/layers/conv2d.ts';
 import type { Conv2dOptions, ConvImplementation } from '../../src/layers/conv2d.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import { checkLayerGradients } from '../gradcheck.ts';
+import { checkLayerGradients } from '../../src/nn/gradcheck.ts';
 
 function checkConv(label: string, options: Omit<Conv2dOptions, 'rng'>, batch: number, seed: number): void {
   const rng = new Rng(seed);

@@ -6,7 +6,7 @@
  * batch 1–8, non-square everything. Spatial sizes are kept small so the naive loops stay fast:
  * the sweep picks H′, W′ in 1–4 and derives the input size that fits exactly.
  *
- * Error measure (the project's policy, as in spec/gradcheck.ts): |a − b| / max(1, |a|, |b|) —
+ * Error measure (the project's policy, as in src/nn/gradcheck.ts): |a − b| / max(1, |a|, |b|) —
  * relative above 1, absolute below. Data are realistically scaled (unit inputs and output
  * gradients, He-initialized weights), so every value is O(1)–O(10) and float32 rounding is ~1e-7.
  */

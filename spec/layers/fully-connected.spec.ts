@@ -8,7 +8,7 @@ import { kernelName } from '../../src/kernels/kernel.ts';
 import { serialExecutor } from '../../src/parallel/serial-executor.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import { checkLayerGradients } from '../gradcheck.ts';
+import { checkLayerGradients } from '../../src/nn/gradcheck.ts';
 
 const rng = new Rng(11);
 

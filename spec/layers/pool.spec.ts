@@ -10,7 +10,7 @@ import { kernelName } from '../../src/kernels/kernel.ts';
 import { serialExecutor } from '../../src/parallel/serial-executor.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import { STEP, checkLayerGradients } from '../gradcheck.ts';
+import { STEP, checkLayerGradients } from '../../src/nn/gradcheck.ts';
 
 /** One 4x4 plane: 2x2 windows at stride 2 give the maxima 6, 8, 14, 16 and the means 3, 6.5, 11, 14.5. */
 const PLANE = [

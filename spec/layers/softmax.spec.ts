@@ -5,7 +5,7 @@ import { Softmax } from '../../src/layers/softmax.ts';
 import { ShapeError } from '../../src/errors.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import { checkLayerGradients } from '../gradcheck.ts';
+import { checkLayerGradients } from '../../src/nn/gradcheck.ts';
 
 const rng = new Rng(13);
 

@@ -4,7 +4,7 @@ import { softmaxCrossEntropyLoss } from '../../src/losses/softmax-cross-entropy.
 import { ShapeError } from '../../src/errors.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import { assertGradientsMatch, formatResults, gradcheck } from '../gradcheck.ts';
+import { assertGradientsMatch, formatResults, gradcheck } from '../../src/nn/gradcheck.ts';
 
 const rng = new Rng(29);
 

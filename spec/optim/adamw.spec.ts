@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeParameter } from '../../src/layers/layer.ts';
+import { makeParameter } from '../../src/tensor/parameter.ts';
 import { adam } from '../../src/optim/adam.ts';
 import { adamw } from '../../src/optim/adamw.ts';
 import { Optimizer } from '../../src/optim/optimizer.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeParameter } from '../../src/layers/layer.ts';
+import { makeParameter } from '../../src/tensor/parameter.ts';
 import { FullyConnected } from '../../src/layers/fully-connected.ts';
 import { elasticNet, l1, l2 } from '../../src/regularizers/penalties.ts';
 import type { Penalty } from '../../src/regularizers/penalties.ts';
@@ -8,7 +8,7 @@ import { regularize } from '../../src/regularizers/regularize.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import { assertGradientsMatch, formatResults, gradcheck } from '../gradcheck.ts';
+import { assertGradientsMatch, formatResults, gradcheck } from '../../src/nn/gradcheck.ts';
 
 const rng = new Rng(37);
 

@@ -1,13 +1,13 @@
 /**
  * `gradcheck`: checks every layer type's analytic gradients against centred differences and prints
  * the table (layer, tensor, max error, verdict). It runs the very harness and tolerance policy the
- * specs use (spec/gradcheck.ts), on small random shapes with batch 3.
+ * specs use (src/nn/gradcheck.ts), on small random shapes with batch 3.
  *
  * Inputs are drawn away from non-differentiable points by construction: for ReLU-like layers every
  * |x| ≥ 0.05; for max pooling and maxout all values are distinct and at least 0.05 apart, so no
  * perturbation of ±STEP (0.01) can change which input is the maximum.
  */
-import { STEP, TOLERANCE, checkLayerGradients } from '../../spec/gradcheck.ts';
+import { STEP, TOLERANCE, checkLayerGradients } from '../nn/gradcheck.ts';
 import type { Layer } from '../layers/layer.ts';
 import { buildLayer } from '../nn/build-net.ts';
 import type { LayerDefinition } from '../nn/definition.ts';

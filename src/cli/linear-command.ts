@@ -1,20 +1,19 @@
 /**
- * `linear`: the lecture's linear classifier s = Wx + b on raw pixels, trained by minibatch SGD with
- * L2 regularization, with either the multiclass SVM (hinge) or the softmax cross-entropy loss.
+ * `linear`: the lecture's linear classifier s = Wx + b on raw pixels (src/nn/linear-classifier.ts),
+ * trained by minibatch SGD with an L2, L1 or elastic-net penalty, with either the multiclass SVM
+ * (hinge) or the softmax cross-entropy loss.
  *
- * It is the same machinery as every other network here — a Net of one fully connected layer and the
- * loss layer, the Trainer, the Optimizer, the L2 regularizer — so the smallest model exercises the
- * whole stack. At the end it writes the 10 class templates (the rows of W drawn as images): the
- * picture that shows what a linear classifier can and cannot learn.
+ * The classifier is a Net of one fully connected layer and the loss layer, and the Trainer runs its
+ * epochs — the same machinery as every other network, so the smallest model exercises the whole
+ * stack. At the end it writes the class templates (the rows of W drawn as images): the picture that
+ * shows what a linear classifier can and cannot learn.
  */
 import { channelStatistics } from '../data/dataset.ts';
 import { encodePng } from '../io/png.ts';
-import { buildNet } from '../nn/build-net.ts';
-import type { LayerDefinition } from '../nn/definition.ts';
+import { LinearClassifier } from '../nn/linear-classifier.ts';
 import { netToModelFile } from '../nn/model-file.ts';
-import { Optimizer } from '../optim/optimizer.ts';
-import { l2 } from '../regularizers/penalties.ts';
-import { regularize } from '../regularizers/regularize.ts';
+import type { Penalty } from '../regularizers/penalties.ts';
+import { elasticNet, l1, l2 } from '../regularizers/penalties.ts';
 import { Rng } from '../tensor/rng.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { Trainer } from '../train/trainer.ts';
@@ -27,7 +26,7 @@ import { ConfigError } from '../errors.ts';
 import { formatSummary } from '../nn/summary.ts';
 import { writeRunReport } from './write-report.ts';
 
-const DESCRIPTION = 'Train a linear classifier s = Wx + b with L2 regularization by minibatch SGD, report test accuracy, write the class templates.';
+const DESCRIPTION = 'Train a linear classifier s = Wx + b with an L2, L1 or elastic-net penalty by minibatch SGD, report test accuracy, write the class templates.';
 
 const OPTIONS = {
   data: { type: 'string', value: '<name|path>', default: 'auto', help: 'cifar10, fashion-mnist, generated, auto, or a dataset path' },
@@ -36,14 +35,18 @@ const OPTIONS = {
   batch: { type: 'string', value: '<n>', default: '200', help: 'minibatch size', number: { integer: true, min: 1 } },
   lr: { type: 'string', value: '<rate>', default: '0.01', help: 'learning rate (pixels are standardized per channel)', number: { above: 0 } },
   'lr-decay': { type: 'string', value: '<γ>', default: '0.8', help: 'learning rate multiplied by γ after every epoch', number: { above: 0, max: 1 } },
-  reg: { type: 'string', value: '<λ>', default: '0.01', help: 'L2 strength: loss += λ·ΣW² (biases excluded)', number: { min: 0 } },
+  reg: { type: 'string', value: '<λ>', default: '0.01', help: 'penalty strength: loss += λ·R(W) (biases excluded)', number: { min: 0 } },
+  penalty: { type: 'string', value: 'l2|l1|elastic-net', default: 'l2', help: 'R(W): ΣW², Σ|W|, or Σ β·W² + |W|', choices: ['l2', 'l1', 'elastic-net'] },
+  beta: { type: 'string', value: '<β>', default: '1', help: 'elastic net: weight β of the squared part', number: { min: 0 } },
   seed: { type: 'string', value: '<n>', default: '1', help: 'seed of the Rng (initialization and batch order)', number: SEED_RULE },
   'train-limit': { type: 'string', value: '<n>', help: 'use only the first n training images', number: { integer: true, min: 1 } },
   out: { type: 'string', value: '<dir>', default: 'runs/linear', help: 'folder for model.json, metrics.jsonl and templates' },
   json: { type: 'boolean', help: 'print one JSON line with the results (includes testAccuracy)' },
 } as const;
 
-type LinearOptions = { [K in keyof typeof OPTIONS]: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string | undefined };
+type ParsedOptions = { [K in keyof typeof OPTIONS]: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string | undefined };
+/** The parsed options; callers other than the command line (`start`) may leave out the penalty choice. */
+type LinearOptions = Omit<ParsedOptions, 'penalty' | 'beta'> & Partial<Pick<ParsedOptions, 'penalty' | 'beta'>>;
 
 export async function linearCommand(argv: string[]): Promise<number> {
   const options = parseOptions('linear', DESCRIPTION, OPTIONS, argv);
@@ -67,6 +70,7 @@ export async function runLinear(options: LinearOptions, log: (text: string) => v
   const learningRate = numberOption('lr', options.lr, { min: 0 });
   const decay = numberOption('lr-decay', options['lr-decay'], { min: 0, max: 1 });
   const strength = numberOption('reg', options.reg, { min: 0 });
+  const penalty = penaltyOption(options.penalty ?? 'l2', options.beta);
   const seed = numberOption('seed', options.seed, { integer: true });
   const trainLimit = options['train-limit'] === undefined ? undefined : numberOption('train-limit', options['train-limit'], { min: 1, integer: true });
 
@@ -76,21 +80,24 @@ export async function runLinear(options: LinearOptions, log: (text: string) => v
   log(`data: ${data.description}`);
 
   const rng = new Rng(seed);
-  const inputShape = [train.channels, train.height, train.width];
-  const definition: LayerDefinition[] = [
-    { type: 'input', shape: inputShape },
-    { type: 'fc', units: train.classNames.length, init: { type: 'gaussian', std: 1e-3 }, name: 'scores' },
-    { type: loss },
-  ];
-  const net = buildNet(definition, rng);
+  const classifier = new LinearClassifier({
+    inputShape: [train.channels, train.height, train.width], classes: train.classNames.length, loss,
+    penalty, strength, rng,
+  });
+  const { net, definition } = classifier;
   const preprocessing = channelStatistics(train);
-  const optimizer = new Optimizer({ type: 'sgd', learningRate, schedule: { type: 'exponential', gamma: decay, unit: 'epoch' } });
+  const optimizer = LinearClassifier.sgd(learningRate, decay);
   const run = new RunDirectory(options.out ?? 'runs/linear');
-  run.resetMetrics({ command: 'linear', data: data.description, loss, epochs, batchSize, learningRate, decay, strength, seed });
+  run.resetMetrics({
+    command: 'linear', data: data.description, loss, epochs, batchSize, learningRate, decay, strength, seed,
+    ...(classifier.penalty === l2 ? {} : { penalty: classifier.penalty.config() }),
+  });
 
   const trainer = new Trainer({
     net, definition, classNames: [...train.classNames], train, test, preprocessing, optimizer,
-    regularize: (parameters) => regularize(parameters, l2, strength),
+    regularize: classifier.regularize,
+    // Divergence guard: the Trainer already stops with TrainingDivergedError when the loss is not
+    // finite; a guard that watches the loss's growth is to be passed to the Trainer here.
     batchSize, epochs, rng,
     onMetrics: (line) => {
       run.appendMetrics(line);
@@ -104,8 +111,7 @@ export async function runLinear(options: LinearOptions, log: (text: string) => v
   const seconds = (performance.now() - started) / 1000;
 
   run.writeModel(netToModelFile(net, definition, { classNames: [...train.classNames], preprocessing }));
-  const weights = net.layers[0].parameters().find((p) => p.name === 'weights')!.value;
-  const templates = classTemplates(weights, { classNames: train.classNames, imageShape: [train.channels, train.height, train.width] as [number, number, number] });
+  const templates = classTemplates(classifier.weights, { classNames: train.classNames, imageShape: [train.channels, train.height, train.width] as [number, number, number] });
   const templatesPng = run.writeText('templates.png', encodePng(templates.grid.image));
   const templatesSvg = run.writeText('templates.svg', classTemplatesSvg(templates, encodePng));
 
@@ -122,4 +128,12 @@ export async function runLinear(options: LinearOptions, log: (text: string) => v
     trainSeconds: result.seconds, totalSeconds: seconds, examplesPerSecond: result.examplesPerSecond,
     out: run.folder, model: run.modelPath, metrics: run.metricsPath, templatesPng, templatesSvg, report,
   };
+}
+
+/** The --penalty option as a Penalty (--beta is read for the elastic net only). */
+function penaltyOption(name: string, beta: string | undefined): Penalty {
+  if (name === 'l2') return l2;
+  if (name === 'l1') return l1;
+  if (name === 'elastic-net') return elasticNet(numberOption('beta', beta ?? '1', { min: 0 }));
+  throw new ConfigError(`--penalty: expected 'l2', 'l1' or 'elastic-net', got '${name}'`);
 }

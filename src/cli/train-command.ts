@@ -60,7 +60,7 @@ const SCHEDULES = ['constant', 'cosine', 'step', 'exponential'] as const;
 export const TRAIN_OPTIONS = {
   data: { type: 'string', value: '<name|path>', default: 'auto', help: 'cifar10, fashion-mnist, generated, auto, or a dataset path' },
   net: { type: 'string', value: '<definition|file>', help: 'compact string, JSON, or a file (default: the ConvNetJS CIFAR-10 net; a small net for 28×28 data)', check: checkNetSyntax },
-  optimizer: { type: 'string', value: '<rule>', default: 'adam', help: 'sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw', choices: updateRuleNames() },
+  optimizer: { type: 'string', value: '<rule>', default: 'adam', help: `one of the update rules: ${updateRuleNames().join(', ')}`, choices: updateRuleNames() },
   lr: { type: 'string', value: '<rate>', help: 'base learning rate (default: the rule\'s usual one)', number: { above: 0 } },
   momentum: { type: 'string', value: '<μ>', help: 'momentum for momentum/nesterov (default 0.9)', number: { min: 0, below: 1 } },
   schedule: { type: 'string', value: '<kind>', default: 'cosine', help: 'learning-rate schedule per epoch: constant, cosine, step, exponential', choices: SCHEDULES },

@@ -30,7 +30,26 @@
 import { ConfigError, ShapeError } from '../errors.ts';
 import { conv2dForwardIm2col } from '../kernels/conv-im2col.ts';
 import { symmetricEigen } from '../tensor/symmetric-eigen.ts';
-import type { ImageDataset, Normalization } from './dataset.ts';
+
+/**
+ * The images a whitening is fitted on, as an ImageDataset (dataset.ts) holds them: N images of
+ * C×H×W bytes, NCHW planes. Written out here rather than imported because dataset.ts imports this
+ * module (toFloatBatch applies the whitening), and the dependency runs one way only.
+ */
+export interface WhiteningImages {
+  readonly name: string;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly count: number;
+  readonly pixels: Uint8Array;
+}
+
+/** The per-channel standardisation applied before the whitening: a Normalization's mean and std. */
+export interface ChannelStandardization {
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+}
 
 export interface PatchWhitening {
   /** k: odd patch (and kernel) side. */
@@ -59,7 +78,7 @@ export interface PatchWhiteningOptions {
  * (the whitening is applied after it; see `toFloatBatch`).
  * @throws ConfigError if k is not an odd integer ≥ 1 that fits in the image, or ε is not positive.
  */
-export function fitPatchWhitening(dataset: ImageDataset, normalization: Normalization, options: PatchWhiteningOptions = {}): PatchWhitening {
+export function fitPatchWhitening(dataset: WhiteningImages, normalization: ChannelStandardization, options: PatchWhiteningOptions = {}): PatchWhitening {
   const size = options.size ?? 5;
   const epsilon = options.epsilon ?? 0.1;
   const stride = options.stride ?? 2;

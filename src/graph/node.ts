@@ -22,7 +22,7 @@
  * and the parameters of layer gates) keep accumulating across backward calls until `zeroGrad`.
  */
 import { ShapeError, formatShape } from '../errors.ts';
-import type { Parameter } from '../layers/layer.ts';
+import type { Parameter } from '../tensor/parameter.ts';
 import { Tensor } from '../tensor/tensor.ts';
 
 /** True when two shapes have the same dimensions in the same order. */

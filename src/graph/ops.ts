@@ -6,12 +6,15 @@
  *
  * Elementwise ops take inputs of the same shape (no broadcasting: a shape mismatch is a ShapeError
  * naming the op) and produce that shape. `sum` reduces any tensor to a scalar of shape [].
+ * Matrix gates (matmul, transpose, addBias) are in matrix-ops.ts, the loss and penalty gates that
+ * end a graph in loss-gates.ts.
  *
  *   op                forward                 local derivative
  *   add(a, b)         a + b                   ∂/∂a = 1,  ∂/∂b = 1          (distributes the gradient)
  *   multiply(a, b)    a ⊙ b                   ∂/∂a = b,  ∂/∂b = a          (swaps the inputs)
  *   maximum(a, b)     max(a, b)               1 to the larger input, 0 to the other (routes it);
  *                                             on a tie a ≥ b, the whole gradient goes to a
+ *   relu(a)           max(a, 0)               1 where a > 0, else 0         (a gate: passes or blocks)
  *   exp(a)            eᵃ                      eᵃ  (the output itself)
  *   sigmoid(a)        σ(a) = 1/(1 + e⁻ᵃ)      σ(a)·(1 − σ(a))  (from the output alone)
  *   sum(a)            Σᵢ aᵢ                   1 for every element (copies the scalar gradient)
@@ -86,6 +89,19 @@ export function maximum(a: GraphNode, b: GraphNode): GraphNode {
       if (x[i] >= y[i]) dx[i] += upstream[i];
       else dy[i] += upstream[i];
     }
+  });
+}
+
+/** out = max(a, 0), elementwise (the ReLU layer's rule: at a = 0 exactly, no gradient passes). */
+export function relu(a: GraphNode): GraphNode {
+  const out = Tensor.zeros(a.value.shape);
+  const x = a.value.data;
+  for (let i = 0; i < out.size; i++) out.data[i] = x[i] > 0 ? x[i] : 0;
+  return new GraphNode(out, [a], 'relu', (node) => {
+    // A ReLU gate is a switch: the gradient flows where the input was positive, nowhere else.
+    const upstream = node.grad.data;
+    const dx = a.grad.data;
+    for (let i = 0; i < upstream.length; i++) if (x[i] > 0) dx[i] += upstream[i];
   });
 }
 

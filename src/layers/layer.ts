@@ -20,27 +20,15 @@ import type { Shape, Tensor } from '../tensor/tensor.ts';
 import type { Rng } from '../tensor/rng.ts';
 import { ConfigError } from '../errors.ts';
 import type { Executor } from '../parallel/executor.ts';
+import type { ForwardMode } from '../tensor/forward-mode.ts';
+import type { Parameter } from '../tensor/parameter.ts';
 
-/** A learnable tensor with its gradient accumulator and per-parameter multipliers. */
-export interface Parameter {
-  /** Short name inside the layer: 'weights', 'bias', 'gamma', 'beta'. */
-  readonly name: string;
-  readonly value: Tensor;
-  /** dL/dvalue, accumulated by backward, zeroed by the trainer. Same shape as value. */
-  readonly grad: Tensor;
-  /** Multiplies the learning rate for this parameter (Caffe's lr_mult). Default 1. */
-  learningRateMultiplier: number;
-  /** Multiplies the regularization strength for this parameter. Default 1 for weights, 0 for biases. */
-  decayMultiplier: number;
-}
-
-/** Whether the forward pass is for training (dropout active, batch statistics) or inference. */
-export interface ForwardMode {
-  readonly training: boolean;
-}
-
-export const TRAINING: ForwardMode = Object.freeze({ training: true });
-export const INFERENCE: ForwardMode = Object.freeze({ training: false });
+// Parameter and ForwardMode live in tensor/ (every side of the library uses them); re-exported here
+// so a layer module finds the whole contract in one import.
+export type { Parameter } from '../tensor/parameter.ts';
+export { makeParameter } from '../tensor/parameter.ts';
+export type { ForwardMode } from '../tensor/forward-mode.ts';
+export { INFERENCE, TRAINING } from '../tensor/forward-mode.ts';
 
 export interface Layer {
   /** Layer type as written in definitions: 'fc', 'conv', 'pool', 'relu', 'softmax', ... */
@@ -71,21 +59,6 @@ export interface Layer {
   buffers?(): { name: string; value: Tensor }[];
   /** Optional: layers with parallel kernels accept an executor (default: serial). */
   setExecutor?(executor: Executor): void;
-}
-
-/** Creates a Parameter with a zeroed gradient of the same shape. */
-export function makeParameter(
-  name: string,
-  value: Tensor,
-  options: { learningRateMultiplier?: number; decayMultiplier?: number } = {},
-): Parameter {
-  return {
-    name,
-    value,
-    grad: (value.constructor as typeof Tensor).zeros(value.shape),
-    learningRateMultiplier: options.learningRateMultiplier ?? 1,
-    decayMultiplier: options.decayMultiplier ?? 1,
-  };
 }
 
 /** Fills `weights` in place, given fan-in and fan-out (the shape of src/nn/initializers.ts hooks). */

@@ -11,8 +11,10 @@
  * every layer, so a softmax net returns probabilities.
  */
 import { ConfigError, ShapeError, formatShape } from '../errors.ts';
-import type { ForwardMode, Layer, Parameter } from '../layers/layer.ts';
-import { INFERENCE, TRAINING } from '../layers/layer.ts';
+import type { Layer } from '../layers/layer.ts';
+import type { ForwardMode } from '../tensor/forward-mode.ts';
+import type { Parameter } from '../tensor/parameter.ts';
+import { INFERENCE, TRAINING } from '../tensor/forward-mode.ts';
 import type { Executor } from '../parallel/executor.ts';
 import type { Shape, Tensor } from '../tensor/tensor.ts';
 import { softmaxCrossEntropyLoss } from '../losses/softmax-cross-entropy.ts';

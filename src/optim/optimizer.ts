@@ -34,7 +34,7 @@
  * to an uninterrupted run.
  */
 import { ConfigError, DataError } from '../errors.ts';
-import type { Parameter } from '../layers/layer.ts';
+import type { Parameter } from '../tensor/parameter.ts';
 import type { RuleState } from './update-rule.ts';
 import { createRuleState } from './update-rule.ts';
 import type { HyperValues, RuleDefinition } from './rule-definition.ts';

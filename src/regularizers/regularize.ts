@@ -8,7 +8,7 @@
  * with decayMultiplier 0, so they are skipped without reading them; weights have 1.
  */
 import { ConfigError } from '../errors.ts';
-import type { Parameter } from '../layers/layer.ts';
+import type { Parameter } from '../tensor/parameter.ts';
 import type { Penalty } from './penalties.ts';
 
 /** grad_p += λ·m_p·dR/dW_p for every parameter p; returns Σ_p λ·m_p·R(W_p). */

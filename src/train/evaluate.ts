@@ -3,21 +3,12 @@
  * — accuracy, mean loss, the confusion matrix and each example's top-k classes. The dataset is an
  * image dataset or plain (N, D) features (training-data.ts).
  */
-import { INFERENCE } from '../layers/layer.ts';
+import { INFERENCE } from '../tensor/forward-mode.ts';
 import type { Net } from '../nn/net.ts';
 import type { Preprocessing } from '../nn/model-file.ts';
 import { Tensor } from '../tensor/tensor.ts';
+import { argmax } from '../tensor/argmax.ts';
 import { type TrainingData, exampleShape, fillBatch } from './training-data.ts';
-
-/**
- * The predicted class of one row of scores: the index of the largest of values[start .. start+K),
- * the FIRST one on ties (scan order), as max pooling breaks ties. Used by evaluate and the Trainer.
- */
-export function argmaxRow(values: ArrayLike<number>, start: number, classes: number): number {
-  let best = 0;
-  for (let c = 1; c < classes; c++) if (values[start + c] > values[start + best]) best = c;
-  return best;
-}
 
 export interface Evaluation {
   /** Fraction of examples whose highest-scoring class is the true class. */
@@ -64,7 +55,7 @@ export function evaluate(
     const output = net.forward(input.reshape([size, ...net.inputShape]), INFERENCE).data;
     for (let i = 0; i < size; i++) {
       const row = output.subarray(i * classes, (i + 1) * classes);
-      const best = argmaxRow(row, 0, classes);
+      const best = argmax(row);
       const truth = dataset.labels[start + i];
       predictions[start + i] = best;
       confusion[truth * classes + best]++;

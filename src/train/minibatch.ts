@@ -9,7 +9,7 @@
  * The full Trainer (epochs over shuffled data, schedules, checkpoints) builds on the same steps.
  */
 import { ConfigError, ShapeError, formatShape } from '../errors.ts';
-import type { Parameter } from '../layers/layer.ts';
+import type { Parameter } from '../tensor/parameter.ts';
 import { sgd } from '../optim/sgd.ts';
 import { createRuleState } from '../optim/update-rule.ts';
 import type { Rng } from '../tensor/rng.ts';

@@ -31,7 +31,7 @@
  * hooks (src/cli/run-directory.ts, wired in src/cli/train-command.ts).
  */
 import { ConfigError, DataError } from '../errors.ts';
-import type { Parameter } from '../layers/layer.ts';
+import type { Parameter } from '../tensor/parameter.ts';
 import type { LayerDefinition } from '../nn/definition.ts';
 import { encodeFloat32, decodeFloat32 } from '../nn/float-codec.ts';
 import type { Preprocessing } from '../nn/model-file.ts';
@@ -39,12 +39,13 @@ import { loadWeightsInto, netToModelFile } from '../nn/model-file.ts';
 import type { Net } from '../nn/net.ts';
 import type { Rng } from '../tensor/rng.ts';
 import { Tensor } from '../tensor/tensor.ts';
+import { argmax } from '../tensor/argmax.ts';
 import type { AugmentOptions } from './augment.ts';
 import { augmentBatch } from './augment.ts';
 import type { Checkpoint, EpochTotals, TrainingMetricsLine } from './checkpoint.ts';
 import { CHECKPOINT_FORMAT, validateCheckpoint } from './checkpoint.ts';
 import { type DivergenceOptions, DivergenceGuard } from './divergence.ts';
-import { argmaxRow, evaluate } from './evaluate.ts';
+import { evaluate } from './evaluate.ts';
 import { type TrainingData, exampleShape, fillBatch, isFeatureDataset } from './training-data.ts';
 import { yieldToEventLoop } from './yield-to-event-loop.ts';
 
@@ -285,7 +286,7 @@ export class Trainer {
     this.guard.check(loss, `epoch ${this.epoch + 1}, step ${this.globalStep + 1}`, ` (data ${dataLoss}, regularization ${regularizationLoss})`);
     // Training accuracy from the logits of this very forward pass (before the update).
     const classes = net.classes;
-    for (let i = 0; i < size; i++) if (argmaxRow(logits.data, i * classes, classes) === labels[i]) totals.correct++;
+    for (let i = 0; i < size; i++) if (argmax(logits.data, i * classes, classes) === labels[i]) totals.correct++;
     const learningRate = o.optimizer.currentLearningRate();
     o.optimizer.step(this.trainable);
     this.stepInEpoch++;

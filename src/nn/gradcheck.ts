@@ -1,6 +1,6 @@
 /**
  * The gradient-check harness and THE tolerance policy of this project (written here once; every
- * gradient spec imports it).
+ * gradient spec and the `gradcheck` command import it).
  *
  * Method. For a module y = f(x; θ) we check every input and parameter gradient against centred
  * differences of the scalar L = Σ r ⊙ y, where r is a fixed random Gaussian projection of the output
@@ -25,10 +25,11 @@
  * Non-differentiable points (ReLU at 0, max-pool ties) must be kept at least STEP away from every
  * input a spec draws; specs do that by construction, never by loosening the tolerance.
  */
-import type { ForwardMode, Layer } from '../src/layers/layer.ts';
-import { TRAINING } from '../src/layers/layer.ts';
-import type { Rng } from '../src/tensor/rng.ts';
-import { Tensor } from '../src/tensor/tensor.ts';
+import type { Layer } from '../layers/layer.ts';
+import type { ForwardMode } from '../tensor/forward-mode.ts';
+import { TRAINING } from '../tensor/forward-mode.ts';
+import type { Rng } from '../tensor/rng.ts';
+import { Tensor } from '../tensor/tensor.ts';
 
 export const STEP = 1e-2;
 export const TOLERANCE = 1e-3;
