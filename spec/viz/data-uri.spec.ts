@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { decodePng } from '../../src/io/png.ts';
 import { base64Encode, pngDataUri } from '../../src/viz/data-uri.ts';
 import type { PixelImage } from '../../src/viz/image-grid.ts';
-import { portablePngEncoder } from '../../src/viz/png-encoder.ts';
+import { portablePngEncoder } from '../../src/io/png-encoder.ts';
 
 describe('base64Encode', () => {
   it('matches RFC 4648 test vectors', () => {

@@ -3,7 +3,7 @@
  *
  * Written by hand because Node has deflate (node:zlib) and a CRC-32 (zlib.crc32, Node >= 20.15) but
  * no image codec. The row filters and the chunk framing of the encoder are portable and live in
- * src/viz/png-encoder.ts (whose encodePortablePng needs no node:* at all); this file adds deflate
+ * src/io/png-encoder.ts (whose encodePortablePng needs no node:* at all); this file adds deflate
  * compression for Node and the decoder.
  *
  * Pixels in and out are HWC, row-major, 8 bits per sample: sample (y, x, c) sits at
@@ -32,9 +32,9 @@
  */
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { DataError } from '../errors.ts';
-import { PNG_SIGNATURE, encodePngWith, pngPredictor, type PngFilterChoice } from '../viz/png-encoder.ts';
+import { PNG_SIGNATURE, encodePngWith, pngPredictor, type PngFilterChoice } from './png-encoder.ts';
 
-export type { PngFilterChoice } from '../viz/png-encoder.ts';
+export type { PngFilterChoice } from './png-encoder.ts';
 
 /**
  * The largest image decodePng accepts by default: 2^26 = 67,108,864 samples (width x height x
@@ -69,7 +69,7 @@ const CHANNELS_FOR_COLOUR_TYPE: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 
 
 /**
  * Encodes an 8-bit image as a PNG file (non-interlaced), deflated with node:zlib. The filters and
- * chunks are src/viz/png-encoder.ts's; only the compression differs from encodePortablePng.
+ * chunks are src/io/png-encoder.ts's; only the compression differs from encodePortablePng.
  */
 export function encodePng(image: PngImage, options: PngEncodeOptions = {}): Uint8Array {
   const level = options.level ?? 6;

@@ -8,10 +8,10 @@
  * synchronously — it is the default here, so pictures work in a browser with nothing injected.
  */
 import type { PixelImage } from './image-grid.ts';
-import { portablePngEncoder } from './png-encoder.ts';
+import { type EncodePng, portablePngEncoder } from '../io/png-encoder.ts';
 
 /** Encodes an 8-bit interleaved (H, W, C) image as PNG file bytes, like src/io/png.ts's encodePng. */
-export type EncodePng = (image: PixelImage) => Uint8Array;
+export type { EncodePng };
 
 const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 

@@ -10,7 +10,7 @@
  * confusion matrix, example predictions, classifier templates, filters, activations, notes.
  */
 import type { EncodePng } from './data-uri.ts';
-import { portablePngEncoder } from './png-encoder.ts';
+import { portablePngEncoder } from '../io/png-encoder.ts';
 import type { EpochMetrics, MetricsLine, StepMetrics } from './metrics.ts';
 import { accuracyChartSvg, lossChartSvg } from './training-curves.ts';
 import { confusionMatrixSvg, type ConfusionInput } from './confusion.ts';

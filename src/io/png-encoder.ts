@@ -1,7 +1,7 @@
 /**
  * PNG encoder for 8-bit images in plain TypeScript: the portable half of the PNG code. It runs in a
- * browser, a worker or Node alike and is synchronous. The decoder, and the encoder that compresses
- * with node:zlib, live in src/io/png.ts and reuse the filters and chunk framing from here.
+ * browser, a worker or Node alike and is synchronous. It sits in io/ beside the decoder and the encoder that
+ * compresses with node:zlib (src/io/png.ts), but imports nothing from node:*, so viz/ can use it; png.ts and reuse the filters and chunk framing from here.
  *
  * Pixels in are HWC, row-major, 8 bits per sample: sample (y, x, c) sits at (y*W + x)*C + c.
  *
@@ -16,14 +16,24 @@
  *   where "left" means bpp bytes back (bpp = bytes per whole pixel, at least 1).
  *
  * How the zlib stream is made is the caller's choice (`Compress`): `encodePortablePng` stores the
- * rows uncompressed (src/viz/zlib-stored.ts, larger files, no dependency); src/io/png.ts's encodePng
+ * rows uncompressed (src/io/zlib-stored.ts, larger files, no dependency); src/io/png.ts's encodePng
  * deflates them with node:zlib. Both decode to exactly the same pixels.
  */
 import { DataError } from '../errors.ts';
 import { crc32 } from './crc32.ts';
-import type { EncodePng } from './data-uri.ts';
-import type { PixelImage } from './image-grid.ts';
 import { zlibStoredStream } from './zlib-stored.ts';
+
+/** An 8-bit image, HWC row-major (src/viz/image-grid.ts's PixelImage has this shape). */
+export interface PixelImage {
+  readonly width: number;
+  readonly height: number;
+  /** 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA. */
+  readonly channels: 1 | 2 | 3 | 4;
+  readonly pixels: Uint8Array;
+}
+
+/** An image → PNG file bytes; what src/viz takes to draw pictures into reports and data URIs. */
+export type EncodePng = (image: PixelImage) => Uint8Array;
 
 /** Row filter for encoding: one of the five PNG filters, or 'adaptive' (the libpng heuristic). */
 export type PngFilterChoice = 0 | 1 | 2 | 3 | 4 | 'adaptive';

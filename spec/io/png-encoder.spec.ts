@@ -1,5 +1,5 @@
 /**
- * The portable PNG encoder (src/viz/png-encoder.ts, stored deflate blocks, CRC-32 and Adler-32 in
+ * The portable PNG encoder (src/io/png-encoder.ts, stored deflate blocks, CRC-32 and Adler-32 in
  * TypeScript) against the Node encoder (src/io/png.ts, zlib) and against known check values.
  */
 import assert from 'node:assert/strict';
@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { crc32 as zlibCrc32, inflateSync } from 'node:zlib';
 import { decodePng, encodePng } from '../../src/io/png.ts';
 import { Rng } from '../../src/tensor/rng.ts';
-import { crc32 } from '../../src/viz/crc32.ts';
-import type { PixelImage } from '../../src/viz/image-grid.ts';
-import { encodePortablePng, portablePngEncoder, type PngFilterChoice } from '../../src/viz/png-encoder.ts';
-import { STORED_BLOCK_MAX, adler32, zlibStoredStream } from '../../src/viz/zlib-stored.ts';
+import { crc32 } from '../../src/io/crc32.ts';
+import type { PixelImage } from '../../src/io/png-encoder.ts';
+import { encodePortablePng, portablePngEncoder, type PngFilterChoice } from '../../src/io/png-encoder.ts';
+import { STORED_BLOCK_MAX, adler32, zlibStoredStream } from '../../src/io/zlib-stored.ts';
 
 const text = (value: string): Uint8Array => new TextEncoder().encode(value);
 
@@ -114,8 +114,8 @@ describe('encodePortablePng', () => {
   });
 
   it('the portable modules import nothing from node:*', () => {
-    for (const name of ['png-encoder.ts', 'crc32.ts', 'zlib-stored.ts', 'data-uri.ts']) {
-      const source = fs.readFileSync(fileURLToPath(new URL(`../../src/viz/${name}`, import.meta.url)), 'utf8');
+    for (const name of ['io/png-encoder.ts', 'io/crc32.ts', 'io/zlib-stored.ts', 'viz/data-uri.ts']) {
+      const source = fs.readFileSync(fileURLToPath(new URL(`../../src/${name}`, import.meta.url)), 'utf8');
       assert.doesNotMatch(source, /from ['"]node:/, `${name} must stay portable`);
     }
   });
