@@ -11,7 +11,10 @@
  * Every response carries Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy:
  * require-corp — the two headers that make a page `crossOriginIsolated`, which is what unlocks
  * SharedArrayBuffer (and with it the worker executor) — and a Content-Security-Policy that only
- * allows the page's own origin, so nothing a page does can reach another host.
+ * allows the page's own origin, so nothing a page does can reach another host. Scripts may compile
+ * WebAssembly and asm.js ('wasm-unsafe-eval', 'unsafe-eval'): the fast kernel tiers are built that
+ * way (src/kernels/wasm-module.ts, gemm-macro-kernel.ts); without them the page would silently fall
+ * back to the plain-TypeScript loops.
  *
  * Paths are checked segment by segment after percent-decoding: a `..` or `.` segment, a backslash, a
  * NUL, or an encoded `/` is refused with 403 before any file is looked up, and the resolved file must
@@ -68,7 +71,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
   'Content-Security-Policy':
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; worker-src 'self'; " +
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; worker-src 'self'; " +
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Cache-Control': 'no-store',
