@@ -3,7 +3,7 @@
  * Ctrl-C (SIGINT) or SIGTERM. See src/web-server/static-server.ts for what is served.
  */
 import { ensureBuilt, BUILD_ROOT, PAGES_ROOT } from '../web-server/build.ts';
-import { openCifar10Batches } from '../web-server/cifar10-batches.ts';
+import { generatedOnly, openCifar10Batches } from '../web-server/cifar10-batches.ts';
 import { startDemoServer } from '../web-server/static-server.ts';
 import { numberOption, parseOptions } from './args.ts';
 
@@ -12,16 +12,17 @@ const DESCRIPTION =
 
 const OPTIONS = {
   port: { type: 'string', value: '<n>', default: '8080', help: 'TCP port on 127.0.0.1 (0: any free port)' },
-  data: { type: 'string', value: '<path>', help: 'a CIFAR-10 archive or folder (default: where the CLI finds it, else the generated set)' },
+  data: { type: 'string', value: '<path>', help: "a CIFAR-10 archive or folder, or 'generated' (default: CIFAR-10 where the CLI finds it, else the generated set)" },
   log: { type: 'boolean', help: 'print one line per request' },
+  'no-build': { type: 'boolean', help: 'serve dist/web as it is, even when a source is newer' },
 } as const;
 
 export async function demoCommand(argv: string[]): Promise<number> {
   const options = parseOptions('demo', DESCRIPTION, OPTIONS, argv);
   if (!options) return 0;
   const port = numberOption('port', options.port, { integer: true, min: 0, max: 65535 });
-  if (ensureBuilt()) console.log('built the pages into dist/web/');
-  const data = openCifar10Batches(options.data);
+  if (!options['no-build'] && ensureBuilt()) console.log('built the pages into dist/web/');
+  const data = options.data === 'generated' ? generatedOnly('--data generated') : openCifar10Batches(options.data);
   const server = await startDemoServer({
     port, pagesRoot: PAGES_ROOT, scriptsRoot: BUILD_ROOT, data,
     ...(options.log ? { onRequest: (method: string, url: string, status: number) => console.log(`${status} ${method} ${url}`) } : {}),

@@ -5,7 +5,7 @@
  * loadable from `<script type="module">` with no bundler. `npm run build` runs the same command.
  *
  * `ensureBuilt` is what `npm run demo` calls: it rebuilds only when a source is newer than the
- * last build.
+ * last build (by `npm run build` or by itself).
  *
  * Node-facing (node:fs, node:child_process).
  */
@@ -20,8 +20,8 @@ export const PAGES_ROOT = path.join(REPOSITORY_ROOT, 'src', 'web');
 export const BUILD_CONFIG = path.join(PAGES_ROOT, 'tsconfig.build.json');
 /** The git-ignored build output. */
 export const BUILD_ROOT = path.join(REPOSITORY_ROOT, 'dist', 'web');
-/** Written after a successful build; its time is the build's time. */
-const STAMP = path.join(BUILD_ROOT, '.built');
+/** An output every build rewrites (tsc writes every file each time): its time is the last build's time. */
+const STAMP = path.join(BUILD_ROOT, 'index.js');
 
 /** Newest modification time (ms) of the .ts files under `folder` and of the build config. */
 function newestSource(folder: string): number {
@@ -47,7 +47,6 @@ export function runBuild(): string {
   const result = spawnSync(tsc, ['-p', BUILD_CONFIG], { cwd: REPOSITORY_ROOT, encoding: 'utf8' });
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
   if (result.status !== 0) throw new ConfigError(`build: tsc -p ${path.relative(REPOSITORY_ROOT, BUILD_CONFIG)} failed:\n${output}`);
-  fs.writeFileSync(STAMP, `${new Date().toISOString()}\n`);
   return output;
 }
 

@@ -50,15 +50,7 @@ const SERVED_FILES = new Set([...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE]);
 export function openCifar10Batches(explicit?: string): Cifar10Batches {
   const found = findCifar10(explicit);
   const location = found ? resolveCifar10Location(found) : null;
-  if (!location) {
-    return {
-      info: {
-        kind: 'generated', description: 'no CIFAR-10 copy found: the embedded generated image set (built in the page)',
-        classNames: [], trainFiles: [], testFile: null, recordBytes: CIFAR10_RECORD_BYTES,
-      },
-      read: () => null,
-    };
-  }
+  if (!location) return generatedOnly('no CIFAR-10 copy found');
   const info: DataInfo = {
     kind: 'cifar10', description: `CIFAR-10 from ${location.path}`,
     classNames: [...CIFAR10_CLASS_NAMES], trainFiles: [...CIFAR10_TRAIN_FILES], testFile: CIFAR10_TEST_FILE,
@@ -90,6 +82,17 @@ export function openCifar10Batches(explicit?: string): Cifar10Batches {
       if (!found) throw new DataError(`${location.path}: missing ${fileName} in the archive`);
       return checkedBatch(found.data, `${location.path}:${fileName}`);
     },
+  };
+}
+
+/** No batches: the pages build the embedded generated image set themselves. `why` is shown on the page. */
+export function generatedOnly(why: string): Cifar10Batches {
+  return {
+    info: {
+      kind: 'generated', description: `${why}: the embedded generated image set (built in the page)`,
+      classNames: [], trainFiles: [], testFile: null, recordBytes: CIFAR10_RECORD_BYTES,
+    },
+    read: () => null,
   };
 }
 

@@ -43,6 +43,8 @@ let paused = false;
 let lastChart = 0;
 /** For the browser spec: hash-check replies wait here. */
 const hashWaiters: Array<(reply: { hash: string; steps: number; seconds: number }) => void> = [];
+/** For the browser spec: a saved model is handed here instead of downloaded. */
+const modelWaiters: Array<(json: string) => void> = [];
 
 element('executor', HTMLElement).textContent =
   `executor: serial — one computing thread (the worker). crossOriginIsolated: ${globalThis.crossOriginIsolated ? 'yes' : 'no'}` +
@@ -233,6 +235,11 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       drawActivations(message);
       break;
     case 'model': {
+      const waiter = modelWaiters.shift();
+      if (waiter) {
+        waiter(message.json);
+        break;
+      }
       const link = document.createElement('a');
       link.href = URL.createObjectURL(new Blob([message.json], { type: 'application/json' }));
       link.download = 'model.json';
@@ -293,6 +300,11 @@ Object.assign(globalThis, {
       }),
     loadModelText: (text: string, fileName: string) => loadModelText(text, fileName).then(() => null, (error: Error) => `${error.name}: ${error.message}`),
     errorText: () => errorLine.textContent,
+    savedModelText: () =>
+      new Promise((resolve) => {
+        modelWaiters.push(resolve);
+        send({ type: 'save' });
+      }),
   },
 });
 
