@@ -6,7 +6,7 @@
  *
  * The numbers come straight from the library's GraphNodes (src/graph/): `node.value` after the
  * forward pass, `node.grad` after `backward(root)`. Each label carries the full-precision number in
- * `data-number` and a stable id (`wire-<name>-value`, `wire-<name>-grad`) for the browser spec.
+ * `data-number` and a stable id (`<idPrefix>-<name>-value`, `<idPrefix>-<name>-grad`) for the browser spec.
  */
 import type { GraphNode } from '../graph/node.ts';
 import { formatNumber } from './page-common.ts';
@@ -38,8 +38,8 @@ function make<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<s
   return element;
 }
 
-/** Replaces the content of `svg` with the circuit. */
-export function drawCircuit(svg: SVGSVGElement, wires: readonly CircuitWire[]): void {
+/** Replaces the content of `svg` with the circuit; `idPrefix` keeps the label ids of two circuits apart. */
+export function drawCircuit(svg: SVGSVGElement, wires: readonly CircuitWire[], idPrefix: string): void {
   svg.replaceChildren();
   const gates = new Set<CircuitPlace>();
   for (const wire of wires) {
@@ -58,8 +58,8 @@ export function drawCircuit(svg: SVGSVGElement, wires: readonly CircuitWire[]): 
     const middleY = (y1 + y2) / 2;
     const value = wire.node.value.data[0]!;
     const grad = wire.node.grad.data[0]!;
-    svg.append(make('text', { class: 'value', id: `wire-${wire.name}-value`, 'data-number': value, x: middleX - 30, y: middleY - 8 }, `${wire.name} = ${formatNumber(value)}`));
-    svg.append(make('text', { class: 'grad', id: `wire-${wire.name}-grad`, 'data-number': grad, x: middleX - 30, y: middleY + 20 }, formatNumber(grad)));
+    svg.append(make('text', { class: 'value', id: `${idPrefix}-${wire.name}-value`, 'data-number': value, x: middleX - 30, y: middleY - 8 }, `${wire.name} = ${formatNumber(value)}`));
+    svg.append(make('text', { class: 'grad', id: `${idPrefix}-${wire.name}-grad`, 'data-number': grad, x: middleX - 30, y: middleY + 20 }, formatNumber(grad)));
     if (wire.from.gate) gates.add(wire.from);
     if (wire.to.gate) gates.add(wire.to);
   }

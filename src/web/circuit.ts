@@ -40,7 +40,7 @@ function drawSumTimes(): void {
     { name: 'z', from: at(40, 240), to: multiplyGate, node: z! },
     { name: 'f', from: multiplyGate, to: at(740, 160), node: f },
   ];
-  drawCircuit(element('circuit-sum-times', SVGSVGElement), wires);
+  drawCircuit(element('circuit-sum-times', SVGSVGElement), wires, 'wire');
 }
 
 function drawNeuron(): void {
@@ -69,7 +69,7 @@ function drawNeuron(): void {
     { name: 's', from: plus1, to: squash, node: sum },
     { name: 'f', from: squash, to: at(840, 185), node: f },
   ];
-  drawCircuit(element('circuit-neuron', SVGSVGElement), wires);
+  drawCircuit(element('circuit-neuron', SVGSVGElement), wires, 'neuron');
 }
 
 /** Redraws one circuit; a bad field shows its message in that circuit's error line only. */
