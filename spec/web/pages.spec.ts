@@ -6,8 +6,9 @@
  * but the demo server on 127.0.0.1, and a screenshot in runs/browser/ for people to look at. Then:
  *   circuit      the lecture's numbers on the wires, and a bad input leaves them standing;
  *   classify2d   ≥ 95 % training accuracy on the spiral with the page's defaults;
- *   cifar10      K steps of the demo net in the page's worker give exactly the weights hash Node gives
- *                for the same seed and data; a model saved by the page loads in the CLI, and one made
+ *   cifar10      K steps of the demo net in the page's worker — serial, and split with a helper Web
+ *                Worker over SharedArrayBuffers — give exactly the weights hash Node gives for the same
+ *                seed and data; a model saved by the page loads in the CLI, and one made
  *                in Node loads in the page; bad model files get an inline message and training goes on.
  * Speed (examples/s in the page) is printed as a diagnostic, never asserted.
  *
@@ -135,10 +136,14 @@ describe('browser pages in headless Chromium', { skip: SKIP }, () => {
     node.advance(HASH_STEPS);
     const nodeHash = await weightsHash(node.net);
     await visit('cifar10', async (page) => {
-      const reply = await page.evaluate<{ hash: string; steps: number; seconds: number }>(`cifar10Demo.hashCheck(${HASH_STEPS})`);
-      assert.equal(reply.steps, HASH_STEPS);
-      assert.equal(reply.hash, nodeHash);
-      t.diagnostic(`weights after ${HASH_STEPS} Adam steps (batch 32, seed 1, generated set): sha256 ${nodeHash} in Node and in Chromium`);
+      assert.equal(await page.evaluate<boolean>('crossOriginIsolated'), true, 'COOP/COEP make the page crossOriginIsolated');
+      for (const threads of [1, 2]) {
+        const reply = await page.evaluate<{ hash: string; steps: number; seconds: number }>(`cifar10Demo.hashCheck(${HASH_STEPS}, ${threads})`);
+        assert.equal(reply.steps, HASH_STEPS);
+        assert.equal(reply.hash, nodeHash, `${threads} computing thread(s) in the page`);
+        t.diagnostic(`page, ${threads} thread(s): ${HASH_STEPS} steps in ${reply.seconds.toFixed(2)} s (not asserted)`);
+      }
+      t.diagnostic(`weights after ${HASH_STEPS} Adam steps (batch 32, seed 1, generated set): sha256 ${nodeHash} in Node and in Chromium, serial and with a helper worker`);
 
       // Bad model files: an inline message each, and the running network keeps training.
       const fashionModel = JSON.stringify({ ...node.modelFile(), inputShape: [1, 28, 28] });
@@ -172,7 +177,7 @@ describe('browser pages in headless Chromium', { skip: SKIP }, () => {
         fs.rmSync(folder, { recursive: true, force: true });
       }
       await page.waitFor(`Number(document.body.dataset.pictures) >= 2`, 60_000, 'pictures of the loaded net');
-      t.diagnostic(`CIFAR-10 page: ${await page.evaluate<string>('document.body.dataset.examplesPerSecond')} examples/s (batch 32, one computing thread; not asserted)`);
+      t.diagnostic(`CIFAR-10 page: ${await page.evaluate<string>('document.body.dataset.examplesPerSecond')} examples/s (batch 32, ${await page.evaluate<string>('document.body.dataset.threads')} computing thread(s); not asserted)`);
       t.diagnostic(await page.evaluate<string>(`document.getElementById('data-status').textContent`));
     }, 120_000);
   });

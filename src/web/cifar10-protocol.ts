@@ -8,7 +8,7 @@ import type { SessionSettings } from './training-session.ts';
 
 export type ToWorker =
   /** Build a new network and train it; on any error the running one continues untouched. */
-  | { type: 'start'; settings: SessionSettings; trainBatches: number }
+  | { type: 'start'; settings: SessionSettings; trainBatches: number; threads: number }
   | { type: 'pause' }
   | { type: 'resume' }
   /** Reply with the model file of the running network. */
@@ -18,7 +18,7 @@ export type ToWorker =
   /** Reply with the activation maps of test image `index`. */
   | { type: 'activations'; index: number }
   /** Train a separate network for `steps` steps on the generated set and reply with its weights hash. */
-  | { type: 'hash-check'; steps: number; settings: SessionSettings };
+  | { type: 'hash-check'; steps: number; settings: SessionSettings; threads: number };
 
 /** One layer's output for one image: shape (C, H, W) or (D). */
 export interface ActivationMaps {
@@ -29,6 +29,8 @@ export interface ActivationMaps {
 
 export type FromWorker =
   | { type: 'status'; text: string }
+  /** Which executor trains: serial, or a WorkerExecutor with this many threads. */
+  | { type: 'executor'; threads: number; text: string }
   | { type: 'error'; action: string; message: string }
   | {
       type: 'started'; description: string; definitionText: string; layerSummary: string; parameterCount: number;

@@ -17,6 +17,9 @@ import { evaluate } from '../train/evaluate.ts';
 import { generatedSplits, loadSplits } from './cifar10-data.ts';
 import type { ActivationMaps, FromWorker, ToWorker } from './cifar10-protocol.ts';
 import { TrainingSession, weightsHash } from './training-session.ts';
+import type { Executor } from '../parallel/executor.ts';
+import { serialExecutor } from '../parallel/serial-executor.ts';
+import { WorkerExecutor } from './worker-executor.ts';
 
 /** Steps per slice: short enough that a pause or a click is answered within a fraction of a second. */
 const SLICE_STEPS = 4;
@@ -40,6 +43,29 @@ let examplesAtLastEvaluation = 0;
 let sliceStart = 0;
 let examplesInWindow = 0;
 let secondsInWindow = 0;
+
+let workerExecutor: WorkerExecutor | null = null;
+
+/**
+ * The executor for `threads` computing threads: serial for 1, else a WorkerExecutor (started once,
+ * restarted when the count changes). Without cross-origin isolation it stays serial and says why.
+ */
+async function executorFor(threads: number): Promise<Executor> {
+  if (threads <= 1) {
+    post({ type: 'executor', threads: 1, text: 'serial: one computing thread (this worker)' });
+    return serialExecutor;
+  }
+  if (!globalThis.crossOriginIsolated) {
+    post({ type: 'executor', threads: 1, text: 'serial: the page is not crossOriginIsolated, so there is no SharedArrayBuffer for helper workers' });
+    return serialExecutor;
+  }
+  if (workerExecutor?.threads !== threads) {
+    workerExecutor?.close();
+    workerExecutor = await WorkerExecutor.start(threads, new URL('./executor-helper-worker.js', import.meta.url));
+  }
+  post({ type: 'executor', threads, text: `Web Worker executor: ${threads} computing threads (this worker + ${threads - 1} helper${threads > 2 ? 's' : ''}) sharing SharedArrayBuffers` });
+  return workerExecutor;
+}
 
 /** Lets queued messages run between slices (a macrotask turn). */
 const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -147,6 +173,7 @@ async function handle(message: ToWorker): Promise<void> {
     case 'start': {
       const data = await dataFor(message.trainBatches);
       const next = new TrainingSession(data.splits, message.settings);
+      next.useExecutor(await executorFor(message.threads));
       session = next;
       announce(next, data.description, message.settings.definitionText);
       void trainLoop();
@@ -168,6 +195,7 @@ async function handle(message: ToWorker): Promise<void> {
       if (!session) throw new Error('no network yet: wait until the data is loaded');
       const settings = { ...session.settings };
       const next = new TrainingSession(session.data, settings, message.model);
+      next.useExecutor(session.executor);
       session = next;
       announce(next, `${loadedDescription()} — weights from ${message.fileName}`, JSON.stringify(message.model.definition));
       void trainLoop();
@@ -180,7 +208,10 @@ async function handle(message: ToWorker): Promise<void> {
     case 'hash-check': {
       const started = performance.now();
       const check = new TrainingSession(generatedSplits(), message.settings);
+      check.useExecutor(await executorFor(message.threads));
       check.advance(message.steps);
+      // Back to the running session's thread count (this may have restarted the helpers).
+      if (session) session.useExecutor(await executorFor(session.executor.threads));
       post({ type: 'hash', steps: check.steps, hash: await weightsHash(check.net), seconds: (performance.now() - started) / 1000 });
       return;
     }

@@ -46,9 +46,12 @@ const hashWaiters: Array<(reply: { hash: string; steps: number; seconds: number 
 /** For the browser spec: a saved model is handed here instead of downloaded. */
 const modelWaiters: Array<(json: string) => void> = [];
 
-element('executor', HTMLElement).textContent =
-  `executor: serial — one computing thread (the worker). crossOriginIsolated: ${globalThis.crossOriginIsolated ? 'yes' : 'no'}` +
-  `${globalThis.crossOriginIsolated ? ' (SharedArrayBuffer available)' : ' (no SharedArrayBuffer: the server must send COOP/COEP)'}.`;
+/** Computing threads: two (the training worker and one helper) when the page may share memory, else one. */
+const isolated = globalThis.crossOriginIsolated === true;
+const threadsSelect = element('threads', HTMLSelectElement);
+if (!isolated) threadsSelect.disabled = true;
+threadsSelect.value = isolated && navigator.hardwareConcurrency >= 2 ? '2' : '1';
+const threadCount = () => (isolated ? Number(threadsSelect.value) : 1);
 
 /** The settings in the form; throws a message naming the bad field (the definition is checked against 3×32×32). */
 function readSettings(): SessionSettings {
@@ -73,7 +76,7 @@ function start(): void {
     testAccuracyPoints.length = 0;
     paused = false;
     element('pause', HTMLButtonElement).textContent = 'pause';
-    send({ type: 'start', settings, trainBatches: Number(element('train-batches', HTMLSelectElement).value) });
+    send({ type: 'start', settings, trainBatches: Number(element('train-batches', HTMLSelectElement).value), threads: threadCount() });
   } catch (error) {
     showError(errorLine, error);
   }
@@ -185,6 +188,11 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     case 'status':
       element('data-status', HTMLElement).textContent = message.text;
       break;
+    case 'executor':
+      element('executor', HTMLElement).textContent =
+        `executor: ${message.text}. crossOriginIsolated: ${isolated ? 'yes' : 'no (the server must send COOP/COEP)'}.`;
+      document.body.dataset.threads = String(message.threads);
+      break;
     case 'error':
       showError(errorLine, `${message.action}: ${message.message}`);
       break;
@@ -293,10 +301,10 @@ async function loadModelText(text: string, fileName: string): Promise<void> {
 /** Hooks for the browser spec (spec/web/pages.spec.ts); the page itself does not use them. */
 Object.assign(globalThis, {
   cifar10Demo: {
-    hashCheck: (steps: number) =>
+    hashCheck: (steps: number, threads: number) =>
       new Promise((resolve) => {
         hashWaiters.push(resolve);
-        send({ type: 'hash-check', steps, settings: { ...DEFAULT_SETTINGS, augment: false } });
+        send({ type: 'hash-check', steps, settings: { ...DEFAULT_SETTINGS, augment: false }, threads });
       }),
     loadModelText: (text: string, fileName: string) => loadModelText(text, fileName).then(() => null, (error: Error) => `${error.name}: ${error.message}`),
     errorText: () => errorLine.textContent,

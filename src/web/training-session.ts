@@ -21,6 +21,8 @@ import { loadWeightsInto, netToModelFile } from '../nn/model-file.ts';
 import type { Net } from '../nn/net.ts';
 import { Optimizer } from '../optim/optimizer.ts';
 import type { OptimizerConfig } from '../optim/optimizer.ts';
+import type { Executor } from '../parallel/executor.ts';
+import { serialExecutor } from '../parallel/serial-executor.ts';
 import { Rng } from '../tensor/rng.ts';
 import type { TrainerOptions } from '../train/trainer.ts';
 import { Trainer } from '../train/trainer.ts';
@@ -65,6 +67,8 @@ export class TrainingSession {
   private readonly options: TrainerOptions;
   private readonly trainer: Trainer;
   private stepsDone = 0;
+  /** The executor the layers run their kernels on (serial until `useExecutor`). */
+  executor: Executor = serialExecutor;
   /** Mean loss of the steps of the last `advance`. */
   lastLoss = Number.NaN;
 
@@ -105,6 +109,12 @@ export class TrainingSession {
 
   get batchSize(): number {
     return this.settings.batchSize;
+  }
+
+  /** Runs the layers' kernels on `executor` from the next step on (bit-identical results for any executor). */
+  useExecutor(executor: Executor): void {
+    this.executor = executor;
+    this.net.setExecutor(executor);
   }
 
   /** Training steps taken so far. */
