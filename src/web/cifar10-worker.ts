@@ -45,6 +45,8 @@ let examplesInWindow = 0;
 let secondsInWindow = 0;
 
 let workerExecutor: WorkerExecutor | null = null;
+/** The test image whose activations the page shows (set by its 'activations' requests). */
+let activationIndex = 0;
 
 /**
  * The executor for `threads` computing threads: serial for 1, else a WorkerExecutor (started once,
@@ -119,6 +121,8 @@ function report(current: TrainingSession): void {
     probabilities,
   });
   examplesAtLastEvaluation = examplesSeen(current);
+  // The chosen test image's activation maps follow the training too.
+  if (activationIndex < test.count) activations(current, activationIndex);
 }
 
 async function trainLoop(): Promise<void> {
@@ -204,6 +208,7 @@ async function handle(message: ToWorker): Promise<void> {
     case 'activations':
       if (!session) throw new Error('no network yet');
       activations(session, message.index);
+      activationIndex = message.index;
       return;
     case 'hash-check': {
       const started = performance.now();
