@@ -92,8 +92,10 @@ export class WorkerExecutor implements Executor {
     for (let part = 1; part < parts; part++) {
       while (Atomics.load(this.done, part - 1) === SLOT_IDLE) Atomics.wait(this.done, part - 1, SLOT_IDLE, 1000);
       if (Atomics.load(this.done, part - 1) === SLOT_FAILED && failure === null) {
+        // The helper wrote a NUL-terminated UTF-8 message into its slot (TextDecoder refuses shared memory: copy first).
         const bytes = this.messages.slice((part - 1) * MESSAGE_BYTES, part * MESSAGE_BYTES);
-        const text = new TextDecoder().decode(bytes.subarray(0, Math.max(0, bytes.indexOf(0)) || MESSAGE_BYTES));
+        const end = bytes.indexOf(0);
+        const text = new TextDecoder().decode(end >= 0 ? bytes.subarray(0, end) : bytes);
         failure = new Error(`executor helper ${part} (items ${bounds[part]}–${bounds[part + 1]} of ${kernelName}): ${text}`);
       }
     }
