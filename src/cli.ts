@@ -55,6 +55,10 @@ const commands: Record<string, CommandEntry> = {
     summary: 'write report.html and the pictures of a run folder',
     load: async () => (await import('./cli/report-command.ts')).reportCommand,
   },
+  demo: {
+    summary: 'serve the browser demos (circuit, 2-D classification, CIFAR-10 live) on 127.0.0.1',
+    load: async () => (await import('./cli/demo-command.ts')).demoCommand,
+  },
   bench: {
     summary: 'benchmark GEMM, convolution and pooling kernels (medians, side-by-side ratios)',
     load: async () => (await import('./bench/bench-command.ts')).benchCommand,
