@@ -18,7 +18,8 @@
  *   the losses, and the sigmoid layer shares the graph's numerically safe σ — hence graph/ between.
  * - data/ runs a convolution kernel for patch whitening, so it sits above kernels/.
  * - nn/ assembles layers into nets, model files and the gradient check; train/ drives nn/ over data/.
- * - index.ts and node.ts are the public API; examples/ use only that API; commands sit on top.
+ * - index.ts and node.ts are the public API; examples/ use only that API; the browser pages (web/)
+ *   sit beside them, portable; the demo server (web-server/) serves them to the `demo` command.
  */
 
 /** One level of the diagram: the folders ('layers/') and root files ('index.ts') on it, and their role. */
@@ -31,8 +32,9 @@ export interface ArchitectureLevel {
 export const LAYER_ORDER: readonly ArchitectureLevel[] = [
   { modules: ['cli.ts'], role: 'the command line: parses the command name, loads its module (Node)' },
   { modules: ['bench/'], role: 'GEMM / convolution / pooling benchmarks (uses cli/ for options)' },
-  { modules: ['cli/'], role: 'commands: start, linear, train, eval, predict, fold, gradcheck, report (Node)' },
-  { modules: ['examples/'], role: 'runnable examples written against the public API only' },
+  { modules: ['cli/'], role: 'commands: start, linear, train, eval, predict, fold, gradcheck, report, download, demo (Node)' },
+  { modules: ['web-server/'], role: 'the demo server: pages, built JS, dataset batches, COOP/COEP (Node)' },
+  { modules: ['examples/', 'web/'], role: 'runnable examples (public API only); browser pages and their Web Worker executor' },
   { modules: ['node.ts'], role: 'public API for Node: index.ts + files, dataset loaders, worker pool' },
   { modules: ['index.ts'], role: 'public API, portable core (no node:* imports)' },
   { modules: ['train/'], role: 'Trainer, minibatch steps, augmentation, evaluation' },
