@@ -8,6 +8,7 @@
  * exit code, or with its stack if nobody anticipated it (src/cli/top-level-error.ts; the codes are
  * EXIT_CODES in src/errors.ts).
  */
+import { relaunchOutsideTsxLauncher, runningUnderTsxLauncher, stopWhenLauncherGoes } from './cli/tsx-relaunch.ts';
 import * as fs from 'node:fs';
 import { EXIT_CODES } from './errors.ts';
 import { didYouMean } from './cli/did-you-mean.ts';
@@ -121,9 +122,18 @@ async function main(argv: string[]): Promise<number> {
     console.error(`ConfigError: unknown command '${name}'${guess}; commands: ${Object.keys(commands).join(', ')} ('npx tsx src/cli.ts --help' says what each does)`);
     return EXIT_CODES.config;
   }
+  // Commands that train stop gracefully on SIGINT/SIGTERM; under the tsx launcher that needs a
+  // process of their own (src/cli/tsx-relaunch.ts says why).
+  if (LONG_RUNNING.has(name) && runningUnderTsxLauncher() && !rest.includes('--help') && !rest.includes('-h')) {
+    return relaunchOutsideTsxLauncher();
+  }
+  stopWhenLauncherGoes();
   const run = await entry.load();
   return run(rest);
 }
+
+/** Commands whose loop runs long synchronous steps (a training) and stops on signals after a step. */
+const LONG_RUNNING = new Set(['start', 'train', 'linear']);
 
 main(process.argv.slice(2)).then(
   (code) => {

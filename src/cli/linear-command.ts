@@ -20,9 +20,10 @@ import { Trainer } from '../train/trainer.ts';
 import { classTemplates, classTemplatesSvg } from '../viz/templates.ts';
 import { SEED_RULE, numberOption, parseOptions } from './args.ts';
 import { loadData } from './datasets.ts';
+import { parseDivergenceFactor } from './divergence-option.ts';
 import type { LoadedData } from './datasets.ts';
 import { RunDirectory, toJsonLine } from './run-directory.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, EXIT_CODES } from '../errors.ts';
 import { formatSummary } from '../nn/summary.ts';
 import { writeRunReport } from './write-report.ts';
 
@@ -40,13 +41,14 @@ const OPTIONS = {
   beta: { type: 'string', value: '<β>', default: '1', help: 'elastic net: weight β of the squared part', number: { min: 0 } },
   seed: { type: 'string', value: '<n>', default: '1', help: 'seed of the Rng (initialization and batch order)', number: SEED_RULE },
   'train-limit': { type: 'string', value: '<n>', help: 'use only the first n training images', number: { integer: true, min: 1 } },
+  'divergence-factor': { type: 'string', value: '<x|off>', default: '50', help: `stop as diverged (exit ${EXIT_CODES.diverged}) when the loss exceeds x × the mean loss of the first 10 steps (off: only NaN/Infinity stop)`, check: (raw: string) => void parseDivergenceFactor(raw) },
   out: { type: 'string', value: '<dir>', default: 'runs/linear', help: 'folder for model.json, metrics.jsonl and templates' },
   json: { type: 'boolean', help: 'print one JSON line with the results (includes testAccuracy)' },
 } as const;
 
 type ParsedOptions = { [K in keyof typeof OPTIONS]: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string | undefined };
 /** The parsed options; callers other than the command line (`start`) may leave out the penalty choice. */
-type LinearOptions = Omit<ParsedOptions, 'penalty' | 'beta'> & Partial<Pick<ParsedOptions, 'penalty' | 'beta'>>;
+type LinearOptions = Omit<ParsedOptions, 'penalty' | 'beta' | 'divergence-factor'> & Partial<Pick<ParsedOptions, 'penalty' | 'beta' | 'divergence-factor'>>;
 
 export async function linearCommand(argv: string[]): Promise<number> {
   const options = parseOptions('linear', DESCRIPTION, OPTIONS, argv);
@@ -96,8 +98,9 @@ export async function runLinear(options: LinearOptions, log: (text: string) => v
   const trainer = new Trainer({
     net, definition, classNames: [...train.classNames], train, test, preprocessing, optimizer,
     regularize: classifier.regularize,
-    // Divergence guard: the Trainer already stops with TrainingDivergedError when the loss is not
-    // finite; a guard that watches the loss's growth is to be passed to the Trainer here.
+    // The same divergence rule as `train` (src/train/divergence.ts): `linear --lr 1e30` stops at its
+    // second step with TrainingDivergedError (exit 5) instead of ending at a loss of 1e59.
+    divergence: { factor: parseDivergenceFactor(options['divergence-factor']) },
     batchSize, epochs, rng,
     onMetrics: (line) => {
       run.appendMetrics(line);

@@ -9,13 +9,10 @@
  * A second signal exits at once with the same code: the run lock is removed by its 'exit' listener,
  * and the last checkpoint written stays (checkpoints are written atomically).
  *
- * Under the `tsx` launcher (`npx tsx src/cli.ts`, the npm scripts) a signal reaches a parent process
- * that relays it to the node process doing the work and SIGKILLs that process when it has not answered
- * within about 30 ms — and a JavaScript thread can answer only between two steps. Steps shorter than
- * that stop gracefully; longer ones (a CIFAR-10 batch) are killed: nothing is lost — the last
- * checkpoint stays, the next start recovers the stale lock and cuts metrics.jsonl back — but the
- * steps since the last checkpoint run again. `node --import tsx src/cli.ts …` runs without the relay
- * process, so every step ends gracefully.
+ * Under the `tsx` launcher (`npx tsx src/cli.ts`, the npm scripts) a signal first reaches tsx's
+ * parent process, which SIGKILLs a child that has not answered within about 30 ms — too short for a
+ * training step. So `train`, `start` and `linear` started that way run in a process group of their
+ * own behind an idle relay (src/cli/tsx-relaunch.ts), and stop here as gracefully as under plain node.
  */
 import * as os from 'node:os';
 

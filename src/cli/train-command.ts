@@ -44,6 +44,7 @@ import { Trainer } from '../train/trainer.ts';
 import type { OptionSpec } from './args.ts';
 import { SEED_RULE, checkOptionValue, numberOption, parseOptions } from './args.ts';
 import { loadData } from './datasets.ts';
+import { parseDivergenceFactor } from './divergence-option.ts';
 import type { LoadedData } from './datasets.ts';
 import { ProgressBar } from './progress.ts';
 import { RunDirectory, readJsonFile, toJsonLine } from './run-directory.ts';
@@ -222,15 +223,6 @@ const RESUMABLE_OVERRIDES = new Set(['epochs', 'max-steps', 'max-seconds', 'work
 /** Exit code of a run stopped as diverged (see the header for all of them). */
 export const TRAIN_EXIT_DIVERGED = EXIT_CODES.diverged;
 
-/** `--divergence-factor`: a number ≥ 1, or 'off' (null: only non-finite losses stop the run). */
-export function parseDivergenceFactor(raw: string | undefined): number | null {
-  if (raw === undefined) return 50;
-  if (raw.trim().toLowerCase() === 'off') return null;
-  if (Number(raw) === 0 && raw.trim() !== '') {
-    throw new ConfigError(`--divergence-factor: 0 would stop every run at its second step; use 'off' to disable the bound`);
-  }
-  return numberOption('divergence-factor', raw, { min: 1 });
-}
 
 /**
  * Runs a training from parsed options; shared by `train` and `start`. With `resume`, the run's saved

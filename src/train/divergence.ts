@@ -85,7 +85,7 @@ export class DivergenceGuard {
   check(loss: number, where: string, detail = ''): void {
     if (!Number.isFinite(loss)) {
       throw new TrainingDivergedError(
-        `training diverged at ${where}: loss is ${loss}${detail}. Lower the learning rate; the last good checkpoint is kept.`,
+        `training diverged at ${where}: loss is ${loss}${detail}. Lower the learning rate; nothing of this step was applied (a run's last checkpoint stays as it was).`,
       );
     }
     const bound = this.bound;
@@ -93,7 +93,7 @@ export class DivergenceGuard {
       throw new TrainingDivergedError(
         `training diverged at ${where}: loss ${formatLoss(loss)}${detail} exceeds the bound ${formatLoss(bound)} ` +
           `= ${this.factor} × ${formatLoss(this.referenceLoss!)} (the mean loss of the first ${this.referenceCount} step${this.referenceCount === 1 ? '' : 's'}). ` +
-          'Lower the learning rate, or change the bound with --divergence-factor; the last good checkpoint is kept.',
+          'Lower the learning rate, or change the bound with --divergence-factor; nothing of this step was applied (a run\'s last checkpoint stays as it was).',
       );
     }
     if (this.referenceCount < this.referenceSteps) {
