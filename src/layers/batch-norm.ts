@@ -43,10 +43,10 @@ import { ConfigError, ShapeError, formatShape } from '../errors.ts';
 import { Tensor, allocFloat32, type Shape } from '../tensor/tensor.ts';
 import { makeParameter, type ForwardMode, type Layer, type Parameter } from './layer.ts';
 import { checkBatchInput } from './batch-checks.ts';
-import type { Executor, KernelArgs } from '../parallel/executor.ts';
+import type { Executor, KernelHandle } from '../parallel/executor.ts';
 import { PARALLEL_MIN_VALUES, executorFor } from '../parallel/executor.ts';
 import { serialExecutor } from '../parallel/serial-executor.ts';
-import type { BatchNormBackwardArgs, BatchNormForwardArgs } from '../kernels/batch-norm.ts';
+import { type BatchNormBackwardArgs, type BatchNormForwardArgs, batchNormBackwardKernel, batchNormForwardKernel } from '../kernels/batch-norm.ts';
 
 export interface BatchNormOptions {
   /** [D] for fully connected activations, [C, H, W] for feature maps. */
@@ -152,7 +152,7 @@ export class BatchNorm implements Layer {
       batchSize, channels: this.channels, spatialSize: this.spatialSize,
       training: mode.training, momentum: this.momentum, eps: this.eps,
     };
-    this.run('batchNormForward', args, count);
+    this.run(batchNormForwardKernel, args, count);
     this.lastTraining = mode.training;
     return this.output;
   }
@@ -174,7 +174,7 @@ export class BatchNorm implements Layer {
       inverseStd: this.inverseStd, batchSize: this.batchSize, channels: this.channels, spatialSize: this.spatialSize,
       training: this.lastTraining,
     };
-    this.run('batchNormBackward', args, this.batchSize * this.spatialSize);
+    this.run(batchNormBackwardKernel, args, this.batchSize * this.spatialSize);
     return this.inputGrad;
   }
 
@@ -192,10 +192,9 @@ export class BatchNorm implements Layer {
    * Runs a channel-range kernel; on the worker threads only when the layer holds enough values
    * (N·H·W per channel times C) to pay for the hand-off.
    */
-  private run(kernelName: string, args: BatchNormForwardArgs | BatchNormBackwardArgs, valuesPerChannel: number): void {
-    const kernelArgs = args as unknown as KernelArgs;
-    const executor = executorFor(this.executor, serialExecutor, kernelArgs, valuesPerChannel * this.channels, PARALLEL_MIN_VALUES);
-    executor.parallelFor(kernelName, kernelArgs, this.channels);
+  private run<Args extends BatchNormForwardArgs | BatchNormBackwardArgs>(kernel: KernelHandle<Args>, args: Args, valuesPerChannel: number): void {
+    const executor = executorFor(this.executor, serialExecutor, args, valuesPerChannel * this.channels, PARALLEL_MIN_VALUES);
+    executor.parallelFor(kernel, args, this.channels);
   }
 
   private ensureBuffers(batchSize: number): void {

@@ -13,7 +13,7 @@
 import type { Shape } from '../tensor/tensor.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { ForwardMode, Layer, Parameter } from './layer.ts';
-import type { Executor, KernelArgs } from '../parallel/executor.ts';
+import type { Executor, KernelArgs, KernelHandle } from '../parallel/executor.ts';
 import { PARALLEL_MIN_VALUES, executorFor } from '../parallel/executor.ts';
 import { serialExecutor } from '../parallel/serial-executor.ts';
 import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './batch-checks.ts';
@@ -80,12 +80,12 @@ export abstract class ElementwiseActivation implements Layer {
   }
 
   /**
-   * Runs registered range kernel `kernelName` over `count` elements: on the worker threads when the
+   * Runs range kernel `kernel` (a handle from src/kernels/) over `count` elements: on the worker threads when the
    * tensor is large enough to pay for the hand-off (PARALLEL_MIN_VALUES) and every array lives in
    * shared memory (the pool's requirement; tensors allocate there), on this thread otherwise.
    */
-  protected runElementwise(kernelName: string, args: KernelArgs, count: number): void {
-    executorFor(this.executor, serialExecutor, args, count, PARALLEL_MIN_VALUES).parallelFor(kernelName, args, count);
+  protected runElementwise<Args extends KernelArgs>(kernel: KernelHandle<Args>, args: Args, count: number): void {
+    executorFor(this.executor, serialExecutor, args, count, PARALLEL_MIN_VALUES).parallelFor(kernel, args, count);
   }
 
   /** y[i] = f(x[i]) for every element. */

@@ -9,6 +9,7 @@
  * The loops themselves are range kernels in src/kernels/relu.ts, so that a worker pool can split
  * them; ReLU layers sit after every conv layer, where the tensors are large.
  */
+import { reluBackwardKernel, reluForwardKernel } from '../kernels/relu.ts';
 import { type ActivationOptions, ElementwiseActivation } from './elementwise.ts';
 
 export class Relu extends ElementwiseActivation {
@@ -18,11 +19,11 @@ export class Relu extends ElementwiseActivation {
 
   /** y = max(0, x): kernels/relu.ts reluForward. */
   protected activate(x: Float32Array, y: Float32Array): void {
-    this.runElementwise('reluForward', { input: x, output: y }, y.length);
+    this.runElementwise(reluForwardKernel, { input: x, output: y }, y.length);
   }
 
   /** dx = dy where x > 0, else 0: kernels/relu.ts reluBackward. */
   protected differentiate(x: Float32Array, _y: Float32Array, dy: Float32Array, dx: Float32Array): void {
-    this.runElementwise('reluBackward', { input: x, outputGrad: dy, inputGrad: dx }, dx.length);
+    this.runElementwise(reluBackwardKernel, { input: x, outputGrad: dy, inputGrad: dx }, dx.length);
   }
 }
