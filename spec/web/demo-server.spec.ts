@@ -2,6 +2,7 @@
  * The demo server (src/web-server/): what it serves, what it refuses, its headers, a taken port, and
  * the `demo` command's start and clean stop. No browser needed.
  */
+import { EXIT_CODES } from '../../src/errors.ts';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -142,7 +143,7 @@ describe('demo command', () => {
     taken.stderr.on('data', (chunk: Buffer) => (takenError += chunk.toString()));
     const takenCode = await new Promise<number | null>((resolve) => taken.on('exit', resolve));
     blocker.close();
-    assert.equal(takenCode, 1);
+    assert.equal(takenCode, EXIT_CODES.config, takenError);
     assert.match(takenError, new RegExp(`port ${takenPort} on 127\\.0\\.0\\.1 is already in use; pass another with --port`));
 
     // --no-build: the browser spec builds dist/web (npm test runs spec files in parallel; one builder only).

@@ -133,7 +133,8 @@ describe('browser pages in headless Chromium', { skip: SKIP }, () => {
   it(`cifar10: ${HASH_STEPS} steps of the demo net in the page's worker give the weights hash Node gives; model files cross both ways`, async (t) => {
     assert.equal(DEMO_NET, CONVNETJS_CIFAR10_NET, 'the page trains the CLI\'s demo net');
     const node = new TrainingSession(generatedSplits(), { ...DEFAULT_SETTINGS, augment: false });
-    node.advance(HASH_STEPS);
+    await node.advance(HASH_STEPS);
+    assert.equal(node.steps, HASH_STEPS);
     const nodeHash = await weightsHash(node.net);
     await visit('cifar10', async (page) => {
       assert.equal(await page.evaluate<boolean>('crossOriginIsolated'), true, 'COOP/COEP make the page crossOriginIsolated');

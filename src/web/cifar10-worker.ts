@@ -132,7 +132,7 @@ async function trainLoop(): Promise<void> {
     while (session && !paused) {
       const current = session;
       sliceStart = performance.now();
-      const loss = current.advance(SLICE_STEPS);
+      const loss = await current.advance(SLICE_STEPS);
       // examples/s over the last few seconds of training steps (evaluation time left out).
       const seconds = (performance.now() - sliceStart) / 1000;
       examplesInWindow += SLICE_STEPS * current.batchSize;
@@ -214,7 +214,7 @@ async function handle(message: ToWorker): Promise<void> {
       const started = performance.now();
       const check = new TrainingSession(generatedSplits(), message.settings);
       check.useExecutor(await executorFor(message.threads));
-      check.advance(message.steps);
+      await check.advance(message.steps);
       // Back to the running session's thread count (this may have restarted the helpers).
       if (session) session.useExecutor(await executorFor(session.executor.threads));
       post({ type: 'hash', steps: check.steps, hash: await weightsHash(check.net), seconds: (performance.now() - started) / 1000 });

@@ -122,13 +122,19 @@ export class TrainingSession {
     return this.stepsDone;
   }
 
-  /** Runs `steps` more minibatch updates; returns their mean loss. */
-  advance(steps: number): number {
+  /**
+   * Runs `steps` more minibatch updates and resolves with their mean loss. The trainer's loop yields
+   * to the event loop between steps, so a worker answers messages even inside a slice.
+   */
+  async advance(steps: number): Promise<number> {
     this.lossSum = 0;
     this.lossCount = 0;
     this.stepsDone += steps;
     this.options.maxSteps = this.stepsDone;
-    this.trainer.run();
+    await this.trainer.run();
+    if (this.trainer.position.globalStep !== this.stepsDone) {
+      throw new ConfigError(`TrainingSession: ${this.stepsDone} steps were asked for, the trainer stands at ${this.trainer.position.globalStep}`);
+    }
     this.lastLoss = this.lossCount > 0 ? this.lossSum / this.lossCount : Number.NaN;
     return this.lastLoss;
   }
