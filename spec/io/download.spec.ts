@@ -22,6 +22,7 @@ import { findFashionMnist } from '../../src/data/idx.ts';
 import { ConfigError, DataError } from '../../src/errors.ts';
 import { DownloadError, partialPathFor } from '../../src/io/download.ts';
 import { buildTar } from './tar-fixture.ts';
+import { EXIT_CODES } from '../../src/errors.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'download-spec-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -96,7 +97,7 @@ function handle(request: http.IncomingMessage, response: http.ServerResponse): v
   }
   if (mode === 'cut') {
     response.writeHead(200, { 'Content-Length': file.length });
-    response.write(file.subarray(0, file.length >> 1), () => setTimeout(() => response.socket?.destroy(), 20));
+    response.write(file.subarray(0, file.length >> 1), () => setTimeout(() => response.socket?.destroy(), 200));
     return;
   }
   const range = /^bytes=(\d+)-$/.exec(request.headers.range ?? '');
@@ -203,13 +204,17 @@ describe('downloadDataset against a local server', () => {
   it('truncated transfer: one-line error, partial file kept hidden; the next run resumes it with a Range request', async () => {
     const folder = newFolder();
     const half = ARCHIVE.length >> 1;
-    await expectDownloadError(
-      () => downloadDataset(SMALL_CIFAR, { to: folder, mirror: `${base}/cut`, output: sink, hooks: plentyOfSpace }),
-      new RegExp(`/cut/cifar-10-binary\\.tar\\.gz: transfer interrupted after ${half} of ${ARCHIVE.length} bytes .*run the same command again to resume`),
-    );
+    // The server sends half the file, then drops the connection. What the client had read by then is
+    // in the partial file (normally all of the half; on a very loaded machine the drop can overtake
+    // bytes still in the socket's buffer) — and the message and the resume agree with the file.
+    const error = await downloadDataset(SMALL_CIFAR, { to: folder, mirror: `${base}/cut`, output: sink, hooks: plentyOfSpace }).then(
+      () => assert.fail('a cut transfer must fail'), (e: unknown) => e as Error);
+    assert.ok(error instanceof DownloadError, String(error));
     assertNoCifar(folder);
     const partial = partialPathFor(path.join(folder, 'cifar-10-binary.tar.gz'));
-    assert.equal(fs.statSync(partial).size, half);
+    const kept = fs.statSync(partial).size;
+    assert.ok(kept <= half, `the partial file holds ${kept} bytes, at most the ${half} sent`);
+    assert.match(error.message, new RegExp(`/cut/cifar-10-binary\\.tar\\.gz: transfer interrupted after ${kept} of ${ARCHIVE.length} bytes .*run the same command again to resume`));
 
     const progress: number[] = [];
     seen.length = 0;
@@ -219,8 +224,8 @@ describe('downloadDataset against a local server', () => {
       output: sink,
       hooks: { ...plentyOfSpace, onProgress: (received) => progress.push(received) },
     });
-    assert.deepEqual(seen, [{ url: '/ok/cifar-10-binary.tar.gz', range: `bytes=${half}-` }]);
-    assert.equal(progress[0], half, 'progress starts from the resumed bytes');
+    assert.deepEqual(seen, [{ url: '/ok/cifar-10-binary.tar.gz', range: kept > 0 ? `bytes=${kept}-` : undefined }]);
+    assert.equal(progress[0], kept, 'progress starts from the resumed bytes');
     assert.equal(progress[progress.length - 1], ARCHIVE.length);
     assert.equal(md5(fs.readFileSync(path.join(folder, 'cifar-10-binary.tar.gz'))), md5(ARCHIVE));
     assert.equal(fs.existsSync(partial), false);
@@ -357,7 +362,7 @@ describe('download command', () => {
     );
   });
 
-  it('through src/cli.ts: a server error prints one "DataError:" line and exits 1', async () => {
+  it('through src/cli.ts: a server error prints one "DataError:" line and exits 3 (EXIT_CODES.data)', async () => {
     const folder = newFolder();
     const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', cli, 'download', 'cifar10', '--to', folder, '--mirror', `${base}/status/404`], {
@@ -366,7 +371,7 @@ describe('download command', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.equal(code, 1);
+    assert.equal(code, EXIT_CODES.data);
     assert.match(stderr, /^DataError: http:\/\/127\.0\.0\.1:\d+\/status\/404\/cifar-10-binary\.tar\.gz: the server answered 404 Not Found\n$/);
     assertNoCifar(folder);
   });

@@ -78,7 +78,8 @@ export function temporaryPathFor(filePath: string): string {
   return path.join(path.dirname(resolved), `.${path.basename(resolved)}.${unique}.tmp`);
 }
 
-async function syncFolder(folder: string): Promise<void> {
+/** fsyncs a folder so renames into it last; a no-op where folders cannot be opened (Windows). */
+export async function syncFolder(folder: string): Promise<void> {
   try {
     const handle = await fsp.open(folder, 'r');
     try {

@@ -24,9 +24,9 @@ import * as fsp from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DataError } from '../errors.ts';
+import { syncFolder } from './atomic-write.ts';
 
 /**
  * A download that failed: bad address, server error, cut transfer, wrong checksum, no disk space.
@@ -110,15 +110,15 @@ export async function downloadToPartial(request: DownloadRequest, hooks: Downloa
 
   let received = have;
   hooks.onProgress?.(received, total);
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
+  // Each chunk is written (awaited) before the next is read, so when the transfer breaks, every byte
+  // counted in `received` is in the partial file and the next run's Range starts exactly there.
+  const file = await fsp.open(partial, append ? 'a' : 'w');
+  try {
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      await file.write(chunk);
       received += chunk.length;
       hooks.onProgress?.(received, total);
-      done(null, chunk);
-    },
-  });
-  try {
-    await pipeline(response, counter, fs.createWriteStream(partial, { flags: append ? 'a' : 'w' }));
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EACCES' || code === 'EROFS' || code === 'EISDIR') {
@@ -128,6 +128,8 @@ export async function downloadToPartial(request: DownloadRequest, hooks: Downloa
       `${request.url}: transfer interrupted after ${received} of ${total ?? 'an unknown number of'} bytes ` +
         `(${(error as Error).message}); the partial file ${partial} is kept: run the same command again to resume`,
     );
+  } finally {
+    await file.close();
   }
   if (total !== null && received !== total) {
     throw new DownloadError(
@@ -145,18 +147,7 @@ export async function downloadToPartial(request: DownloadRequest, hooks: Downloa
  */
 export async function commitDownloads(moves: ReadonlyArray<{ partial: string; target: string }>): Promise<void> {
   for (const { partial, target } of moves) await fsp.rename(partial, target);
-  for (const folder of new Set(moves.map(({ target }) => path.dirname(target)))) {
-    try {
-      const handle = await fsp.open(folder, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    } catch {
-      // Folders cannot be opened or fsynced on some platforms (Windows): the rename is still atomic.
-    }
-  }
+  for (const folder of new Set(moves.map(({ target }) => path.dirname(target)))) await syncFolder(folder);
 }
 
 /** MD5 of a file as 32 lower-case hex digits, read in chunks (the whole file is never in memory). */

@@ -19,19 +19,10 @@ import {
   findCifar10, resolveCifar10Location,
 } from '../data/cifar10.ts';
 import { findTarMember, readTar } from '../io/tar.ts';
+import type { DataInfo } from '../web/cifar10-data.ts';
 
-/** What `/data/info.json` tells the page. */
-export interface DataInfo {
-  /** 'cifar10': fetch the batches below; 'generated': build the embedded generated set in the page. */
-  kind: 'cifar10' | 'generated';
-  /** Human-readable origin, shown on the page. */
-  description: string;
-  classNames: string[];
-  /** File names under /data/cifar10/, training batches in order, then the test batch. */
-  trainFiles: string[];
-  testFile: string | null;
-  recordBytes: number;
-}
+/** What `/data/info.json` tells the page (the page reads it as src/web/cifar10-data.ts's DataInfo). */
+export type { DataInfo };
 
 export interface Cifar10Batches {
   info: DataInfo;

@@ -15,9 +15,12 @@ import { Rng } from '../tensor/rng.ts';
 
 /** The shape of /data/info.json (src/web-server/cifar10-batches.ts writes it). */
 export interface DataInfo {
+  /** 'cifar10': fetch the batches below; 'generated': build the embedded generated set in the page. */
   kind: 'cifar10' | 'generated';
+  /** Human-readable origin, shown on the page. */
   description: string;
   classNames: string[];
+  /** File names under /data/cifar10/, training batches in order, then the test batch. */
   trainFiles: string[];
   testFile: string | null;
   recordBytes: number;

@@ -38,6 +38,8 @@ const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postM
 let session: TrainingSession | null = null;
 let paused = false;
 let loopRunning = false;
+/** Settles when the training loop has returned (after its current slice); resolved when no loop runs. */
+let loopFinished: Promise<void> = Promise.resolve();
 const loadedData = new Map<number, { splits: DatasetSplits; description: string }>();
 let examplesAtLastEvaluation = 0;
 let sliceStart = 0;
@@ -125,9 +127,31 @@ function report(current: TrainingSession): void {
   if (activationIndex < test.count) activations(current, activationIndex);
 }
 
-async function trainLoop(): Promise<void> {
-  if (loopRunning) return;
+function trainLoop(): Promise<void> {
+  if (loopRunning) return loopFinished;
   loopRunning = true;
+  loopFinished = runTrainLoop();
+  return loopFinished;
+}
+
+/**
+ * Runs `work` while no training step can run: the loop is paused and has finished its slice. The
+ * trainer yields between steps, so without this a hash check (which may restart the helper workers)
+ * could interleave with the running session's steps on the same executor.
+ */
+async function withTrainingPaused<T>(work: () => Promise<T>): Promise<T> {
+  const wasPaused = paused;
+  paused = true;
+  await loopFinished;
+  try {
+    return await work();
+  } finally {
+    paused = wasPaused;
+    if (!paused) void trainLoop();
+  }
+}
+
+async function runTrainLoop(): Promise<void> {
   try {
     while (session && !paused) {
       const current = session;
@@ -211,13 +235,15 @@ async function handle(message: ToWorker): Promise<void> {
       activationIndex = message.index;
       return;
     case 'hash-check': {
-      const started = performance.now();
-      const check = new TrainingSession(generatedSplits(), message.settings);
-      check.useExecutor(await executorFor(message.threads));
-      await check.advance(message.steps);
-      // Back to the running session's thread count (this may have restarted the helpers).
-      if (session) session.useExecutor(await executorFor(session.executor.threads));
-      post({ type: 'hash', steps: check.steps, hash: await weightsHash(check.net), seconds: (performance.now() - started) / 1000 });
+      await withTrainingPaused(async () => {
+        const started = performance.now();
+        const check = new TrainingSession(generatedSplits(), message.settings);
+        check.useExecutor(await executorFor(message.threads));
+        await check.advance(message.steps);
+        // Back to the running session's thread count (this may have restarted the helpers).
+        if (session) session.useExecutor(await executorFor(session.executor.threads));
+        post({ type: 'hash', steps: check.steps, hash: await weightsHash(check.net), seconds: (performance.now() - started) / 1000 });
+      });
       return;
     }
   }
