@@ -40,11 +40,11 @@ test('evaluate: a tie for the highest score predicts the lowest class index', ()
   assert.deepEqual(Array.from(result.topK!.classes.subarray(0, 3)), [0, 1, 2]);
 });
 
-test('the trainer\'s train accuracy breaks ties the same way as evaluate', () => {
+test('the trainer\'s train accuracy breaks ties the same way as evaluate', async () => {
   const { net, definition, rng } = zeroNet();
   let trainAccuracy: number | undefined;
   // One batch of all 20: the accuracy is computed from the forward pass before the only update.
-  new Trainer({
+  await new Trainer({
     net, definition, classNames: INDEX_CLASSES, train: data, preprocessing: IDENTITY,
     optimizer: new Optimizer({ type: 'sgd', learningRate: 0.01 }), batchSize: 20, epochs: 1, rng,
     onMetrics: (line) => { if (line.kind === 'epoch') trainAccuracy = line.trainAccuracy; },

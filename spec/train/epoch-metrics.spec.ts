@@ -14,13 +14,13 @@ import { Rng } from '../../src/tensor/rng.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { INDEX_CLASSES, indexDataset } from './index-dataset.ts';
 
-test('the epoch train loss weights each step by its number of examples', () => {
+test('the epoch train loss weights each step by its number of examples', async () => {
   const rng = new Rng(6);
   const definition = parseCompactDefinition('fc3-softmax', [1, 1, 1]);
   const net = buildNet(definition, rng);
   const stepLosses: number[][] = [[], [], []];
   const trainLoss: number[] = [];
-  new Trainer({
+  await new Trainer({
     net, definition, classNames: INDEX_CLASSES, train: indexDataset(20), preprocessing: { mean: [10], std: [6] },
     optimizer: new Optimizer({ type: 'sgd', learningRate: 0.5 }), batchSize: 6, epochs: 2, rng, logEvery: 1,
     onMetrics: (line) => {

@@ -23,7 +23,7 @@ import { INDEX_CLASSES, indexDataset } from './index-dataset.ts';
 const train = indexDataset(20);
 
 /** Runs `epochs` epochs (optionally from a checkpoint); returns each step's (step, epoch, lr) and the last checkpoint. */
-function rates(schedule: OptimizerConfig['schedule'], epochs: number, from?: Checkpoint) {
+async function rates(schedule: OptimizerConfig['schedule'], epochs: number, from?: Checkpoint) {
   const rng = new Rng(3);
   const definition = parseCompactDefinition('fc3-softmax', [1, 1, 1]);
   const net = buildNet(definition, rng);
@@ -38,28 +38,28 @@ function rates(schedule: OptimizerConfig['schedule'], epochs: number, from?: Che
     onCheckpoint: (checkpoint) => { last = JSON.parse(JSON.stringify(checkpoint)); },
   });
   if (from) trainer.restore(from);
-  trainer.run();
+  await trainer.run();
   return { steps, last: last! };
 }
 
-test('a schedule counted in epochs changes the rate exactly at the epoch boundary', () => {
-  const { steps } = rates({ type: 'step', every: 1, gamma: 0.5, unit: 'epoch' }, 3);
+test('a schedule counted in epochs changes the rate exactly at the epoch boundary', async () => {
+  const { steps } = await rates({ type: 'step', every: 1, gamma: 0.5, unit: 'epoch' }, 3);
   assert.deepEqual(steps.map((s) => s.step), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   assert.deepEqual(steps.map((s) => s.epoch), [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
   assert.deepEqual(steps.map((s) => s.lr), [1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25]);
 });
 
-test('a warm-up counted in epochs ramps over the steps of the first epoch, the last step reaching the full rate', () => {
-  const { steps } = rates({ type: 'constant', unit: 'epoch', warmup: 1 }, 2);
+test('a warm-up counted in epochs ramps over the steps of the first epoch, the last step reaching the full rate', async () => {
+  const { steps } = await rates({ type: 'constant', unit: 'epoch', warmup: 1 }, 2);
   assert.deepEqual(steps.map((s) => s.lr), [0.25, 0.5, 0.75, 1, 1, 1, 1, 1]);
 });
 
-test('a schedule counted in steps runs on across epochs and across a resume', () => {
+test('a schedule counted in steps runs on across epochs and across a resume', async () => {
   const schedule = { type: 'step', every: 3, gamma: 0.5, unit: 'step' } as const;
   const expected = [1, 1, 1, 0.5, 0.5, 0.5, 0.25, 0.25];
-  assert.deepEqual(rates(schedule, 2).steps.map((s) => s.lr), expected);
-  const first = rates(schedule, 1);
+  assert.deepEqual((await rates(schedule, 2)).steps.map((s) => s.lr), expected);
+  const first = await rates(schedule, 1);
   assert.deepEqual(first.steps.map((s) => s.lr), expected.slice(0, 4));
-  const resumed = rates(schedule, 2, first.last);
+  const resumed = await rates(schedule, 2, first.last);
   assert.deepEqual(resumed.steps.map((s) => [s.step, s.epoch, s.lr]), [[5, 2, 0.5], [6, 2, 0.5], [7, 2, 0.25], [8, 2, 0.25]]);
 });

@@ -29,7 +29,7 @@ const EPOCHS = 4;
 const train = indexDataset(COUNT);
 
 /** Trains EPOCHS epochs from `seed`; returns the indices each epoch showed and the checkpointed orders. */
-function record(seed: number): { epochs: number[][]; checkpointOrders: number[][]; initialOrder: number[] } {
+async function record(seed: number): Promise<{ epochs: number[][]; checkpointOrders: number[][]; initialOrder: number[] }> {
   const rng = new Rng(seed);
   const definition = parseCompactDefinition('fc3-softmax', [1, 1, 1]);
   const net = buildNet(definition, rng);
@@ -46,7 +46,7 @@ function record(seed: number): { epochs: number[][]; checkpointOrders: number[][
     onCheckpoint: (checkpoint: Checkpoint) => checkpointOrders.push(orderOf(checkpoint)),
   });
   const initialOrder = orderOf(trainer.checkpoint(0));
-  trainer.run();
+  await trainer.run();
   const epochs: number[][] = [];
   for (let e = 0; e < EPOCHS; e++) epochs.push(seen.slice(e * COUNT, (e + 1) * COUNT));
   assert.equal(seen.length, EPOCHS * COUNT, 'examples shown in all');
@@ -60,15 +60,15 @@ function orderOf(checkpoint: Checkpoint): number[] {
 
 const identity = Array.from({ length: COUNT }, (_, i) => i);
 
-test('every epoch shows every example exactly once, the last batch shorter', () => {
-  const { epochs } = record(7);
+test('every epoch shows every example exactly once, the last batch shorter', async () => {
+  const { epochs } = await record(7);
   for (const [e, order] of epochs.entries()) {
     assert.deepEqual([...order].sort((a, b) => a - b), identity, `epoch ${e + 1} is a permutation of 0..${COUNT - 1}`);
   }
 });
 
-test('the order is reshuffled after every epoch, and never the identity', () => {
-  const { epochs } = record(7);
+test('the order is reshuffled after every epoch, and never the identity', async () => {
+  const { epochs } = await record(7);
   for (let a = 0; a < EPOCHS; a++) {
     assert.notDeepEqual(epochs[a], identity, `epoch ${a + 1} is shuffled`);
     for (let b = a + 1; b < EPOCHS; b++) {
@@ -77,8 +77,8 @@ test('the order is reshuffled after every epoch, and never the identity', () => 
   }
 });
 
-test('each epoch follows the order stored in the checkpoint (the one a resume would use)', () => {
-  const { epochs, checkpointOrders, initialOrder } = record(7);
+test('each epoch follows the order stored in the checkpoint (the one a resume would use)', async () => {
+  const { epochs, checkpointOrders, initialOrder } = await record(7);
   assert.deepEqual(epochs[0], initialOrder, 'epoch 1 uses the order drawn at construction');
   assert.equal(checkpointOrders.length, EPOCHS, 'one checkpoint per epoch');
   for (let e = 1; e < EPOCHS; e++) {
@@ -87,7 +87,7 @@ test('each epoch follows the order stored in the checkpoint (the one a resume wo
   assert.deepEqual([...checkpointOrders[EPOCHS - 1]].sort((a, b) => a - b), identity, 'the next order is a permutation too');
 });
 
-test('the same seed gives the same orders; another seed, others', () => {
-  assert.deepEqual(record(7).epochs, record(7).epochs);
-  assert.notDeepEqual(record(7).epochs, record(8).epochs);
+test('the same seed gives the same orders; another seed, others', async () => {
+  assert.deepEqual((await record(7)).epochs, (await record(7)).epochs);
+  assert.notDeepEqual((await record(7)).epochs, (await record(8)).epochs);
 });
