@@ -72,7 +72,7 @@ const cifar = (() => {
 })();
 const cifarMissing = cifar === null ? 'CIFAR-10 not found (set CIFAR10_PATH or provide ../shared/datasets/cifar10)' : cifar.startsWith('CIFAR-10 not found') ? cifar : undefined;
 
-test('CIFAR-10 linear classifier: one epoch on 2,000 images beats chance (10 %) on 1,000 test images', { skip: cifarMissing }, () => {
-  const accuracy = cifar10Linear({ epochs: 1, trainLimit: 2000, testLimit: 1000 });
+test('CIFAR-10 linear classifier: one epoch on 2,000 images beats chance (10 %) on 1,000 test images', { skip: cifarMissing }, async () => {
+  const accuracy = await cifar10Linear({ epochs: 1, trainLimit: 2000, testLimit: 1000 });
   assert.ok(accuracy > 0.2, `test accuracy ${accuracy}`);
 });

@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import { LinearClassifier, Rng, Trainer, channelStatistics, evaluate, findCifar10, l2, loadCifar10 } from '../node.ts';
 
-export function cifar10Linear(options: { epochs?: number; trainLimit?: number; testLimit?: number } = {}): number {
+export async function cifar10Linear(options: { epochs?: number; trainLimit?: number; testLimit?: number } = {}): Promise<number> {
   const location = findCifar10();
   if (location === null) throw new Error('CIFAR-10 not found: set CIFAR10_PATH (see datasets/README.md)');
   const { train, test } = loadCifar10(location, { trainLimit: options.trainLimit, testLimit: options.testLimit });
@@ -24,10 +24,10 @@ export function cifar10Linear(options: { epochs?: number; trainLimit?: number; t
     batchSize: 200, epochs: options.epochs ?? 10, rng,
     onMetrics: (line) => { if (line.kind === 'epoch') console.log(`epoch ${line.epoch}: train loss ${line.trainLoss.toFixed(3)}`); },
   });
-  trainer.run();
+  await trainer.run();
   return evaluate(classifier.net, test, preprocessing).accuracy; // fraction of test images right
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  console.log(`test accuracy ${(100 * cifar10Linear()).toFixed(2)} %`);
+  console.log(`test accuracy ${(100 * (await cifar10Linear())).toFixed(2)} %`);
 }
