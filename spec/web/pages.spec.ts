@@ -151,7 +151,7 @@ describe('browser pages in headless Chromium', { skip: SKIP }, () => {
       const bad: Array<[string, RegExp]> = [
         ['this is not json', /not JSON/],
         [JSON.stringify({ format: 'something-else', version: 1 }), /not a convnet-ts model file/],
-        [fashionModel, /takes \(1, 28, 28\) images/],
+        [fashionModel, /'inputShape' is \(1, 28, 28\) but the definition's input layer is \(3, 32, 32\)/],
       ];
       for (const [text, message] of bad) {
         assert.match(await page.evaluate<string>(`cifar10Demo.loadModelText(${JSON.stringify(text)}, 'bad.json')`), message);

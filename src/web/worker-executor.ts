@@ -18,7 +18,7 @@
  * serial executor (executorFor). A kernel that throws in a helper makes parallelFor throw an Error with
  * the helper's message (read from shared memory, since the caller cannot receive messages while waiting).
  */
-import type { Executor, KernelArgs } from '../parallel/executor.ts';
+import type { Executor, KernelArgs, KernelHandle, RangeKernel } from '../parallel/executor.ts';
 import { splitRange } from '../parallel/executor.ts';
 import { kernelRegistry } from '../kernels/registry.ts';
 import { ConfigError } from '../errors.ts';
@@ -72,9 +72,17 @@ export class WorkerExecutor implements Executor {
     return new WorkerExecutor(helpers, done, messages);
   }
 
-  parallelFor(kernelName: string, args: KernelArgs, total: number): void {
-    const kernel = kernelRegistry[kernelName];
+  /**
+   * `kernel` is a handle (src/kernels/kernel.ts) or a registered name; the helpers get only the name
+   * (a function cannot be posted) and look the same function up in the registry.
+   */
+  parallelFor<Args extends KernelArgs>(handle: KernelHandle<Args> | string, args: Args, total: number): void {
+    const kernelName = typeof handle === 'string' ? handle : handle.name;
+    const kernel = kernelRegistry[kernelName] as RangeKernel<Args> | undefined;
     if (!kernel) throw new ConfigError(`executor: no kernel named '${kernelName}' is registered`);
+    if (typeof handle !== 'string' && handle.run !== (kernel as unknown)) {
+      throw new ConfigError(`executor: the kernel handle '${kernelName}' is not the function registered under that name, so the helpers could not run it`);
+    }
     if (total <= 0) return;
     const parts = Math.min(this.threads, total);
     const bounds = splitRange(total, parts);
