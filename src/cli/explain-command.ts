@@ -168,8 +168,9 @@ export async function explainCommand(argv: string[]): Promise<number> {
   const saved = fs.existsSync(runJson) ? (JSON.parse(fs.readFileSync(runJson, 'utf8')) as { data?: string }) : {};
   const dataSpec = options.data ?? saved.data ?? 'auto';
   // The training split is only needed for the normalization when the model file does not carry it.
-  const testNeeded = Math.max(patchImages, tsneImages, ...imageIndices.map((i) => i + 1));
-  const data = loadData(dataSpec, { testLimit: testNeeded, ...(file.preprocessing ? { trainLimit: 1 } : {}) });
+  // The whole test split is loaded (--images may name any of its images; a limit would make the
+  // generated set generate more images rather than refuse the index).
+  const data = loadData(dataSpec, file.preprocessing ? { trainLimit: 1 } : {});
   const test = data.splits.test;
   const normalization = file.preprocessing ?? channelStatistics(data.splits.train);
   const classNames = file.classNames ?? [...test.classNames];
