@@ -55,6 +55,15 @@ test('explain writes every picture and explain.html for a conv net', () => {
   for (const id of ['occlusion', 'top-patches', 'class-models', 'tsne']) assert.match(html, new RegExp(`<section id="${id}">`));
   assert.match(html, /conv2: units 0, 2 \(one per row\), receptive field 10×10/);
   assert.doesNotMatch(html, /Not drawn/);
+
+  // --report: the run folder's report.html gains the same sections; a bare model file is refused.
+  const report = cli('explain', '--model', folder, '--report', '--images', '0', ...FAST);
+  assert.equal(report.code, 0, report.stderr);
+  const reportHtml = fs.readFileSync(path.join(folder, 'report.html'), 'utf8');
+  for (const id of ['confusion', 'occlusion', 'top-patches', 'class-models', 'tsne']) assert.match(reportHtml, new RegExp(`<section id="${id}">`));
+  const bare = cli('explain', '--model', path.join(folder, 'model.json'), '--report', ...FAST);
+  assert.equal(bare.code, 2);
+  assert.match(bare.stderr, /ConfigError: --report: .*model\.json' is a model file/);
 });
 
 test('explain: bad image indices, units and layers, a net without conv layers, a net for other images — typed lines, the rest written', () => {

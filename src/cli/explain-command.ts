@@ -8,6 +8,7 @@
  *   class-models.png      gradient ascent on the image for each class score, with L2 (Simonyan et al.)
  *   tsne.png              the test images placed by t-SNE of the features before the last fc layer
  *   explain.html          all of the above with captions
+ *   report.html           with --report: the run's report rewritten with these sections added
  *
  * Each part is computed on its own: a part that cannot be drawn (an image index past the test set, a
  * layer or unit that does not exist, a network without conv layers, a model that does not take the
@@ -27,6 +28,7 @@ import { saliencyMap } from '../explain/saliency.ts';
 import { topPatches } from '../explain/top-patches.ts';
 import type { LayerPatches } from '../explain/top-patches.ts';
 import { tsne } from '../explain/tsne.ts';
+import { formatSummary } from '../nn/summary.ts';
 import { writeFileAtomicSync } from '../io/atomic-write.ts';
 import { encodePng } from '../io/png.ts';
 import { INFERENCE } from '../tensor/forward-mode.ts';
@@ -41,6 +43,8 @@ import { buildReport } from '../viz/report.ts';
 import { SEED_RULE, numberOption, parseOptions } from './args.ts';
 import { loadData } from './datasets.ts';
 import { checkModelFitsData, loadModel } from './model-loading.ts';
+import { RunDirectory } from './run-directory.ts';
+import { writeRunReport } from './write-report.ts';
 
 const DESCRIPTION =
   'Pictures of what a trained network learned: occlusion maps, saliency maps, top patches per conv unit, class models and a t-SNE map of the test images; PNG files and explain.html.';
@@ -63,6 +67,7 @@ const OPTIONS = {
   'class-rate': { type: 'string', value: '<η>', default: '1', number: { above: 0 }, help: 'gradient-ascent step η of the class models' },
   jitter: { type: 'string', value: '<px>', default: '2', number: { integer: true, min: 0 }, help: 'class models: random roll of the image per step (0: off)' },
   'blur-every': { type: 'string', value: '<n>', default: '4', number: { integer: true, min: 0 }, help: 'class models: 3×3 Gaussian blur every n steps (0: off)' },
+  report: { type: 'boolean', help: "also rewrite the run folder's report.html with these sections (--model must be a run folder)" },
   seed: { type: 'string', value: '<n>', default: '1', number: SEED_RULE, help: 'seed of t-SNE and of the class models’ jitter' },
 } as const;
 
@@ -159,6 +164,9 @@ export async function explainCommand(argv: string[]): Promise<number> {
   const patchImages = numberOption('patch-images', options['patch-images'], { integer: true, min: 1 });
   const tsneImages = numberOption('tsne-images', options['tsne-images'], { integer: true, min: 3 });
 
+  if (options.report && !(fs.existsSync(options.model) && fs.statSync(options.model).isDirectory())) {
+    throw new ConfigError(`--report: '${options.model}' is a model file; --report rewrites a run folder's report.html, so give the run folder as --model`);
+  }
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   const { net, file, source } = loadModel(options.model);
@@ -325,6 +333,18 @@ export async function explainCommand(argv: string[]): Promise<number> {
     encodePng,
   });
   write('explain.html', html);
+  if (options.report) {
+    if (fits) {
+      problems.push(`report.html: ${fits}`);
+      console.error(`explain: report.html: ${fits}`);
+    } else {
+      const report = writeRunReport({
+        run: new RunDirectory(modelFolder), net, definition: file.definition, summaryText: formatSummary(net), test,
+        preprocessing: normalization, classNames, title: `convnet-ts run: ${path.basename(path.resolve(modelFolder))}`, extraSections: sections,
+      });
+      console.log(`explain: sections added to ${report}`);
+    }
+  }
   console.log(`explain: ${path.join(out, 'explain.html')} (${elapsed()})${problems.length > 0 ? `, ${problems.length} part(s) not drawn` : ''}`);
   return problems.length > 0 ? 1 : 0;
 }
