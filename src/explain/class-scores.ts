@@ -19,7 +19,7 @@ export function scoreLayerCount(net: Net): number {
 }
 
 /** Checks that `input` is (N, ...net.inputShape); `where` names the caller in the ShapeError. */
-export function checkInput(net: Net, input: Tensor, where: string): number {
+export function checkNetInput(net: Net, input: Tensor, where: string): number {
   const expected = net.inputShape;
   const fits = input.shape.length === expected.length + 1 && expected.every((d, i) => input.shape[i + 1] === d);
   if (!fits) {
@@ -30,7 +30,7 @@ export function checkInput(net: Net, input: Tensor, where: string): number {
 
 /** Scores before the loss layer: x (N, ...inputShape) → a copy of s (N, K). */
 export function classScores(net: Net, input: Tensor): Tensor {
-  checkInput(net, input, 'classScores');
+  checkNetInput(net, input, 'classScores');
   return net.forward(input, INFERENCE, scoreLayerCount(net)).clone();
 }
 
@@ -59,7 +59,7 @@ export function classProbabilities(net: Net, input: Tensor): Float64Array {
  * so they are cleared before and after).
  */
 export function classScoreGradient(net: Net, input: Tensor, classes: ArrayLike<number>): Tensor {
-  const count = checkInput(net, input, 'classScoreGradient');
+  const count = checkNetInput(net, input, 'classScoreGradient');
   if (classes.length !== count) throw new ShapeError(`classScoreGradient: ${count} images but ${classes.length} classes`);
   const upTo = scoreLayerCount(net);
   const scores = net.forward(input, INFERENCE, upTo);
