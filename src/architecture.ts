@@ -17,7 +17,8 @@
  * - losses, regularizers and update rules need only tensors; the gate graph builds its loss gates on
  *   the losses, and the sigmoid layer shares the graph's numerically safe σ — hence graph/ between.
  * - data/ runs a convolution kernel for patch whitening, so it sits above kernels/.
- * - nn/ assembles layers into nets, model files and the gradient check; train/ drives nn/ over data/.
+ * - nn/ assembles layers into nets, model files and the gradient check; train/ drives nn/ over data/;
+ *   explain/ (what a trained net learned: occlusion, saliency, …) reads nn/ over data/ too, beside train/.
  * - index.ts and node.ts are the public API; examples/ use only that API; the browser pages (web/)
  *   sit beside them, portable; the demo server (web-server/) serves them to the `demo` command.
  */
@@ -32,12 +33,12 @@ export interface ArchitectureLevel {
 export const LAYER_ORDER: readonly ArchitectureLevel[] = [
   { modules: ['cli.ts'], role: 'the command line: parses the command name, loads its module (Node)' },
   { modules: ['bench/'], role: 'GEMM / convolution / pooling benchmarks (uses cli/ for options)' },
-  { modules: ['cli/'], role: 'commands: start, linear, train, eval, predict, fold, gradcheck, report, download, demo (Node)' },
+  { modules: ['cli/'], role: 'commands: start, linear, train, eval, predict, fold, gradcheck, report, explain, download, demo (Node)' },
   { modules: ['web-server/'], role: 'the demo server: pages, built JS, dataset batches, COOP/COEP (Node)' },
   { modules: ['examples/', 'web/'], role: 'runnable examples (public API only); browser pages and their Web Worker executor' },
   { modules: ['node.ts'], role: 'public API for Node: index.ts + files, dataset loaders, worker pool' },
   { modules: ['index.ts'], role: 'public API, portable core (no node:* imports)' },
-  { modules: ['train/'], role: 'Trainer, minibatch steps, augmentation, evaluation' },
+  { modules: ['train/', 'explain/'], role: 'Trainer, minibatch steps, augmentation, evaluation; occlusion, top patches, saliency, class models, t-SNE' },
   { modules: ['nn/'], role: 'Net, linear classifier, definitions, buildNet, model files, gradient check' },
   { modules: ['layers/', 'data/', 'viz/'], role: 'one file per layer; datasets + whitening; charts, grids, report' },
   { modules: ['graph/'], role: 'gates (elementwise, matrix, loss, penalty) and backprop in topological order' },

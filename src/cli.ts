@@ -56,6 +56,10 @@ const commands: Record<string, CommandEntry> = {
     summary: 'write report.html and the pictures of a run folder',
     load: async () => (await import('./cli/report-command.ts')).reportCommand,
   },
+  explain: {
+    summary: 'what a trained net learned: occlusion, saliency, top patches, class models, t-SNE (PNG + explain.html)',
+    load: async () => (await import('./cli/explain-command.ts')).explainCommand,
+  },
   demo: {
     summary: 'serve the browser demos (circuit, 2-D classification, CIFAR-10 live) on 127.0.0.1',
     load: async () => (await import('./cli/demo-command.ts')).demoCommand,

@@ -69,6 +69,14 @@ export * from './train/divergence.ts';
 export * from './train/training-data.ts';
 export * from './train/yield-to-event-loop.ts';
 
+export * from './explain/class-scores.ts';
+export * from './explain/occlusion.ts';
+export * from './explain/saliency.ts';
+export * from './explain/receptive-field.ts';
+export * from './explain/top-patches.ts';
+export * from './explain/class-model.ts';
+export * from './explain/tsne.ts';
+
 export * from './data/dataset.ts';
 export * from './data/patch-whitening.ts';
 export * from './data/generated-images.ts';

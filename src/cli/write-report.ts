@@ -45,6 +45,8 @@ export interface RunReportInput {
   evaluation?: Evaluation;
   /** The image whose activation maps are drawn, (1, C, H, W) normalized; default the first test image. */
   activationInput?: { input: Tensor; label: string };
+  /** Sections already in HTML, added before the notes (the explain command's, with --report). */
+  extraSections?: readonly { id: string; heading: string; body: string }[];
 }
 
 /** One test image as a (1, C, H, W) float batch and its planar uint8 picture. */
@@ -164,6 +166,7 @@ export function writeRunReport(input: RunReportInput): string {
     ...(filters.length > 0 ? { filters } : {}),
     activations,
     ...(input.notes ? { notes: input.notes } : {}),
+    ...(input.extraSections ? { extraSections: input.extraSections } : {}),
     encodePng,
   });
   return run.writeText('report.html', html);

@@ -79,6 +79,25 @@ export class Net {
     return activation;
   }
 
+  /**
+   * Backward from any layer's output instead of from the loss: `outputGrad` is dL/dy for y the output
+   * of `forward(input, mode, upTo)` (so (N, ...layers[upTo − 1].outputShape)), which must be the last
+   * forward call. Runs layers upTo − 1 … 0 backward and returns dL/dx, (N, ...inputShape) — a
+   * layer-owned buffer: copy it to keep it. Parameter gradients are ADDED to as in training (call
+   * zeroGrad before and after when only dL/dx matters).
+   *
+   * This is what saliency maps and class-model visualization need: the gradient of a class score
+   * (upTo = layers.length − 1, the scores before the softmax) with respect to the image.
+   */
+  backwardFrom(outputGrad: Tensor, upTo: number): Tensor {
+    if (!Number.isInteger(upTo) || upTo < 1 || upTo > this.layers.length) {
+      throw new ConfigError(`Net.backwardFrom: upTo must be a layer count in 1..${this.layers.length}, got ${upTo}`);
+    }
+    let gradient = outputGrad;
+    for (let i = upTo - 1; i >= 0; i--) gradient = this.layers[i].backward(gradient, true);
+    return gradient;
+  }
+
   /** Class probabilities (softmax net) or scores (svm net), (N, classes). */
   predict(input: Tensor): Tensor {
     return this.forward(input, INFERENCE);

@@ -18,3 +18,6 @@ export * from './training-curves.ts';
 export * from './confusion.ts';
 export * from './predictions.ts';
 export * from './report.ts';
+export * from './heat-map.ts';
+export * from './image-map.ts';
+export * from './explain-sections.ts';

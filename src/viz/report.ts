@@ -58,6 +58,8 @@ export interface ReportInput {
    * (inside epoch 1) shows step 1150 and no accuracy at all. Without it, the figures come from the log.
    */
   readonly end?: TrainingEnd;
+  /** Further sections, already HTML (e.g. the explain command's, src/viz/explain-sections.ts), placed before the notes. */
+  readonly extraSections?: readonly { readonly id: string; readonly heading: string; readonly body: string }[];
 }
 
 /** The state of a run when its training stopped (from its last checkpoint and the final evaluation). */
@@ -244,6 +246,7 @@ export function buildReport(input: ReportInput): string {
       body: activationsHtml(input.activations, encodePng, input.activationOptions),
     });
   }
+  for (const extra of input.extraSections ?? []) sections.push(extra);
   if (input.notes !== undefined && input.notes.trim() !== '') {
     const paragraphs = input.notes
       .trim()
