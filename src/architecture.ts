@@ -18,6 +18,7 @@
  *   the losses, and the sigmoid layer shares the graph's numerically safe σ — hence graph/ between.
  * - data/ runs a convolution kernel for patch whitening, so it sits above kernels/.
  * - nn/ assembles layers into nets, model files and the gradient check; train/ drives nn/ over data/.
+ * - formats/ converts model files to and from other frameworks' formats (ONNX); it builds nets with nn/.
  * - index.ts and node.ts are the public API; examples/ use only that API; the browser pages (web/)
  *   sit beside them, portable; the demo server (web-server/) serves them to the `demo` command.
  */
@@ -37,6 +38,7 @@ export const LAYER_ORDER: readonly ArchitectureLevel[] = [
   { modules: ['examples/', 'web/'], role: 'runnable examples (public API only); browser pages and their Web Worker executor' },
   { modules: ['node.ts'], role: 'public API for Node: index.ts + files, dataset loaders, worker pool' },
   { modules: ['index.ts'], role: 'public API, portable core (no node:* imports)' },
+  { modules: ['formats/'], role: 'models in and out: protobuf wire format, ONNX export and import' },
   { modules: ['train/'], role: 'Trainer, minibatch steps, augmentation, evaluation' },
   { modules: ['nn/'], role: 'Net, linear classifier, definitions, buildNet, model files, gradient check' },
   { modules: ['layers/', 'data/', 'viz/'], role: 'one file per layer; datasets + whitening; charts, grids, report' },
