@@ -3,6 +3,11 @@
  * moved off their defaults so the layer does something), preprocessing with patch whitening, and
  * 0..255 test images.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pngFileToInput } from '../../src/cli/predict-command.ts';
+import { encodePortablePng } from '../../src/io/png-encoder.ts';
+import { INFERENCE } from '../../src/layers/layer.ts';
 import { buildNet } from '../../src/nn/build-net.ts';
 import { parseCompactDefinition } from '../../src/nn/definition.ts';
 import { netToModelFile } from '../../src/nn/model-file.ts';
@@ -51,3 +56,18 @@ export function makePixels(count: number, shape: number[], seed = 11): Uint8Arra
   const rng = new Rng(seed);
   return Uint8Array.from({ length: count * shape.reduce((p, d) => p * d, 1) }, () => Math.floor(256 * rng.uniform()));
 }
+
+/** `predict`'s probabilities for raw images: each written as a PNG and read back the way predict reads it. */
+export function predictOutputs(net: Net, preprocessing: Preprocessing | undefined, pixels: Uint8Array, count: number, scratch: string, name: string): Float32Array[] {
+  const [channels, height, width] = net.inputShape;
+  const imageSize = channels * height * width;
+  return Array.from({ length: count }, (_, n) => {
+    const hwc = new Uint8Array(imageSize);
+    for (let c = 0; c < channels; c++) for (let p = 0; p < height * width; p++) hwc[p * channels + c] = pixels[n * imageSize + c * height * width + p];
+    const png = path.join(scratch, `${name}-${n}.png`);
+    fs.writeFileSync(png, encodePortablePng({ width, height, channels: channels as 1 | 3, pixels: hwc }));
+    const { input } = pngFileToInput(png, net.inputShape, preprocessing ?? { mean: [0], std: [1] });
+    return Float32Array.from(net.forward(input, INFERENCE).data);
+  });
+}
+

@@ -12,14 +12,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pngFileToInput } from '../../src/cli/predict-command.ts';
 import { exportOnnx } from '../../src/formats/onnx-export.ts';
 import { decodeOnnxModel } from '../../src/formats/onnx-proto.ts';
 import { WIRE_I32, WIRE_LEN, WIRE_VARINT, readFields, readFloat32s, readPackedVarints } from '../../src/formats/protobuf.ts';
 import type { ProtoField } from '../../src/formats/protobuf.ts';
-import { encodePortablePng } from '../../src/io/png-encoder.ts';
-import { INFERENCE } from '../../src/layers/layer.ts';
-import { RICH_NETWORK, SVM_NETWORK, makeModel, makePixels, makePreprocessing } from './fixtures.ts';
+import { RICH_NETWORK, SVM_NETWORK, makeModel, makePixels, makePreprocessing, predictOutputs } from './fixtures.ts';
 import { runOnnx } from './onnx-interpreter.ts';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-onnx-export-'));
@@ -156,20 +153,6 @@ test('the exported ModelProto of a conv/bn/pool/maxout/dropout/fc network with w
   assert.deepEqual(Array.from(readFloat32s(bytesOf(initializers['preprocessing.whitening.bias'].raw!), 'bias')), preprocessing.whitening!.offset.map((o) => Math.fround(-o)));
 });
 
-/** `predict`'s probabilities for raw images: each written as a PNG and read back the way predict reads it. */
-function predictOutputs(net: ReturnType<typeof makeModel>['net'], file: ReturnType<typeof makeModel>['file'], pixels: Uint8Array, count: number, name: string): Float32Array[] {
-  const [channels, height, width] = net.inputShape;
-  const imageSize = channels * height * width;
-  return Array.from({ length: count }, (_, n) => {
-    const hwc = new Uint8Array(imageSize);
-    for (let c = 0; c < channels; c++) for (let p = 0; p < height * width; p++) hwc[p * channels + c] = pixels[n * imageSize + c * height * width + p];
-    const png = path.join(scratch, `${name}-${n}.png`);
-    fs.writeFileSync(png, encodePortablePng({ width, height, channels: channels as 1 | 3, pixels: hwc }));
-    const { input } = pngFileToInput(png, net.inputShape, file.preprocessing ?? { mean: [0], std: [1] });
-    return Float32Array.from(net.forward(input, INFERENCE).data);
-  });
-}
-
 for (const [label, compact, shape, withPreprocessing] of [
   ['softmax network with mean/std/whitening', RICH_NETWORK, [3, 8, 8], true],
   ['SVM network (raw scores) with maxout on vectors, no preprocessing', SVM_NETWORK, [3, 9, 9], false],
@@ -180,7 +163,7 @@ for (const [label, compact, shape, withPreprocessing] of [
     assert.equal(model.graph.outputs[0].name, net.loss === 'softmax' ? 'probabilities' : 'scores');
     const count = 4;
     const pixels = makePixels(count, [...shape]);
-    const expected = predictOutputs(net, file, pixels, count, label.slice(0, 3));
+    const expected = predictOutputs(net, file.preprocessing, pixels, count, scratch, label.slice(0, 3));
     const result = runOnnx(model, { dims: [count, ...shape], data: Float64Array.from(pixels) });
     assert.deepEqual(result.dims, [count, net.classes]);
     let largest = 0;

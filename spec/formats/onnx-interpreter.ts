@@ -203,7 +203,13 @@ export function runOnnx(model: OnnxModel, input: Value): Value {
         out = { dims: indices.dims, data: indices.data.map((i) => data.data[i < 0 ? i + data.data.length : i]) };
         break;
       }
-      case 'Unsqueeze': { const x = get(0); out = { dims: [...x.dims, 1].slice(0, Math.max(1, x.dims.length + 1)), data: x.data }; break; }
+      case 'Unsqueeze': {
+        // Only what the PyTorch flatten pattern needs: a scalar (the batch size) becomes a 1-vector.
+        const x = get(0);
+        if (x.dims.length !== 0) throw new Error('interpreter: Unsqueeze of a non-scalar not implemented');
+        out = { dims: [1], data: x.data };
+        break;
+      }
       case 'Concat': {
         const parts = node.inputs.map((_, i) => get(i));
         out = { dims: [parts.reduce((s, p) => s + p.data.length, 0)], data: Float64Array.from(parts.flatMap((p) => Array.from(p.data))) };

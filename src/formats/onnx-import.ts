@@ -299,6 +299,10 @@ export function onnxToModelFile(model: OnnxModel, source: string): ModelFile {
   const output = graph.outputs[0].name;
   if (chain !== output) throw new DataError(`${source}: the graph's output '${output}' is not the end of the chain of nodes ('${chain}')`);
   if (shape.length !== 1) throw new DataError(`${source}: the graph ends in (N, ${shape.join(', ')}), not in class scores (N, K)`);
+  const declared = graph.outputs[0].dims;
+  if (declared.length > 0 && (declared.length !== 2 || (typeof declared[1] === 'number' && declared[1] !== shape[0]))) {
+    throw new DataError(`${source}: the graph output '${output}' is declared (${declared.join(', ')}) but its last node (node ${graph.nodes.length - 1}) gives (N, ${shape[0]}) class scores`);
+  }
   push({ type: endsInSoftmax ? 'softmax' : 'svm' });
 
   const classNamesText = model.metadata.find((m) => m.key === METADATA_CLASS_NAMES)?.value;
