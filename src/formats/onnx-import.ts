@@ -18,6 +18,7 @@
  *   Reshape (N, C, …) → (N, C/k, k, …) then ReduceMax axes [2] keepdims 0            → maxout k
  *   BatchNormalization (inference: training_mode 0)              → batchnorm (epsilon, momentum)
  *   Dropout, Identity                                            → nothing (identity at inference)
+ *   Pad with all pads 0 (PyTorch writes one before AvgPool2d)    → nothing
  *   Softmax (axis 1 or −1 on (N, K)), last                       → softmax; a graph ending in raw
  *                                                                  scores gets an svm layer
  *   Shape, Gather, Unsqueeze, Squeeze, Concat, Constant, Cast    → evaluated (shape arithmetic only)
@@ -40,7 +41,7 @@ import { METADATA_CLASS_NAMES, METADATA_WHITENING_EPSILON, WHITENING_NODE } from
 /** Operators that become layers or preprocessing. */
 export const LAYER_OPERATORS = [
   'Sub', 'Div', 'Conv', 'MaxPool', 'AveragePool', 'Flatten', 'Reshape', 'Gemm', 'Relu', 'Sigmoid', 'Tanh',
-  'LeakyRelu', 'Elu', 'ReduceMax', 'BatchNormalization', 'Dropout', 'Identity', 'Softmax',
+  'LeakyRelu', 'Elu', 'ReduceMax', 'BatchNormalization', 'Dropout', 'Identity', 'Pad', 'Softmax',
 ] as const;
 /** Operators evaluated while reading (shape arithmetic on constants and N). */
 export const SHAPE_OPERATORS = ['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Constant', 'Cast'] as const;
@@ -277,6 +278,11 @@ export function onnxToModelFile(model: OnnxModel, source: string): ModelFile {
           floats(constant(node.inputs[i + 1], where, what), where, what, size));
         const momentum = floatOf('momentum', 0.9);
         push({ type: 'batchnorm', eps: floatOf('epsilon', 1e-5), ...(momentum >= 0 && momentum < 1 ? { momentum } : {}) }, { gamma, beta, runningMean, runningVariance });
+        break;
+      }
+      case 'Pad': {
+        const pads = attribute(node, 'pads')?.ints ?? Array.from(constant(node.inputs[1], where, 'pads').data as ArrayLike<number>);
+        if (pads.some((p) => p !== 0)) throw new DataError(`${where}: only Pad with all pads 0 is read (the identity PyTorch writes before AvgPool2d); got pads [${pads}]`);
         break;
       }
       case 'Dropout': case 'Identity':
