@@ -245,3 +245,23 @@ test('inconsistent shapes, a mismatched head and a branching graph are refused n
   pool.graph.inputs[0].dims = ['N', 3, 9, 9];
   refused(() => importOnnx(encodeOnnxModel(pool), 'odd-size.onnx'), 'odd-size.onnx', "node 3 '/features/features.3/MaxPool'", '9x9');
 });
+
+test('a network on vector input (N, D) exports with a (1) mean/std and imports back to the same outputs', () => {
+  const { net, file } = makeModel('fc8-tanh-maxout2-fc3-softmax', [6], { preprocessing: { mean: [2], std: [3] } });
+  const bytes = exportOnnx(net, file, '0.1.0');
+  const model = decodeOnnxModel(bytes, 'vector.onnx');
+  assert.deepEqual(model.graph.inputs[0].dims, ['N', 6]);
+  assert.deepEqual(model.graph.initializers.find((t) => t.name === 'preprocessing.mean')!.dims, [1]);
+  assert.ok(!model.graph.nodes.some((n) => n.opType === 'Flatten'), 'no Flatten before an fc on vectors');
+  const back = netOf(importOnnx(bytes, 'vector.onnx'), 'vector.onnx');
+  const rng = new Rng(2);
+  const raw = Float32Array.from({ length: 4 * 6 }, () => 10 * rng.uniform());
+  const normalized = raw.map((v) => (v - 2) / 3);
+  const expected = forward(net, normalized, [4, 6]);
+  const viaImport = forward(back, normalized, [4, 6]);
+  const viaInterpreter = runOnnx(model, { dims: [4, 6], data: Float64Array.from(raw) }).data;
+  for (let i = 0; i < expected.length; i++) {
+    assert.ok(Math.abs(viaImport[i] - expected[i]) <= 1e-6, `import ${i}: ${viaImport[i]} vs ${expected[i]}`);
+    assert.ok(Math.abs(viaInterpreter[i] - expected[i]) <= 1e-5, `interpreter ${i}: ${viaInterpreter[i]} vs ${expected[i]}`);
+  }
+});
