@@ -19,6 +19,7 @@
  * - data/ runs a convolution kernel for patch whitening, so it sits above kernels/.
  * - nn/ assembles layers into nets, model files and the gradient check; train/ drives nn/ over data/;
  *   explain/ (what a trained net learned: occlusion, saliency, …) reads nn/ over data/ too, beside train/.
+ * - formats/ converts model files to and from other frameworks' formats (ONNX); it builds nets with nn/.
  * - index.ts and node.ts are the public API; examples/ use only that API; the browser pages (web/)
  *   sit beside them, portable; the demo server (web-server/) serves them to the `demo` command.
  */
@@ -38,6 +39,7 @@ export const LAYER_ORDER: readonly ArchitectureLevel[] = [
   { modules: ['examples/', 'web/'], role: 'runnable examples (public API only); browser pages and their Web Worker executor' },
   { modules: ['node.ts'], role: 'public API for Node: index.ts + files, dataset loaders, worker pool' },
   { modules: ['index.ts'], role: 'public API, portable core (no node:* imports)' },
+  { modules: ['formats/'], role: 'models in and out: protobuf wire format, ONNX export and import' },
   { modules: ['train/', 'explain/'], role: 'Trainer, minibatch steps, augmentation, evaluation; occlusion, top patches, saliency, class models, t-SNE' },
   { modules: ['nn/'], role: 'Net, linear classifier, definitions, buildNet, model files, gradient check' },
   { modules: ['layers/', 'data/', 'viz/'], role: 'one file per layer; datasets + whitening; charts, grids, report' },

@@ -68,6 +68,14 @@ const commands: Record<string, CommandEntry> = {
     summary: 'benchmark GEMM, convolution and pooling kernels (medians, side-by-side ratios)',
     load: async () => (await import('./bench/bench-command.ts')).benchCommand,
   },
+  'export-onnx': {
+    summary: 'write a saved model as an ONNX file (raw 0..255 pixels in, probabilities out)',
+    load: async () => (await import('./cli/export-onnx-command.ts')).exportOnnxCommand,
+  },
+  import: {
+    summary: 'convert an ONNX or ConvNetJS model into a model.json',
+    load: async () => (await import('./cli/import-command.ts')).importCommand,
+  },
   download: {
     summary: 'download cifar10 or fashion-mnist from the official address, MD5-verified, into ./datasets/',
     load: async () => (await import('./cli/download-command.ts')).downloadCommand,
