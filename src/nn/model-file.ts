@@ -17,6 +17,14 @@
  * (see float-codec.ts), so the file is exact, compact and readable from any language. This module is
  * portable: it turns a Net into a JSON-ready object and back; writing the file (atomically) is the
  * Node side's job (src/io/atomic-write.ts).
+ *
+ * Version policy. `version` changes only when a file written by the new code would be misread by
+ * older code (a field that changes meaning, a layer that stores its weights differently); adding an
+ * optional field with a default that keeps the old meaning does not change it. A reader loads every
+ * version from 1 to MODEL_VERSION — an older file is upgraded in `validateModelFile` before anything
+ * else reads it — and refuses a newer one, naming both versions. spec/nn/fixtures/model-v1.json was
+ * saved by version-1 code and must keep loading and giving the same probabilities, bit for bit; each
+ * new version adds its own fixture.
  */
 import { ConfigError, DataError, formatShape } from '../errors.ts';
 import type { Normalization } from '../data/dataset.ts';
@@ -115,8 +123,11 @@ export function validateModelFile(json: unknown, source: string): ModelFile {
   if (file.format !== MODEL_FORMAT) {
     throw new DataError(`${source}: not a convnet-ts model file (expected format '${MODEL_FORMAT}', got ${JSON.stringify(file.format)})`);
   }
-  if (file.version !== MODEL_VERSION) {
-    throw new DataError(`${source}: model file version ${JSON.stringify(file.version)} is not supported (this library reads version ${MODEL_VERSION})`);
+  if (typeof file.version !== 'number' || !Number.isInteger(file.version) || file.version < 1) {
+    throw new DataError(`${source}: model file version ${JSON.stringify(file.version)} is not a version (expected an integer from 1 to ${MODEL_VERSION})`);
+  }
+  if (file.version > MODEL_VERSION) {
+    throw new DataError(`${source}: model file version ${file.version} was written by a newer convnet-ts; this library reads versions 1 to ${MODEL_VERSION}`);
   }
   if (!Array.isArray(file.definition) || !Array.isArray(file.layers) || !Array.isArray(file.inputShape)) {
     throw new DataError(`${source}: model file lacks 'inputShape', 'definition' or 'layers'`);
