@@ -37,6 +37,7 @@ export const LAYER_ORDER: readonly ArchitectureLevel[] = [
   { modules: ['examples/', 'web/'], role: 'runnable examples (public API only); browser pages and their Web Worker executor' },
   { modules: ['node.ts'], role: 'public API for Node: index.ts + files, dataset loaders, worker pool' },
   { modules: ['index.ts'], role: 'public API, portable core (no node:* imports)' },
+  { modules: ['formats/'], role: 'model files in and out of other libraries: ConvNetJS import (portable)' },
   { modules: ['train/'], role: 'Trainer, minibatch steps, augmentation, evaluation' },
   { modules: ['nn/'], role: 'Net, linear classifier, definitions, buildNet, model files, gradient check' },
   { modules: ['layers/', 'data/', 'viz/'], role: 'one file per layer; datasets + whitening; charts, grids, report' },
