@@ -128,6 +128,9 @@ describe('train: bad transfer-learning input is a typed one-line error', () => {
     await refused(['--per-class', '0'], ConfigError, '--per-class');
     await refused(['--replace-head', '1', '--init-from', sourceRun], ConfigError, '--replace-head');
     await refused(['--init-from', path.join(scratch, 'nowhere')], DataError, 'nowhere');
+    // With --init-from and no --net, layer names are checked against the source before the data.
+    await assert.rejects(trainCommand(['--data', path.join(scratch, 'no-such-data'), '--out', path.join(scratch, 'refused'), '--init-from', sourceRun, '--freeze', 'conv2']),
+      (error: unknown) => error instanceof ConfigError && error.message === "--freeze: 'conv2' is not a layer with weights; the network's are conv1, fc1, fc2");
   });
 
   it('refused once the net and the data are known', async () => {

@@ -368,6 +368,11 @@ async function runTrainingLocked(
 
   // --init-from is read before the data: a bad model file is refused without waiting for CIFAR-10.
   const source = options['init-from'] === undefined ? undefined : loadModel(options['init-from']);
+  if (source && options.net === undefined) {
+    // The net will be the source's (a replaced head keeps its name): layer names can be checked now.
+    if (options.freeze !== undefined) checkTrainableNames(source.net, parseLayerNames(options.freeze, 'freeze'), 'freeze');
+    if (options['lr-mult'] !== undefined) checkTrainableNames(source.net, Object.keys(parseLearningRateMultipliers(options['lr-mult'])), 'lr-mult');
+  }
   const loaded = preloaded ?? loadData(options.data ?? 'auto', { ...(trainLimit ? { trainLimit } : {}), ...(testLimit ? { testLimit } : {}) });
   if (!preloaded) log(`data: ${loaded.description}`); // a caller that loaded the data has said what it is
   const splits = selectData(loaded.splits, options, log);
@@ -376,7 +381,9 @@ async function runTrainingLocked(
   const split = splitValidation(data.splits.train, validationCount, rng);
   const { train } = split;
   const inputShape = [train.channels, train.height, train.width];
-  const netSpec = options.net ?? (source ? `the net of ${source.source}` : train.height === 32 ? CONVNETJS_CIFAR10_NET : SMALL_MNIST_NET);
+  // The default nets end in fc10; with --classes they score the classes chosen.
+  const defaultNet = (train.height === 32 ? CONVNETJS_CIFAR10_NET : SMALL_MNIST_NET).replace(/fc10-softmax$/, `fc${train.classNames.length}-softmax`);
+  const netSpec = options.net ?? (source ? `the net of ${source.source}` : defaultNet);
   const replaceHeadClasses = optional('replace-head');
   const chosen = options.net === undefined && source ? source.file.definition : resolveDefinition(netSpec, inputShape);
   const { definition: withHead, head } = replaceHeadClasses === undefined ? { definition: chosen, head: undefined } : replaceHead(chosen, replaceHeadClasses);
