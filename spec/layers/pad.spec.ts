@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, ShapeError } from '../../src/errors.ts';
+import { checkLayerGradients } from '../../src/nn/gradcheck.ts';
 import { INFERENCE } from '../../src/layers/layer.ts';
 import { Pad } from '../../src/layers/pad.ts';
 import { buildNet } from '../../src/nn/build-net.ts';
@@ -50,6 +51,13 @@ describe('Pad', () => {
     assert.ok(Math.abs(left - right) < 1e-4 * Math.max(1, Math.abs(left)), `${left} vs ${right}`);
     // A cropped pixel gets no gradient: rows 0..1 of the output are padding, input rows 3..4 are cropped.
     for (let c = 0; c < 3; c++) for (let j = 0; j < 4; j++) assert.equal(dx.data[(c * 5 + 4) * 4 + j], 0);
+  });
+
+  it('passes the numerical gradient check (the harness of `gradcheck`)', () => {
+    const rng = new Rng(11);
+    const pad = new Pad({ inputShape: [2, 4, 5], top: 1, bottom: -2, left: -1, right: 2 });
+    const results = checkLayerGradients('pad', pad, Tensor.gaussian([3, 2, 4, 5], rng), rng, { print: false });
+    assert.equal(results.length, 1);
   });
 
   it('refuses a crop that leaves nothing, non-integer amounts and vector input', () => {
