@@ -17,7 +17,7 @@ import { Tensor } from '../../src/tensor/tensor.ts';
 interface Vol { sx: number; sy: number; depth: number; w: number[] }
 interface Case { net: { layers: Array<Record<string, unknown>> }; inputs: Vol[]; scores: number[][] }
 const FIXTURE = new URL('./fixtures/convnetjs-small-nets.json', import.meta.url);
-const fixture = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as { image: Case; points: Case };
+const fixture = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as { image: Case; points: Case; crop: Case };
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /** Loads a model file the way `predict` does: validate, build, copy weights. */
@@ -80,6 +80,13 @@ describe('importConvnetjs: ConvNetJS scores reproduced to 1e-5', () => {
     const file = importConvnetjs(copy(fixture.points.net), 'points.json');
     assert.deepEqual(file.inputShape, [2]);
     assertScoresMatch(fixture.points, file);
+  });
+
+  it('crop net: a strided conv whose floor drops more than its padding (the last input column is never read)', () => {
+    const file = importConvnetjs(copy(fixture.crop.net), 'crop.json');
+    // x: (11+2−3)/4+1 = 3.5 → r = 2 > P = 1, so the right side loses 1 input column; y: r = 1 = P.
+    assert.deepEqual(file.definition[1], { type: 'pad', top: 1, bottom: 0, left: 1, right: -1 });
+    assertScoresMatch(fixture.crop, file);
   });
 
   it("reads Vol weights written as plain arrays as well as JSON.stringify's {\"0\": …} objects", () => {
