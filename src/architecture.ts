@@ -39,7 +39,7 @@ export const LAYER_ORDER: readonly ArchitectureLevel[] = [
   { modules: ['examples/', 'web/'], role: 'runnable examples (public API only); browser pages and their Web Worker executor' },
   { modules: ['node.ts'], role: 'public API for Node: index.ts + files, dataset loaders, worker pool' },
   { modules: ['index.ts'], role: 'public API, portable core (no node:* imports)' },
-  { modules: ['formats/'], role: 'models in and out: protobuf wire format, ONNX export and import' },
+  { modules: ['formats/'], role: 'models in and out: protobuf wire format, ONNX export and import, ConvNetJS import' },
   { modules: ['train/', 'explain/'], role: 'Trainer, minibatch steps, augmentation, evaluation; occlusion, top patches, saliency, class models, t-SNE' },
   { modules: ['nn/'], role: 'Net, linear classifier, definitions, buildNet, model files, gradient check' },
   { modules: ['layers/', 'data/', 'viz/'], role: 'one file per layer; datasets + whitening; charts, grids, report' },

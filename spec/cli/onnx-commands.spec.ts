@@ -76,7 +76,7 @@ test('bad input: one typed line naming the file, and nothing written at --out', 
   oneLineError(cli('export-onnx', '--model', broken, '--out', path.join(outFolder, 'broken.onnx')), 3, 'DataError: ', broken);
 
   oneLineError(cli('import', '--from', 'onnx', path.join(scratch, 'missing.onnx'), '--out', path.join(outFolder, 'model.json')), 3, 'missing.onnx');
-  oneLineError(cli('import', '--from', 'convnetjs', garbage, '--out', path.join(outFolder, 'model.json')), 2, 'ConfigError: ', 'convnetjs import not available');
+  oneLineError(cli('import', '--from', 'convnetjs', garbage, '--out', path.join(outFolder, 'model.json')), 3, 'DataError: ', garbage);
   oneLineError(cli('import', '--from', 'caffe', garbage, '--out', path.join(outFolder, 'model.json')), 2, 'ConfigError: ', '--from');
   oneLineError(cli('export-onnx', '--model', modelPath), 2, '--out');
   assert.deepEqual(fs.readdirSync(outFolder), [], 'nothing, not even a temporary file, is left at --out');

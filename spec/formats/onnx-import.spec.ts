@@ -265,3 +265,29 @@ test('a network on vector input (N, D) exports with a (1) mean/std and imports b
     assert.ok(Math.abs(viaInterpreter[i] - expected[i]) <= 1e-5, `interpreter ${i}: ${viaInterpreter[i]} vs ${expected[i]}`);
   }
 });
+
+test('a zero-pad layer (what a ConvNetJS import writes) exports as ONNX Pad and imports back; a crop is refused', async () => {
+  const { parseJsonDefinition } = await import('../../src/nn/definition.ts');
+  const { netToModelFile } = await import('../../src/nn/model-file.ts');
+  const definition = parseJsonDefinition([
+    { type: 'input', shape: [2, 5, 5] }, { type: 'pad', top: 1, bottom: 1, left: 2, right: 0 },
+    { type: 'conv', filters: 3, size: 3, stride: 2 }, { type: 'fc', units: 4 }, { type: 'softmax' },
+  ]);
+  const net = buildNet(definition, new Rng(3));
+  const file = netToModelFile(net, definition, {});
+  const onnx = exportOnnx(net, file, '0.1.0');
+  const pad = decodeOnnxModel(onnx, 'pad.onnx').graph.nodes.find((n) => n.opType === 'Pad');
+  assert.ok(pad, 'a Pad node');
+  const imported = importOnnx(onnx, 'pad.onnx');
+  assert.deepEqual(imported.definition.map((l) => l.type), ['input', 'pad', 'conv', 'fc', 'softmax']);
+  assert.deepEqual(imported.definition[1], { type: 'pad', top: 1, bottom: 1, left: 2, right: 0 });
+  const back = netOf(imported, 'pad.json');
+  const input = Tensor.gaussian([2, 2, 5, 5], new Rng(4));
+  const a = net.forward(input, INFERENCE).data.slice();
+  const b = back.forward(input, INFERENCE).data;
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) <= 1e-6, `output ${i}: ${a[i]} vs ${b[i]}`);
+
+  const cropping = parseJsonDefinition([{ type: 'input', shape: [1, 6, 6] }, { type: 'pad', top: -1, bottom: 0, left: 0, right: 0 }, { type: 'fc', units: 2 }, { type: 'softmax' }]);
+  const cropNet = buildNet(cropping, new Rng(5));
+  assert.throws(() => exportOnnx(cropNet, netToModelFile(cropNet, cropping, {}), '0.1.0'), /crops .*only non-negative zero padding has an ONNX mapping/);
+});

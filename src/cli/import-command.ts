@@ -9,23 +9,19 @@
  */
 import * as path from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { importConvnetjs } from '../formats/convnetjs-import.ts';
 import { importOnnx } from '../formats/onnx-import.ts';
 import { writeFileAtomicSync } from '../io/atomic-write.ts';
 import type { ModelFile } from '../nn/model-file.ts';
 import { parseOptions } from './args.ts';
-import { readBytes, toJsonLine } from './run-directory.ts';
+import { readBytes, readJsonFile, toJsonLine } from './run-directory.ts';
 
 const DESCRIPTION = 'Convert an ONNX or ConvNetJS model into a convnet-ts model.json. Usage: import --from onnx|convnetjs <file> --out <model.json>';
 
 /** The formats `--from` accepts, each a function from the file's path to a model file. */
 const IMPORTERS: Record<string, (file: string) => ModelFile> = {
   onnx: (file) => importOnnx(readBytes(file), file),
-  // The ConvNetJS importer lives in src/formats/convnetjs-import.ts as
-  // importConvnetjs(json: unknown, file: string): ModelFile; when it is merged this entry becomes
-  // (file) => importConvnetjs(readJsonFile(file), file).
-  convnetjs: () => {
-    throw new ConfigError('import: convnetjs import not available in this build (src/formats/convnetjs-import.ts is missing)');
-  },
+  convnetjs: (file) => importConvnetjs(readJsonFile(file), file),
 };
 
 const OPTIONS = {

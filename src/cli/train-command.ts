@@ -50,7 +50,15 @@ import { ProgressBar } from './progress.ts';
 import { RunDirectory, readJsonFile, toJsonLine } from './run-directory.ts';
 import type { RunLock } from './run-lock.ts';
 import { TrainingInterruptedError, handleStopSignals } from './stop-signals.ts';
-import { CONVNETJS_CIFAR10_NET, SMALL_MNIST_NET, optimizerConfig, resolveDefinition, splitValidation } from './train-setup.ts';
+import {
+  CONVNETJS_CIFAR10_NET, SMALL_MNIST_NET, checkTrainableNames, optimizerConfig, parseLayerNames, parseLearningRateMultipliers,
+  replaceHead, resolveDefinition, splitValidation,
+} from './train-setup.ts';
+import { firstPerClass, parseClassList, selectClasses } from '../data/class-selection.ts';
+import type { DatasetSplits } from '../data/dataset.ts';
+import { copyWeightsByName } from '../nn/copy-weights.ts';
+import { loadModel } from './model-loading.ts';
+import type { LoadedModel } from './model-loading.ts';
 import { writeRunReport } from './write-report.ts';
 
 const DESCRIPTION = 'Train a network on a dataset; writes metrics.jsonl, checkpoint.json, model.json and report.html to --out.';
@@ -76,6 +84,12 @@ export const TRAIN_OPTIONS = {
   whiten: { type: 'string', value: '<k|none>', default: 'none', help: 'patch ZCA whitening of the input with k×k patches (odd k, e.g. 5), fitted on the training set', check: checkWhitenSize },
   'whiten-epsilon': { type: 'string', value: '<ε>', default: '0.1', help: 'whitening ε, added to the eigenvalues of the standardised patch covariance', number: { above: 0 } },
   validation: { type: 'string', value: '<n>', default: '0', help: 'hold out n training images for validation', number: { integer: true, min: 0 } },
+  classes: { type: 'string', value: '<list>', help: "train and test on these classes only, relabelled 0..k−1 with their names kept: '5-9', '0,2,4-6'", check: (raw: string) => void parseClassList(raw) },
+  'per-class': { type: 'string', value: '<n>', help: 'use the first n training images of each class (after --classes; deterministic)', number: { integer: true, min: 1 } },
+  'init-from': { type: 'string', value: '<model.json|run dir>', help: 'start from these weights, copied by layer name (shapes must match); its net and preprocessing are used unless --net is given' },
+  freeze: { type: 'string', value: '<layers>', help: 'layers whose weights do not change, e.g. conv1,conv2', check: (raw: string) => void parseLayerNames(raw, 'freeze') },
+  'replace-head': { type: 'string', value: '<classes>', help: 'with --init-from: a fresh last fc layer of this many outputs', number: { integer: true, min: 2 } },
+  'lr-mult': { type: 'string', value: '<layer>=<x>,…', help: 'per-layer learning-rate multipliers, e.g. conv1=0.1,fc1=1 (0 = frozen)', check: (raw: string) => void parseLearningRateMultipliers(raw) },
   'train-limit': { type: 'string', value: '<n>', help: 'use only the first n training images', number: { integer: true, min: 1 } },
   'test-limit': { type: 'string', value: '<n>', help: 'use only the first n test images', number: { integer: true, min: 1 } },
   'eval-limit': { type: 'string', value: '<n>', help: 'evaluate on at most n validation/test images per epoch', number: { integer: true, min: 1 } },
@@ -167,6 +181,17 @@ export function validateTrainOptions(options: TrainOptions, explicit: Set<string
   const epochs = numberOption('epochs', options.epochs, { min: 1, integer: true });
   const warmup = numberOption('warmup', options.warmup, { min: 0 });
   if (warmup > epochs) throw new ConfigError(`--warmup ${warmup} is longer than the ${epochs} epochs of the run; the learning rate would never reach its base value`);
+  if (options['replace-head'] !== undefined && options['init-from'] === undefined) {
+    throw new ConfigError('--replace-head replaces the last fc layer of the model given by --init-from; give --init-from too');
+  }
+  if (options['init-from'] !== undefined && (options.whiten ?? 'none') !== 'none') {
+    throw new ConfigError("--whiten fits a new preprocessing, but --init-from keeps the source model's (its weights expect it); leave --whiten out");
+  }
+  if (options.freeze !== undefined && options['lr-mult'] !== undefined) {
+    const frozen = parseLayerNames(options.freeze, 'freeze');
+    const both = Object.keys(parseLearningRateMultipliers(options['lr-mult'])).filter((name) => frozen.includes(name));
+    if (both.length > 0) throw new ConfigError(`--lr-mult: ${both.join(', ')} ${both.length === 1 ? 'is' : 'are'} also in --freeze; a frozen layer has no learning rate`);
+  }
   // The optimizer's own combinations (--momentum, --weight-decay with a rule that has none) are refused here.
   optimizerConfig(optimizerChoices(options, epochs));
 }
@@ -198,6 +223,36 @@ function withWhitening(statistics: Normalization, train: ImageDataset, options: 
   const whitening = fitPatchWhitening(train, statistics, { size, epsilon });
   log(`whitening: ${size}x${size} patch ZCA, ε ${epsilon}, fitted in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return { ...statistics, whitening };
+}
+
+/**
+ * --classes and --per-class: the chosen classes of both splits, relabelled 0..k−1 (names kept), then
+ * the first n training images of each class. Logs what was kept.
+ */
+function selectData(splits: DatasetSplits, options: TrainOptions, log: (text: string) => void): DatasetSplits {
+  let { train, test } = splits;
+  if (options.classes !== undefined) {
+    const classes = parseClassList(options.classes);
+    train = selectClasses(train, classes);
+    test = selectClasses(test, classes);
+  }
+  if (options['per-class'] !== undefined) train = firstPerClass(train, numberOption('per-class', options['per-class'], { integer: true, min: 1 }));
+  if (train === splits.train && test === splits.test) return splits;
+  log(`data: classes ${train.classNames.join(', ')}; ${train.count.toLocaleString('en-US')} train, ${test.count.toLocaleString('en-US')} test images`);
+  return { train, test };
+}
+
+/**
+ * --init-from: the source's weights into `net` by layer name (nn/copy-weights.ts), the replaced head
+ * left fresh. The source must take the data's images.
+ */
+function startFrom(net: Net, source: LoadedModel, train: ImageDataset, head: string | undefined, log: (text: string) => void): void {
+  const values = net.inputShape.reduce((product, d) => product * d, 1);
+  if (values !== train.channels * train.height * train.width) {
+    throw new DataError(`--init-from ${source.source} takes input (${net.inputShape.join(', ')}) but '${train.name}' images are (${train.channels}, ${train.height}, ${train.width})`);
+  }
+  const { copied, fresh } = copyWeightsByName(net, source.net, `--init-from ${source.source}`, new Set(head === undefined ? [] : [head]));
+  log(`init-from ${source.source}: copied ${copied.join(', ')}${fresh.length > 0 ? `; fresh: ${fresh.join(', ')}` : ''}`);
 }
 
 /** The network must score exactly the data's classes (labels index the scores). */
@@ -303,24 +358,49 @@ async function runTrainingLocked(
   const trainLimit = optional('train-limit');
   const testLimit = optional('test-limit');
 
-  const data = preloaded ?? loadData(options.data ?? 'auto', { ...(trainLimit ? { trainLimit } : {}), ...(testLimit ? { testLimit } : {}) });
-  if (!preloaded) log(`data: ${data.description}`); // a caller that loaded the data has said what it is
+  // --init-from is read before the data: a bad model file is refused without waiting for CIFAR-10.
+  const source = options['init-from'] === undefined ? undefined : loadModel(options['init-from']);
+  if (source && options.net === undefined) {
+    // The net will be the source's (a replaced head keeps its name): layer names can be checked now.
+    if (options.freeze !== undefined) checkTrainableNames(source.net, parseLayerNames(options.freeze, 'freeze'), 'freeze');
+    if (options['lr-mult'] !== undefined) checkTrainableNames(source.net, Object.keys(parseLearningRateMultipliers(options['lr-mult'])), 'lr-mult');
+  }
+  const loaded = preloaded ?? loadData(options.data ?? 'auto', { ...(trainLimit ? { trainLimit } : {}), ...(testLimit ? { testLimit } : {}) });
+  if (!preloaded) log(`data: ${loaded.description}`); // a caller that loaded the data has said what it is
+  const splits = selectData(loaded.splits, options, log);
+  const data = { ...loaded, splits, description: splits === loaded.splits ? loaded.description : `${loaded.description}, classes ${splits.train.classNames.join(', ')}: ${splits.train.count} train, ${splits.test.count} test` };
   const rng = new Rng(seed);
   const split = splitValidation(data.splits.train, validationCount, rng);
   const { train } = split;
   const inputShape = [train.channels, train.height, train.width];
-  const netSpec = options.net ?? (train.height === 32 ? CONVNETJS_CIFAR10_NET : SMALL_MNIST_NET);
+  // The default nets end in fc10; with --classes they score the classes chosen.
+  const defaultNet = (train.height === 32 ? CONVNETJS_CIFAR10_NET : SMALL_MNIST_NET).replace(/fc10-softmax$/, `fc${train.classNames.length}-softmax`);
+  const netSpec = options.net ?? (source ? `the net of ${source.source}` : defaultNet);
+  const replaceHeadClasses = optional('replace-head');
+  const chosen = options.net === undefined && source ? source.file.definition : resolveDefinition(netSpec, inputShape);
+  const { definition: withHead, head } = replaceHeadClasses === undefined ? { definition: chosen, head: undefined } : replaceHead(chosen, replaceHeadClasses);
   // A non-default --conv is written into every conv layer's definition, so the model file records it.
-  const definition = resolveDefinition(netSpec, inputShape)
+  const definition = withHead
     .map((layer) => (layer.type === 'conv' && conv !== DEFAULT_CONV_IMPLEMENTATION ? { ...layer, implementation: conv } : layer));
   const augment = parseAugment(options.augment ?? 'auto', train);
   const net = buildNet(definition, rng);
+  if (source) startFrom(net, source, train, head, log);
+  if (net.classes !== train.classNames.length && (replaceHeadClasses !== undefined || (source && options.net === undefined))) {
+    throw new ConfigError(replaceHeadClasses !== undefined
+      ? `--replace-head ${replaceHeadClasses}: the data has ${train.classNames.length} classes (${train.classNames.join(', ')}); give --replace-head ${train.classNames.length}`
+      : `--init-from ${source!.source} scores ${net.classes} classes but the data has ${train.classNames.length}; add --replace-head ${train.classNames.length} for a fresh head`);
+  }
   checkNetFitsData(net, train);
+  const frozenLayers = options.freeze === undefined ? [] : parseLayerNames(options.freeze, 'freeze');
+  const layerLearningRates = options['lr-mult'] === undefined ? {} : parseLearningRateMultipliers(options['lr-mult']);
+  checkTrainableNames(net, frozenLayers, 'freeze');
+  checkTrainableNames(net, Object.keys(layerLearningRates), 'lr-mult');
+  if (head !== undefined && frozenLayers.includes(head)) throw new ConfigError(`--freeze: ${head} is the head --replace-head makes fresh; freezing it would leave it random`);
   const summaryText = formatSummary(net);
   log(summaryText);
 
   const optimizer = new Optimizer(optimizerConfig(optimizerChoices(options, epochs)));
-  const preprocessing = withWhitening(channelStatistics(train), train, options, log);
+  const preprocessing = source?.file.preprocessing ?? withWhitening(channelStatistics(train), train, options, log);
   if (!checkpoint) {
     run.writeText('run.json', `${JSON.stringify({ ...options, resume: undefined, json: undefined }, null, 2)}\n`);
     run.resetMetrics({ command: 'train', data: data.description, net: netSpec, optimizer: optimizer.config(), batchSize, epochs, seed, workers,
@@ -330,6 +410,7 @@ async function runTrainingLocked(
   const classNames = [...train.classNames];
   const trainer = new Trainer({
     net, definition, classNames, train, ...(split.validation ? { validation: split.validation } : {}), test: data.splits.test,
+    ...(frozenLayers.length > 0 ? { frozenLayers } : {}), ...(Object.keys(layerLearningRates).length > 0 ? { layerLearningRates } : {}),
     preprocessing, optimizer, regularize: strength > 0 ? (parameters) => regularize(parameters, l2, strength) : undefined,
     batchSize, epochs, ...(maxSteps ? { maxSteps } : {}), ...(maxSeconds ? { maxSeconds } : {}),
     ...(augment ? { augment } : {}), rng, logEvery, ...(evaluationLimit ? { evaluationLimit } : {}),

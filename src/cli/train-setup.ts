@@ -8,6 +8,7 @@ import type { ImageDataset } from '../data/dataset.ts';
 import { subset } from '../data/dataset.ts';
 import type { LayerDefinition } from '../nn/definition.ts';
 import { parseDefinition } from '../nn/definition.ts';
+import type { Net } from '../nn/net.ts';
 import type { OptimizerConfig } from '../optim/optimizer.ts';
 import { updateRuleNames } from '../optim/rules.ts';
 import type { Rng } from '../tensor/rng.ts';
@@ -78,4 +79,56 @@ export function splitValidation(train: ImageDataset, validationCount: number, rn
     train: subset(train, kept, `${train.name}`),
     validation: subset(train, held, `${train.name}-validation`),
   };
+}
+
+// ── Transfer learning: --init-from, --freeze, --replace-head, --lr-mult (see README "Transfer learning"). ──
+
+/** `--freeze conv1,conv2`: a comma list of layer names, each once. Checks the syntax only. */
+export function parseLayerNames(raw: string, option: string): string[] {
+  const names = raw.split(',').map((name) => name.trim());
+  if (names.some((name) => name === '')) throw new ConfigError(`--${option}: expected layer names separated by commas, like conv1,conv2; got '${raw}'`);
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated) throw new ConfigError(`--${option}: layer '${repeated}' is named twice`);
+  return names;
+}
+
+/** `--lr-mult conv1=0.1,fc1=2`: layer name → learning-rate multiplier (finite, ≥ 0). */
+export function parseLearningRateMultipliers(raw: string): Record<string, number> {
+  const multipliers: Record<string, number> = {};
+  for (const part of raw.split(',')) {
+    const match = /^\s*([^=\s]+)\s*=\s*(\S+)\s*$/.exec(part);
+    const value = match ? Number(match[2]) : NaN;
+    if (!match || !Number.isFinite(value) || value < 0) {
+      throw new ConfigError(`--lr-mult: cannot read '${part}'; expected <layer>=<x> with x a number ≥ 0, e.g. conv1=0.1,fc1=1`);
+    }
+    if (Object.hasOwn(multipliers, match[1])) throw new ConfigError(`--lr-mult: layer '${match[1]}' is given twice`);
+    multipliers[match[1]] = value;
+  }
+  return multipliers;
+}
+
+/**
+ * `--replace-head K`: the definition with its LAST fc layer (the one that scores the classes) given
+ * K units, and that layer's name (buildNet's default fcN when the definition names none), which the
+ * weight copy then leaves at its fresh initialization.
+ */
+export function replaceHead(definition: LayerDefinition[], classes: number): { definition: LayerDefinition[]; head: string } {
+  const index = definition.map((layer) => layer.type).lastIndexOf('fc');
+  if (index < 0) throw new ConfigError(`--replace-head: the network has no fc layer to replace (its layers: ${definition.map((l) => l.type).join(', ')})`);
+  const head = definition[index];
+  const position = definition.slice(0, index + 1).filter((layer) => layer.type === 'fc').length;
+  const replaced = definition.map((layer, i) => (i === index ? { ...layer, units: classes } as LayerDefinition : layer));
+  return { definition: replaced, head: head.name ?? `fc${position}` };
+}
+
+/**
+ * Names given to --freeze / --lr-mult must be layers of the net that have parameters (a relu has
+ * nothing to freeze). A ConfigError lists the layers that do.
+ */
+export function checkTrainableNames(net: Net, names: readonly string[], option: string): void {
+  const withParameters = net.layers.filter((layer) => layer.parameters().length > 0).map((layer) => layer.name);
+  const unknown = names.filter((name) => !withParameters.includes(name));
+  if (unknown.length > 0) {
+    throw new ConfigError(`--${option}: ${unknown.map((n) => `'${n}'`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a layer with weights; the network's are ${withParameters.join(', ')}`);
+  }
 }

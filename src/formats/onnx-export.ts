@@ -145,6 +145,18 @@ export function netToOnnx(net: Net, file: ModelFile, producerVersion: string): O
         ]);
         break;
       }
+      case 'pad': {
+        // Zero padding per side (what a ConvNetJS import writes before a conv whose output size it
+        // floors). A negative amount crops, which ONNX's Pad does not promise to do: refused.
+        const { top, bottom, left, right } = definition;
+        if (Math.min(top, bottom, left, right) < 0) {
+          throw new ConfigError(`export-onnx: ${name} crops (top ${top}, bottom ${bottom}, left ${left}, right ${right}); only non-negative zero padding has an ONNX mapping here`);
+        }
+        const padsName = `${name}.pads`;
+        initializers.push({ name: padsName, dims: [8], dataType: DATA_TYPE.INT64, values: [0, 0, top, left, 0, 0, bottom, right] });
+        add('Pad', name, [padsName]); // mode 'constant' and value 0 are Pad's defaults
+        break;
+      }
       case 'dropout': break;
       case 'softmax':
         add('Softmax', name, [], [int('axis', 1)]);
@@ -152,6 +164,10 @@ export function netToOnnx(net: Net, file: ModelFile, producerVersion: string): O
         break;
       case 'svm': break;
       case 'input': throw new ConfigError(`export-onnx: 'input' may only be the first layer`);
+      default: {
+        const unmapped: never = definition;
+        throw new ConfigError(`export-onnx: no ONNX mapping for layer type ${JSON.stringify((unmapped as { type: string }).type)}`);
+      }
     }
   });
   // The last node writes the graph's output under its public name.

@@ -274,7 +274,16 @@ export function onnxToModelFile(model: OnnxModel, source: string): ModelFile {
       }
       case 'Pad': {
         const pads = attribute(node, 'pads')?.ints ?? Array.from(constant(node.inputs[1], where, 'pads').data as ArrayLike<number>);
-        if (pads.some((p) => p !== 0)) throw new DataError(`${where}: only Pad with all pads 0 is read (the identity PyTorch writes before AvgPool2d); got pads [${pads}]`);
+        if (pads.every((p) => p === 0)) break; // the identity PyTorch writes before AvgPool2d
+        // Zero padding of H and W only, as export-onnx writes a library `pad` layer: [0, 0, top, left, 0, 0, bottom, right].
+        const mode = attribute(node, 'mode')?.s;
+        const zeroFill = node.inputs[2] === undefined || node.inputs[2] === '' || Array.from(constant(node.inputs[2], where, 'constant_value').data as ArrayLike<number>).every((v) => v === 0);
+        if (pads.length !== 8 || shape.length !== 3 || pads[0] !== 0 || pads[1] !== 0 || pads[4] !== 0 || pads[5] !== 0 || pads.some((p) => p < 0) || (mode !== undefined && mode !== 'constant') || !zeroFill) {
+          throw new DataError(`${where}: only zero Pad of the height and width of (N, C, H, W) is read; got pads [${pads}]${mode ? `, mode '${mode}'` : ''}`);
+        }
+        const [top, left, bottom, right] = [pads[2]!, pads[3]!, pads[6]!, pads[7]!];
+        push({ type: 'pad', top, bottom, left, right });
+        shape = [shape[0]!, shape[1]! + top + bottom, shape[2]! + left + right];
         break;
       }
       case 'Dropout': case 'Identity':

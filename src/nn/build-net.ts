@@ -18,6 +18,7 @@ import type { Layer } from '../layers/layer.ts';
 import { LeakyRelu } from '../layers/leaky-relu.ts';
 import { MaxPool2d } from '../layers/max-pool.ts';
 import { Maxout } from '../layers/maxout.ts';
+import { Pad } from '../layers/pad.ts';
 import { Relu } from '../layers/relu.ts';
 import { Sigmoid } from '../layers/sigmoid.ts';
 import { Softmax } from '../layers/softmax.ts';
@@ -63,6 +64,7 @@ export function buildLayer(definition: LayerDefinition, shape: Shape, name: stri
     case 'maxout': return new Maxout({ ...common, pieces: definition.pieces });
     case 'dropout': return new Dropout({ ...common, rate: definition.rate, rng });
     case 'batchnorm': return new BatchNorm({ ...common, momentum: definition.momentum, eps: definition.eps });
+    case 'pad': return new Pad({ ...common, top: definition.top, bottom: definition.bottom, left: definition.left, right: definition.right });
     case 'softmax': return new Softmax(common);
     case 'svm': return new SvmOutput(common);
     case 'input':

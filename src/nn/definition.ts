@@ -43,12 +43,14 @@ export type LayerDefinition =
   | { type: 'maxout'; pieces: number; name?: string }
   | { type: 'dropout'; rate: number; name?: string }
   | { type: 'batchnorm'; momentum?: number; eps?: number; name?: string }
+  /** Zero rows/columns added on each side of the image (negative amounts crop); layers/pad.ts. */
+  | { type: 'pad'; top: number; bottom: number; left: number; right: number; name?: string }
   | { type: 'softmax'; name?: string }
   | { type: 'svm'; name?: string };
 
 export const LAYER_TYPES = [
   'input', 'conv', 'pool', 'fc', 'relu', 'sigmoid', 'tanh', 'leaky-relu', 'elu', 'maxout', 'dropout',
-  'batchnorm', 'softmax', 'svm',
+  'batchnorm', 'pad', 'softmax', 'svm',
 ] as const;
 
 type Raw = Record<string, unknown>;
@@ -168,6 +170,17 @@ function normalizeLayer(raw: Raw, index: number): LayerDefinition[] {
         ...(name ? { name } : {}),
       };
       break;
+    case 'pad': {
+      const amount = (side: string) => {
+        const value = raw[side] ?? 0;
+        if (typeof value !== 'number' || !Number.isInteger(value)) {
+          throw new ConfigError(`${where(index, raw)}: '${side}' must be an integer (negative crops), got ${JSON.stringify(value)}`);
+        }
+        return value;
+      };
+      layer = { type: 'pad', top: amount('top'), bottom: amount('bottom'), left: amount('left'), right: amount('right'), ...(name ? { name } : {}) };
+      break;
+    }
     default:
       throw new ConfigError(`${where(index, raw)}: unknown layer type; valid types: ${LAYER_TYPES.join(', ')}`);
   }

@@ -93,6 +93,11 @@ export function plannedLayerShapes(definition: LayerDefinition, inputShape: read
       return { parameters: [['weights', [definition.units, count(inputShape)]], ['bias', [definition.units]]], outputShape: [definition.units] };
     case 'maxout':
       return { parameters: [], outputShape: channels % definition.pieces === 0 ? [channels / definition.pieces, ...inputShape.slice(1)] : undefined };
+    case 'pad': {
+      const [top, bottom, left, right] = [definition.top, definition.bottom, definition.left, definition.right];
+      const fits = inputShape.length === 3 && height + top + bottom >= 1 && width + left + right >= 1;
+      return { parameters: [], outputShape: fits ? [channels, height + top + bottom, width + left + right] : undefined };
+    }
     case 'batchnorm':
       return { parameters: [['gamma', [channels]], ['beta', [channels]]], outputShape: [...inputShape] };
     default:
