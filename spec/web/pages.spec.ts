@@ -185,9 +185,9 @@ describe('browser pages in headless Chromium', { skip: SKIP }, () => {
   });
 
   it('explain: occlusion and saliency of test image 0 drawn for the net trained in the page; a bad model file gets an inline message, a good one loads; class models; t-SNE', async (t) => {
-    /** [width, height, distinct colours] of a canvas. */
-    const canvasStats = (page: Page, id: string) => page.evaluate<[number, number, number]>(`(() => {
-      const canvas = document.getElementById(${JSON.stringify(id)});
+    /** [width, height, distinct colours] of the first canvas `selector` finds. */
+    const canvasStats = (page: Page, selector: string) => page.evaluate<[number, number, number]>(`(() => {
+      const canvas = document.querySelector(${JSON.stringify(selector)});
       const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
       const colours = new Set();
       for (let i = 0; i < data.length; i += 4) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
@@ -205,10 +205,13 @@ describe('browser pages in headless Chromium', { skip: SKIP }, () => {
     const node = new TrainingSession(generatedSplits(), { ...DEFAULT_SETTINGS, definitionText: EXPLAIN_NET, augment: false });
     await node.advance(30);
     const nodeModel = JSON.stringify(node.modelFile());
+    const started = performance.now();
+    const mark = (what: string) => t.diagnostic(`${what}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
     await visit('explain', async (page) => {
+      mark('ready');
       assert.equal(await page.evaluate<string>('document.body.dataset.explained'), '0');
       for (const id of ['image', 'occlusion', 'saliency']) {
-        const [width, height, colours] = await canvasStats(page, id);
+        const [width, height, colours] = await canvasStats(page, `#${id}`);
         assert.deepEqual([width, height], [128, 128], `${id}: the 32×32 test image drawn 4× larger`);
         assert.ok(colours > 10, `${id}: ${colours} distinct colours, expected a picture`);
       }
@@ -222,21 +225,30 @@ describe('browser pages in headless Chromium', { skip: SKIP }, () => {
       await page.evaluate(`(() => { const input = document.getElementById('image-index'); input.value = '1'; input.dispatchEvent(new Event('change')); })()`);
       await page.waitFor(`document.body.dataset.explained === '1'`, 10_000, 'test image 1 to be explained after the bad file');
       assert.equal(await page.evaluate<string>('explainDemo.errorText()'), '');
-      await page.waitFor(`Number(document.body.dataset.classModels) >= 1`, 30_000, 'the class models');
-      assert.equal(await page.evaluate<number>(`document.querySelectorAll('#class-models canvas').length`), 10);
+      mark('index 1');
 
-      // A model made in Node loads through the same file picker and is explained.
+      // A model made in Node loads through the same file picker (the class models of the page's own
+      // net, still being drawn, are dropped) and is explained.
       const explanations = Number(await page.evaluate<string>('document.body.dataset.explanations'));
       await pickFile(page, nodeModel, 'node-model.json');
       await page.waitFor(`Number(document.body.dataset.explanations) > ${explanations}`, 10_000, 'node-model.json to be explained');
       assert.match(await page.evaluate<string>(`document.getElementById('model-source').textContent`), /node-model\.json/);
+      mark('node model');
 
       // The t-SNE map behind its button (300 test images, seed 1).
       await page.evaluate(`document.getElementById('tsne').click()`);
       await page.waitFor(`document.body.dataset.tsne === '300'`, 30_000, 'the t-SNE map');
-      const [side, , colours] = await canvasStats(page, 'tsne-map');
+      const [side, , colours] = await canvasStats(page, '#tsne-map');
       assert.ok(side > 300 && colours > 100, `t-SNE map: ${side} px, ${colours} colours`);
       t.diagnostic(await page.evaluate<string>(`document.getElementById('tsne-caption').textContent`));
+      mark('t-SNE');
+
+      // The loaded net's class models: one picture per class, drawn as each is done.
+      await page.waitFor(`document.querySelectorAll('#class-models canvas').length === 10`, 30_000, 'the class models of node-model.json');
+      assert.match(await page.evaluate<string>(`document.querySelector('#class-models figcaption').textContent`), /^disc\nscore/);
+      const [modelWidth, , modelColours] = await canvasStats(page, '#class-models canvas');
+      assert.ok(modelWidth === 96 && modelColours > 10, `class model of 'disc': ${modelWidth} px wide, ${modelColours} colours`);
+      mark('class models');
     });
   });
 });

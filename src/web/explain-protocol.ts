@@ -24,5 +24,6 @@ export type FromExplainWorker =
       probabilities: Float64Array; occlusion: Float32Array; occlusionSize: number; occlusionStride: number;
       baseline: number; lowest: number; saliency: Float32Array;
     }
-  | { type: 'class-models'; images: Float32Array; shape: number[]; classes: number[]; before: number[]; after: number[] }
+  /** Class k's model image (C, H, W) in input units, and its objective before and after the ascent. */
+  | { type: 'class-model'; classIndex: number; classCount: number; image: Float32Array; shape: number[]; before: number; after: number }
   | { type: 'tsne'; coordinates: Float64Array; images: Uint8Array; labels: Uint8Array; count: number; perplexity: number; where: string; seconds: number };

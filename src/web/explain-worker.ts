@@ -9,7 +9,7 @@
  *   'load'         a model.json (already parsed and header-checked by the page) replaces the net,
  *                  only once it was built without error
  *   'explain'      test image i: top-3 probabilities, occlusion map, saliency map
- *   'class-models' one image per class by gradient ascent (the CLI's defaults)
+ *   'class-models' one image per class by gradient ascent (the CLI's defaults), class by class
  *   'tsne'         exact t-SNE (seeded) of the features before the last fc layer of the first N test images
  *
  * Messages are handled one at a time, in order; a failing request is answered with {type: 'error'}
@@ -98,14 +98,33 @@ function explain(index: number): void {
   });
 }
 
-function drawClassModels(): void {
+/** Counts class-model runs: a run stops when a newer one (for a newer network) has started. */
+let classModelRun = 0;
+
+/** Lets queued messages run (a macrotask turn). */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/**
+ * One class-model image per class, posted as each is done. Runs beside the message queue, one class
+ * at a time with a turn in between, so choosing another test image is answered within one class's
+ * ascent (a fifth of a second for the page's net) rather than after all ten. Each class is its own
+ * ascent from its own seeded start (`classModels` for the one class), so the pictures do not depend
+ * on when the page asked.
+ */
+async function drawClassModels(): Promise<void> {
   if (!current) throw new Error('no network yet');
-  const models = classModels(current.net, { steps: 200, l2: 0.01, learningRate: 1, jitter: 2, blurEvery: 4, seed: 1 });
-  const images = models.images.data.slice();
-  post({
-    type: 'class-models', images, shape: [...models.images.shape], classes: [...models.classes],
-    before: [...models.objective[0]!], after: [...models.objective.at(-1)!],
-  }, [images.buffer]);
+  const run = ++classModelRun;
+  const { net } = current;
+  for (let k = 0; k < net.classes; k++) {
+    await nextTurn();
+    if (run !== classModelRun) return;
+    const models = classModels(net, { steps: 200, l2: 0.01, learningRate: 1, jitter: 2, blurEvery: 4, seed: 1 }, [k]);
+    const image = models.images.data.slice();
+    post({
+      type: 'class-model', classIndex: k, classCount: net.classes, image, shape: models.images.shape.slice(1),
+      before: models.objective[0]![0]!, after: models.objective.at(-1)![0]!,
+    }, [image.buffer]);
+  }
 }
 
 /** The features the CLI maps: the input of the last fc layer (the whole input when there is none). */
@@ -138,10 +157,12 @@ function drawTsne(count: number, seed: number): void {
 async function handle(message: ToExplainWorker): Promise<void> {
   switch (message.type) {
     case 'train':
+      classModelRun++; // the old network's class models are no longer wanted
       await train();
       return;
     case 'load': {
       if (!data) throw new Error('no data yet: wait until the page is ready');
+      classModelRun++;
       const session = new TrainingSession(data, { ...DEFAULT_SETTINGS }, message.model);
       announce(session, `${message.fileName} on ${dataDescription}`);
       return;
@@ -150,7 +171,10 @@ async function handle(message: ToExplainWorker): Promise<void> {
       explain(message.index);
       return;
     case 'class-models':
-      drawClassModels();
+      // Not awaited: the queue goes on while the classes are ascended (see drawClassModels).
+      drawClassModels().catch((error: unknown) => {
+        post({ type: 'error', action: 'class-models', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      });
       return;
     case 'tsne':
       drawTsne(message.count, message.seed);

@@ -69,22 +69,19 @@ function drawExplanation(reply: Explanation): void {
   document.body.dataset.ready = 'true';
 }
 
-function drawClassModels(reply: Extract<FromExplainWorker, { type: 'class-models' }>): void {
-  const [, channels, height, width] = reply.shape as [number, number, number, number];
+/** Draws class k's model image into its place (the places are made when a network is announced). */
+function drawClassModel(reply: Extract<FromExplainWorker, { type: 'class-model' }>): void {
+  const [channels, height, width] = reply.shape as [number, number, number];
   const target = element('class-models', HTMLElement);
-  target.replaceChildren();
-  const size = channels * height * width;
-  reply.classes.forEach((k, n) => {
-    const tile: PlanarImage = { channels, height, width, data: reply.images.subarray(n * size, (n + 1) * size) };
-    const figure = document.createElement('figure');
-    const canvas = document.createElement('canvas');
-    paintPixels(canvas, tileImages([tile], { scale: 3, padding: 0 }).image);
-    const caption = document.createElement('figcaption');
-    caption.textContent = `${classNames[k] ?? k}\nscore − λ‖x‖² ${reply.before[n]!.toFixed(1)} → ${reply.after[n]!.toFixed(1)}`;
-    figure.append(canvas, caption);
-    target.append(figure);
-  });
-  document.body.dataset.classModels = String(Number(document.body.dataset.classModels ?? 0) + 1);
+  if (target.children.length !== reply.classCount) {
+    target.replaceChildren(...Array.from({ length: reply.classCount }, () => document.createElement('figure')));
+  }
+  const tile: PlanarImage = { channels, height, width, data: reply.image };
+  const canvas = document.createElement('canvas');
+  paintPixels(canvas, tileImages([tile], { scale: 3, padding: 0 }).image);
+  const caption = document.createElement('figcaption');
+  caption.textContent = `${classNames[reply.classIndex] ?? reply.classIndex}\nscore − λ‖x‖² ${reply.before.toFixed(1)} → ${reply.after.toFixed(1)}`;
+  target.children[reply.classIndex]!.replaceChildren(canvas, caption);
 }
 
 function drawTsne(reply: Extract<FromExplainWorker, { type: 'tsne' }>): void {
@@ -150,7 +147,7 @@ worker.onmessage = (event: MessageEvent<FromExplainWorker>) => {
       indexInput.max = String(testCount - 1);
       element('status', HTMLElement).textContent = `test accuracy ${(100 * message.accuracy).toFixed(1)} % (first 500 test images)`;
       element('model-source', HTMLElement).textContent = `network: ${message.source}`;
-      element('class-models', HTMLElement).textContent = 'computing …';
+      element('class-models', HTMLElement).replaceChildren('computing …');
       // A map of the previous network's features would mislead: it is drawn again on request.
       element('tsne-map', HTMLCanvasElement).hidden = true;
       element('tsne-caption', HTMLElement).textContent = '';
@@ -161,8 +158,8 @@ worker.onmessage = (event: MessageEvent<FromExplainWorker>) => {
     case 'explanation':
       drawExplanation(message);
       break;
-    case 'class-models':
-      drawClassModels(message);
+    case 'class-model':
+      drawClassModel(message);
       break;
     case 'tsne':
       drawTsne(message);
