@@ -28,6 +28,7 @@ import { ensureBuilt, BUILD_ROOT, PAGES_ROOT, REPOSITORY_ROOT } from '../../src/
 import { generatedOnly } from '../../src/web-server/cifar10-batches.ts';
 import { startDemoServer, type DemoServer } from '../../src/web-server/static-server.ts';
 import { generatedSplits } from '../../src/web/cifar10-data.ts';
+import { EXPLAIN_NET } from '../../src/web/explain-protocol.ts';
 import { DEFAULT_SETTINGS, DEMO_NET, TrainingSession, weightsHash } from '../../src/web/training-session.ts';
 import { Chromium, Page, findChromium } from './chromium.ts';
 
@@ -181,5 +182,73 @@ describe('browser pages in headless Chromium', { skip: SKIP }, () => {
       t.diagnostic(`CIFAR-10 page: ${await page.evaluate<string>('document.body.dataset.examplesPerSecond')} examples/s (batch 32, ${await page.evaluate<string>('document.body.dataset.threads')} computing thread(s); not asserted)`);
       t.diagnostic(await page.evaluate<string>(`document.getElementById('data-status').textContent`));
     }, 120_000);
+  });
+
+  it('explain: occlusion and saliency of test image 0 drawn for the net trained in the page; a bad model file gets an inline message, a good one loads; class models; t-SNE', async (t) => {
+    /** [width, height, distinct colours] of the first canvas `selector` finds. */
+    const canvasStats = (page: Page, selector: string) => page.evaluate<[number, number, number]>(`(() => {
+      const canvas = document.querySelector(${JSON.stringify(selector)});
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      const colours = new Set();
+      for (let i = 0; i < data.length; i += 4) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      return [canvas.width, canvas.height, colours.size];
+    })()`);
+    /** Hands `text` to the page's file picker as a file named `name`, as a user's choice would. */
+    const pickFile = (page: Page, text: string, name: string) => page.evaluate(`(() => {
+      const input = document.getElementById('load');
+      const files = new DataTransfer();
+      files.items.add(new File([${JSON.stringify(text)}], ${JSON.stringify(name)}, { type: 'application/json' }));
+      input.files = files.files;
+      input.dispatchEvent(new Event('change'));
+    })()`);
+    // A model made in Node in the CLI's format: the page's small net after a few steps.
+    const node = new TrainingSession(generatedSplits(), { ...DEFAULT_SETTINGS, definitionText: EXPLAIN_NET, augment: false });
+    await node.advance(30);
+    const nodeModel = JSON.stringify(node.modelFile());
+    const started = performance.now();
+    const mark = (what: string) => t.diagnostic(`${what}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    await visit('explain', async (page) => {
+      mark('ready');
+      assert.equal(await page.evaluate<string>('document.body.dataset.explained'), '0');
+      for (const id of ['image', 'occlusion', 'saliency']) {
+        const [width, height, colours] = await canvasStats(page, `#${id}`);
+        assert.deepEqual([width, height], [128, 128], `${id}: the 32×32 test image drawn 4× larger`);
+        assert.ok(colours > 10, `${id}: ${colours} distinct colours, expected a picture`);
+      }
+      assert.equal(await page.evaluate<number>(`document.querySelectorAll('#top-classes .bar').length`), 3, 'top-3 classes');
+      assert.match(await page.evaluate<string>(`document.getElementById('occlusion-caption').textContent`), /occlusion 8×8, stride 4/);
+      t.diagnostic(await page.evaluate<string>(`document.getElementById('status').textContent`));
+
+      // A file that is not JSON: an inline message naming it, and the page goes on explaining.
+      await pickFile(page, 'this is not json', 'bad.json');
+      await page.waitFor(`/bad\\.json: not JSON/.test(explainDemo.errorText())`, 10_000, 'the inline message for bad.json');
+      await page.evaluate(`(() => { const input = document.getElementById('image-index'); input.value = '1'; input.dispatchEvent(new Event('change')); })()`);
+      await page.waitFor(`document.body.dataset.explained === '1'`, 10_000, 'test image 1 to be explained after the bad file');
+      assert.equal(await page.evaluate<string>('explainDemo.errorText()'), '');
+      mark('index 1');
+
+      // A model made in Node loads through the same file picker (the class models of the page's own
+      // net, still being drawn, are dropped) and is explained.
+      const explanations = Number(await page.evaluate<string>('document.body.dataset.explanations'));
+      await pickFile(page, nodeModel, 'node-model.json');
+      await page.waitFor(`Number(document.body.dataset.explanations) > ${explanations}`, 10_000, 'node-model.json to be explained');
+      assert.match(await page.evaluate<string>(`document.getElementById('model-source').textContent`), /node-model\.json/);
+      mark('node model');
+
+      // The t-SNE map behind its button (300 test images, seed 1).
+      await page.evaluate(`document.getElementById('tsne').click()`);
+      await page.waitFor(`document.body.dataset.tsne === '300'`, 30_000, 'the t-SNE map');
+      const [side, , colours] = await canvasStats(page, '#tsne-map');
+      assert.ok(side > 300 && colours > 100, `t-SNE map: ${side} px, ${colours} colours`);
+      t.diagnostic(await page.evaluate<string>(`document.getElementById('tsne-caption').textContent`));
+      mark('t-SNE');
+
+      // The loaded net's class models: one picture per class, drawn as each is done.
+      await page.waitFor(`document.querySelectorAll('#class-models canvas').length === 10`, 30_000, 'the class models of node-model.json');
+      assert.match(await page.evaluate<string>(`document.querySelector('#class-models figcaption').textContent`), /^disc\nscore/);
+      const [modelWidth, , modelColours] = await canvasStats(page, '#class-models canvas');
+      assert.ok(modelWidth === 96 && modelColours > 10, `class model of 'disc': ${modelWidth} px wide, ${modelColours} colours`);
+      mark('class models');
+    });
   });
 });

@@ -5,6 +5,7 @@
  * (ConfigError, ShapeError, DataError — their messages say what was expected, what came and where)
  * and shows it next to the control that caused it, leaving whatever was running untouched.
  */
+import type { PixelImage } from '../viz/image-grid.ts';
 
 /** The element with this id, of the expected type. @throws Error when the page lacks it (a bug in the HTML). */
 export function element<T extends Element>(id: string, type: { new (): T; prototype: T }): T {
@@ -30,4 +31,22 @@ export function readNumber(input: HTMLInputElement, name: string): number {
 export function formatNumber(value: number): string {
   const rounded = Math.round(value * 1000) / 1000;
   return Object.is(rounded, -0) ? '0' : String(rounded);
+}
+
+/** Paints an RGB or grey PixelImage (the viz module's pictures) on `canvas`, shown `scale` times larger. */
+export function paintPixels(canvas: HTMLCanvasElement, image: PixelImage, scale = 1): void {
+  canvas.width = image.width;
+  canvas.height = image.height;
+  canvas.style.width = `${image.width * scale}px`;
+  canvas.style.height = `${image.height * scale}px`;
+  const rgba = new ImageData(image.width, image.height);
+  const colour = image.channels >= 3;
+  for (let i = 0; i < image.width * image.height; i++) {
+    const at = i * image.channels;
+    rgba.data[4 * i] = image.pixels[at]!;
+    rgba.data[4 * i + 1] = image.pixels[colour ? at + 1 : at]!;
+    rgba.data[4 * i + 2] = image.pixels[colour ? at + 2 : at]!;
+    rgba.data[4 * i + 3] = 255;
+  }
+  canvas.getContext('2d')!.putImageData(rgba, 0, 0);
 }
