@@ -16,11 +16,10 @@ import { validateModelFile } from '../nn/model-file.ts';
 import { updateRuleNames } from '../optim/rules.ts';
 import { activationPicture } from '../viz/activations.ts';
 import { filterPicture } from '../viz/filters.ts';
-import type { PixelImage } from '../viz/image-grid.ts';
 import { lineChartSvg } from '../viz/line-chart.ts';
 import { topClasses } from '../viz/predictions.ts';
 import type { FromWorker, ToWorker } from './cifar10-protocol.ts';
-import { element, readNumber, showError } from './page-common.ts';
+import { element, paintPixels, readNumber, showError } from './page-common.ts';
 import { DEFAULT_SETTINGS, checkDefinition } from './training-session.ts';
 import type { SessionSettings } from './training-session.ts';
 
@@ -82,23 +81,6 @@ function start(): void {
   }
 }
 
-/** Paints an RGB PixelImage (the viz module's grids) on a canvas of its size. */
-function paintPixels(canvas: HTMLCanvasElement, image: PixelImage, scale = 1): void {
-  canvas.width = image.width;
-  canvas.height = image.height;
-  canvas.style.width = `${image.width * scale}px`;
-  canvas.style.height = `${image.height * scale}px`;
-  const rgba = new ImageData(image.width, image.height);
-  for (let i = 0, j = 0; i < image.width * image.height; i++) {
-    if (image.channels === 1) {
-      rgba.data.set([image.pixels[i]!, image.pixels[i]!, image.pixels[i]!, 255], j);
-    } else {
-      rgba.data.set([image.pixels[i * image.channels]!, image.pixels[i * image.channels + 1]!, image.pixels[i * image.channels + 2]!, 255], j);
-    }
-    j += 4;
-  }
-  canvas.getContext('2d')!.putImageData(rgba, 0, 0);
-}
 
 /** A CHW byte image (32×32×3) on a canvas. */
 function paintImage(canvas: HTMLCanvasElement, chw: Uint8Array): void {
