@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { recordingExecutor } from '../parallel/fixtures/recording-executor.ts';
 import { test } from 'node:test';
 import { ConfigError, ShapeError } from '../../src/errors.ts';
 import { Conv2d } from '../../src/layers/conv2d.ts';
@@ -169,13 +170,7 @@ test('buffers are reused for the same batch size and reallocated when N changes'
 
 test('runs its kernels through the executor: forward/backward-data over images, backward-weights over patch entries (GEMM paths) or filters (naive)', () => {
   const calls: string[] = [];
-  const recorder: Executor = {
-    threads: 1,
-    parallelFor<Args extends KernelArgs>(kernel: KernelHandle<Args> | string, args: Args, total: number) {
-      calls.push(`${kernelName(kernel)}:${total}`);
-      serialExecutor.parallelFor(kernel, args, total);
-    },
-  };
+  const recorder = recordingExecutor(calls);
   for (const [implementation, stride] of [['implicit-gemm', 1], ['implicit-gemm', 2], ['im2col', 1], ['im2col', 2], ['naive', 1]] as const) {
     // 5×5 input, 3×3 filters: stride 1 → 3×3 output, stride 2 → 2×2. C = 3, K = 5: 2·C ≥ K, so
     // stride 1 takes the flipped-filter backward-data.

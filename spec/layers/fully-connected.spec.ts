@@ -1,11 +1,9 @@
 import { test } from 'node:test';
+import { recordingExecutor } from '../parallel/fixtures/recording-executor.ts';
 import assert from 'node:assert/strict';
 import { FullyConnected } from '../../src/layers/fully-connected.ts';
 import { TRAINING } from '../../src/layers/layer.ts';
 import { ConfigError, ShapeError } from '../../src/errors.ts';
-import type { Executor, KernelArgs, KernelHandle } from '../../src/parallel/executor.ts';
-import { kernelName } from '../../src/kernels/kernel.ts';
-import { serialExecutor } from '../../src/parallel/serial-executor.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 import { checkLayerGradients } from '../../src/nn/gradcheck.ts';
@@ -132,13 +130,7 @@ test('rejects bad options and bad input shapes, naming the layer', () => {
 
 test('the three matrix products run through the executor as gemmRows', () => {
   const calls: string[] = [];
-  const recording: Executor = {
-    threads: 1,
-    parallelFor<Args extends KernelArgs>(kernel: KernelHandle<Args> | string, args: Args, total: number) {
-      calls.push(`${kernelName(kernel)}:${total}`);
-      serialExecutor.parallelFor(kernel, args, total);
-    },
-  };
+  const recording = recordingExecutor(calls);
   const layer = new FullyConnected({ inputShape: [5], outputs: 3, rng });
   layer.setExecutor(recording);
   layer.forward(Tensor.gaussian([4, 5], rng), TRAINING);
@@ -208,13 +200,7 @@ test("'naive' (the formulas as loops) agrees with the GEMM path on y, dW, db and
 
 test("'naive' passes the gradient check and runs its kernels through the executor (samples, then outputs)", () => {
   const calls: string[] = [];
-  const recording: Executor = {
-    threads: 1,
-    parallelFor<Args extends KernelArgs>(kernel: KernelHandle<Args> | string, args: Args, total: number) {
-      calls.push(`${kernelName(kernel)}:${total}`);
-      serialExecutor.parallelFor(kernel, args, total);
-    },
-  };
+  const recording = recordingExecutor(calls);
   const layer = new FullyConnected({ inputShape: [5], outputs: 3, rng, implementation: 'naive' });
   layer.setExecutor(recording);
   layer.forward(Tensor.gaussian([4, 5], rng), TRAINING);

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
+import { recordingExecutor } from '../parallel/fixtures/recording-executor.ts';
 import { test } from 'node:test';
 import { ConfigError, ShapeError } from '../../src/errors.ts';
 import { AvgPool2d } from '../../src/layers/avg-pool.ts';
 import type { Layer } from '../../src/layers/layer.ts';
 import { TRAINING } from '../../src/layers/layer.ts';
 import { MaxPool2d } from '../../src/layers/max-pool.ts';
-import type { Executor, KernelArgs, KernelHandle } from '../../src/parallel/executor.ts';
-import { kernelName } from '../../src/kernels/kernel.ts';
-import { serialExecutor } from '../../src/parallel/serial-executor.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 import { STEP, checkLayerGradients } from '../../src/nn/gradcheck.ts';
@@ -130,13 +128,7 @@ test('gradcheck average pool: 2x2 stride 2 and overlapping 3x2 stride 1', () => 
 
 test('pools run through the executor, one item per plane (N·C)', () => {
   const calls: string[] = [];
-  const recorder: Executor = {
-    threads: 1,
-    parallelFor<Args extends KernelArgs>(kernel: KernelHandle<Args> | string, args: Args, total: number) {
-      calls.push(`${kernelName(kernel)}:${total}`);
-      serialExecutor.parallelFor(kernel, args, total);
-    },
-  };
+  const recorder = recordingExecutor(calls);
   for (const layer of [new MaxPool2d({ inputShape: [3, 4, 4], size: 2 }), new AvgPool2d({ inputShape: [3, 4, 4], size: 2 })]) {
     layer.setExecutor(recorder);
     layer.forward(Tensor.zeros([5, 3, 4, 4]), TRAINING);
