@@ -44,12 +44,13 @@ export function signedLeb(value: number): number[] {
 export type Code = number | readonly Code[];
 
 export const I32 = 0x7f;
+export const F32 = 0x7d;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
-export type ValueType = typeof I32 | typeof F64 | typeof V128;
+export type ValueType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 
-/** memarg: log2 of the alignment hint, then the constant byte offset. All our data are 8-aligned doubles. */
-const memarg = (offset: number): number[] => [3, ...unsignedLeb(offset)];
+/** memarg: log2 of the alignment hint, then the constant byte offset. Default: 8-aligned doubles. */
+const memarg = (offset: number, log2Align = 3): number[] => [log2Align, ...unsignedLeb(offset)];
 
 export const op = {
   /** `loop` with no result; `br_if 0` inside it jumps back to its start. */
@@ -79,6 +80,30 @@ export const op = {
   /** Lane-wise IEEE double add and multiply: each lane gives the bits the scalar f64.add/f64.mul would. */
   f64x2Add: [0xfd, ...unsignedLeb(0xf0)],
   f64x2Mul: [0xfd, ...unsignedLeb(0xf2)],
+
+  // Single precision. An alignment hint may not exceed the access's own size, so 4-byte loads say 2.
+  f32Load: (offset = 0): number[] => [0x2a, ...memarg(offset, 2)],
+  f32Store: (offset = 0): number[] => [0x38, ...memarg(offset, 2)],
+  /** Scalar IEEE single add and multiply (each result rounded to float32 once). */
+  f32Add: [0x92],
+  f32Mul: [0x94],
+  /** Four floats from memory into one v128 (hint: 16-byte aligned). */
+  v128Load4Floats: (offset = 0): number[] => [0xfd, 0x00, ...memarg(offset, 4)],
+  v128Store4Floats: (offset = 0): number[] => [0xfd, 0x0b, ...memarg(offset, 4)],
+  /** One float from memory into all four lanes. */
+  v128Load32Splat: (offset = 0): number[] => [0xfd, 0x09, ...memarg(offset, 2)],
+  f32x4Splat: [0xfd, 0x13],
+  f32x4ExtractLane: (lane: number): number[] => [0xfd, 0x1f, lane],
+  f32x4ReplaceLane: (lane: number): number[] => [0xfd, 0x20, lane],
+  /**
+   * Lane-wise IEEE single add and multiply: each lane gives the bits Math.fround(a + b) and
+   * Math.fround(a * b) give in JavaScript (a double result of two floats, rounded once, is the
+   * correctly rounded float). WebAssembly has no fused multiply-add outside relaxed SIMD, so a
+   * multiply then an add is always two roundings, on every engine.
+   */
+  f32x4Add: [0xfd, ...unsignedLeb(0xe4)],
+  f32x4Mul: [0xfd, ...unsignedLeb(0xe6)],
+  f32x4Max: [0xfd, ...unsignedLeb(0xe9)],
 };
 
 export interface WasmFunction {
