@@ -40,7 +40,7 @@ describe('spec vectors (the port kit)', () => {
     const generated = await generateVectors();
     console.log(`  generated ${Object.keys(generated.files).length} files in ${((performance.now() - started) / 1000).toFixed(2)} s`);
     const source = committed();
-    const onDisk = { ...source.files, 'manifest.json': source.manifest };
+    const onDisk: Record<string, string> = { ...source.files, 'manifest.json': source.manifest };
     assert.deepEqual(Object.keys(onDisk).sort(), Object.keys(generated.files).sort(), 'file list');
     const stale = Object.keys(generated.files).filter((name) => onDisk[name] !== generated.files[name]);
     assert.deepEqual(stale, [], 'these files differ from what the code generates: rerun `npx tsx src/cli.ts vectors --out spec/vectors` if the change is intended');
