@@ -10,7 +10,9 @@
  *   and the kit stays within 3 MiB and regenerates in under 10 s (printed, not asserted: timing).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +80,26 @@ describe('spec vectors (the port kit)', () => {
       });
     }
   }
+
+  it('the vectors command writes the kit to --out; --check says whether a folder is up to date', () => {
+    const root = path.resolve(FOLDER, '../..');
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-vectors-'));
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(root, 'src/cli.ts'), 'vectors', ...args], { cwd: scratch, encoding: 'utf8' });
+    try {
+      const out = path.join(scratch, 'kit');
+      const written = cli('--out', out);
+      assert.equal(written.status, 0, written.stderr);
+      assert.match(written.stdout, /vectors: 19 files, \d+ cases, \d+ KiB written to .*kit in [\d.]+ s/);
+      assert.deepEqual(fs.readdirSync(out).sort(), Object.keys(committed().files).concat('manifest.json').sort());
+      assert.equal(cli('--check', '--out', out).status, 0);
+      fs.appendFileSync(path.join(out, 'gemm.json'), ' ');
+      const stale = cli('--check', '--out', out);
+      assert.equal(stale.status, 1);
+      assert.match(stale.stdout, /differ from the code: gemm\.json/);
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  });
 
   describe('bad input stops the runner with the file and the case named', () => {
     async function rejectsWith(source: VectorSource, pattern: RegExp): Promise<void> {
