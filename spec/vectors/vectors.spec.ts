@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { KERNEL_TIERS, kernelTier, setKernelTier } from '../../src/index.ts';
+import { WorkerPool } from '../../src/node.ts';
 import type { ConvImplementation } from '../../src/index.ts';
 import { generateVectors } from '../../src/vectors/families.ts';
 import { VectorFileError } from '../../src/vectors/format.ts';
@@ -80,6 +81,16 @@ describe('spec vectors (the port kit)', () => {
       });
     }
   }
+
+  it('(b) a worker pool of 3 threads gives the same bits: conv, fc, pool, batch norm and end to end', async () => {
+    const pool = new WorkerPool({ workers: 3 });
+    try {
+      const report = await runVectors(committed(), { families: ['conv', 'fc', 'pool', 'batchnorm', 'end-to-end'], executor: pool });
+      assert.deepEqual(report.results.filter((r) => !r.passed || !r.exact).map((r) => `${r.file} '${r.caseName}': ${r.detail}`), []);
+    } finally {
+      await pool.close();
+    }
+  });
 
   it('the vectors command writes the kit to --out; --check says whether a folder is up to date', () => {
     const root = path.resolve(FOLDER, '../..');

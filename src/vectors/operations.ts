@@ -16,7 +16,7 @@ import {
   softmaxCrossEntropyLoss, sum, sumOfSquaresLoss, svmLoss, validateModelFile, variable,
 } from '../index.ts';
 import type { GraphNode } from '../index.ts';
-import type { ConvImplementation, FullyConnectedImplementation, InitializerConfig, LayerDefinition, Layer, Penalty } from '../index.ts';
+import type { ConvImplementation, Executor, FullyConnectedImplementation, InitializerConfig, LayerDefinition, Layer, Penalty } from '../index.ts';
 import type { Layout } from './format.ts';
 
 /** A float32 tensor with its shape and layout. */
@@ -34,6 +34,8 @@ export interface RunOptions {
   readonly conv?: ConvImplementation;
   /** Run fc layers with this implementation. */
   readonly fc?: FullyConnectedImplementation;
+  /** Run layers on this executor (e.g. a worker pool: the bits must not change). Default serial. */
+  readonly executor?: Executor;
 }
 
 export type Operation = (params: Record<string, any>, inputs: Record<string, any>, options: RunOptions) => OpValues;
@@ -80,6 +82,7 @@ const layerOp: Operation = (params, inputs, options) => {
   const layer: Layer = definition.type === 'fc' && options.fc
     ? new FullyConnected({ inputShape, outputs: definition.units, rng, implementation: options.fc, name: 'layer' })
     : buildLayer(definition, inputShape, 'layer', rng);
+  if (options.executor) layer.setExecutor?.(options.executor);
   for (const parameter of layer.parameters()) {
     const given = inputs[`param.${parameter.name}`] as F32 | undefined;
     if (given) parameter.value.data.set(given.data);
@@ -283,6 +286,7 @@ const trainOp: Operation = (params, inputs, options) => {
   let definition = params.definition as LayerDefinition[];
   if (options.conv) definition = definition.map((d) => (d.type === 'conv' ? { ...d, implementation: options.conv } : d)) as LayerDefinition[];
   const net = buildNet(definition, new Rng(1));
+  if (options.executor) net.setExecutor(options.executor);
   const parameters = net.parameters();
   net.layers.forEach((layer) => {
     for (const parameter of layer.parameters()) parameter.value.data.set((inputs[`param.${layer.name}.${parameter.name}`] as F32).data);
