@@ -496,10 +496,19 @@ function modelJsonFamily(): CaseSpec[] {
   // Non-trivial batch-norm statistics: one training forward moves the running averages.
   net.forward(Tensor.uniform([4, 2, 4, 4], rng, -1, 1), TRAINING);
   const model = netToModelFile(net, definition, { classNames: ['a', 'b', 'c', 'd', 'e'] });
-  return [{
-    name: 'model.json (conv-bn-relu-pool-fc-softmax) → class probabilities of 3 images', op: 'model-json',
-    params: { model: model as unknown as Record<string, unknown> }, inputs: { x: uniform(rng, [3, 2, 4, 4], 'NCHW') }, promise: TRANSCENDENTAL_F32,
-  }];
+  const x = uniform(rng, [3, 2, 4, 4], 'NCHW');
+  const params = { model: model as unknown as Record<string, unknown> };
+  return [
+    {
+      name: 'model.json (conv-bn-relu-pool-fc-softmax) → the logits of 3 images (the fc layer\'s scores)', op: 'model-json',
+      params: { ...params, output: 'logits' }, inputs: { x },
+      promise: { kind: 'bit-exact', order: 'conv and fc in the float32 contract\'s orders (guide §2); batch norm, relu and pooling as in their vectors' },
+    },
+    {
+      name: 'model.json (conv-bn-relu-pool-fc-softmax) → the class probabilities of the same 3 images', op: 'model-json',
+      params: { ...params, output: 'probabilities' }, inputs: { x }, promise: TRANSCENDENTAL_F32,
+    },
+  ];
 }
 
 /** Every family: file name (without .json), description, cases. */

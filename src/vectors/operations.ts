@@ -219,12 +219,16 @@ const augmentOp: Operation = (params, inputs) => {
   return { y: copyOf(y, 'NCHW') };
 };
 
-/** A model.json (the file's `model` param) loaded and run on x in inference: the logits/probabilities. */
-const modelJsonOp: Operation = (params, inputs) => {
+/** A model.json (the file's `model` param) loaded and run on x in inference: `logits` or `probabilities`. */
+const modelJsonOp: Operation = (params, inputs, options) => {
   const file = validateModelFile(params.model, 'model.json vector');
   const net = buildNet(file.definition, new Rng(1));
   loadWeightsInto(net, file, 'model.json vector');
-  return { output: copyOf(net.predict(tensorOf(inputs.x as F32)), 'NC') };
+  if (options.executor) net.setExecutor(options.executor);
+  const x = tensorOf(inputs.x as F32);
+  // 'logits': the scores the loss layer receives (every layer but the last); else the net's output.
+  const output = params.output === 'logits' ? net.forward(x, INFERENCE, net.layers.length - 1) : net.predict(x);
+  return { [params.output === 'logits' ? 'logits' : 'probabilities']: copyOf(output, 'NC') };
 };
 
 /**
