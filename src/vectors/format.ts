@@ -41,7 +41,7 @@ export interface EncodedTensor {
 export type VectorValue = EncodedTensor | number | number[] | string | null | boolean | { [key: string]: VectorValue } | VectorValue[];
 
 /**
- * 'bit-exact': every float32 (or float64) equals `expected` bit for bit (NaN equals any NaN).
+ * 'bit-exact': every float32 (or float64) equals `expected` bit for bit (any NaN equals any NaN, +0 equals −0).
  * 'tolerance': |got − want| ≤ bound · scale, element by element, with scale by `measure`:
  *   'max(1,|want|)'   scale = max(1, |want|)                   (results of exp, log, tanh, sin, cos)
  *   'sum|terms|'      scale = Σ_p |a_p · b_p| of that output, given in `scale` (a tensor per output),

@@ -10,8 +10,8 @@
  * VectorFileError naming the file and the case; a pass is reported only for a case whose every
  * expected value was compared.
  *
- * Comparison (VectorPromise in format.ts): 'bit-exact' compares IEEE bits (any NaN equals any NaN;
- * float64 numbers as float64); 'tolerance' bounds |got − want| by bound · scale element by element.
+ * Comparison (VectorPromise in format.ts): 'bit-exact' compares IEEE values (any NaN equals any NaN,
+ * +0 equals −0; float64 numbers as float64); 'tolerance' bounds |got − want| by bound · scale element by element.
  * When RunOptions swap in a convolution or fc implementation other than the one the files were
  * generated with, a case's `otherOrders` tolerance applies instead of its bit-exact promise.
  */
@@ -186,7 +186,7 @@ async function runCase(file: string, vectorCase: VectorCase, options: RunOptions
   return { ...base, passed: detail === '' && compared === expectedKeys.length, exact, checked, compared, detail };
 }
 
-/** Equal as IEEE values of their width, with any NaN equal to any NaN (and +0 ≠ −0 not required). */
+/** Equal as IEEE values of their width, any NaN equal to any NaN, +0 equal to −0 (the guide's bit-exact). */
 function sameValue(a: number, b: number): boolean {
   return a === b || (Number.isNaN(a) && Number.isNaN(b));
 }
