@@ -16,7 +16,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { KERNEL_TIERS, kernelTier, setKernelTier } from '../../src/index.ts';
+import { KERNEL_TIERS, gemmKernelTier, kernelTier, setKernelTier } from '../../src/index.ts';
+import { convTileKernelTier } from '../../src/kernels/conv-implicit-gemm.ts';
 import { WorkerPool } from '../../src/node.ts';
 import type { ConvImplementation } from '../../src/index.ts';
 import { generateVectors } from '../../src/vectors/families.ts';
@@ -75,6 +76,9 @@ describe('spec vectors (the port kit)', () => {
           assert.ok(report.results.length >= 20);
           // The default paths keep their bit-exact promise on every tier (float32 contract, rule 5).
           if (conv === 'implicit-gemm') assert.ok(report.results.every((r) => r.checked === 'bit-exact' && r.exact));
+          // The tier really ran (Node has WebAssembly SIMD and new Function, so no tier falls back).
+          assert.equal(gemmKernelTier(), tier);
+          assert.equal(convTileKernelTier(), tier);
         } finally {
           setKernelTier(tierBefore);
         }
