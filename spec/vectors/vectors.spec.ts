@@ -52,6 +52,17 @@ describe('spec vectors (the port kit)', () => {
     assert.ok(bytes <= 3 * 1024 * 1024, `the kit is ${bytes} bytes, over 3 MiB`);
   });
 
+  it('(c) src/vectors/ uses only the public API (src/index.ts) and itself, and nothing from node:*', () => {
+    const folder = path.resolve(FOLDER, '../../src/vectors');
+    const files = fs.readdirSync(folder).filter((name) => name.endsWith('.ts'));
+    assert.ok(files.includes('runner.ts') && files.includes('families.ts'));
+    for (const name of files) {
+      const imports = [...fs.readFileSync(path.join(folder, name), 'utf8').matchAll(/^\s*(?:import|export)[^;]*?from\s+'([^']+)'/gm)].map((m) => m[1]!);
+      const outside = imports.filter((specifier) => specifier !== '../index.ts' && !/^\.\/[\w-]+\.ts$/.test(specifier));
+      assert.deepEqual(outside, [], `src/vectors/${name} imports beyond the public API`);
+    }
+  });
+
   it('(c) the runner passes every case of every family, each fully compared', async () => {
     const source = committed();
     const report = await runVectors(source);
