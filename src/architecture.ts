@@ -21,7 +21,8 @@
  *   explain/ (what a trained net learned: occlusion, saliency, …) reads nn/ over data/ too, beside train/.
  * - formats/ converts model files to and from other frameworks' formats (ONNX); it builds nets with nn/.
  * - index.ts and node.ts are the public API; examples/ use only that API; the browser pages (web/)
- *   sit beside them, portable; the demo server (web-server/) serves them to the `demo` command.
+ *   sit beside them, portable; so does vectors/ (the port kit: spec vectors made and checked through
+ *   the public API, loadable in a browser); the demo server (web-server/) serves them to the `demo` command.
  */
 
 /** One level of the diagram: the folders ('layers/') and root files ('index.ts') on it, and their role. */
@@ -34,9 +35,9 @@ export interface ArchitectureLevel {
 export const LAYER_ORDER: readonly ArchitectureLevel[] = [
   { modules: ['cli.ts'], role: 'the command line: parses the command name, loads its module (Node)' },
   { modules: ['bench/'], role: 'GEMM / convolution / pooling benchmarks (uses cli/ for options)' },
-  { modules: ['cli/'], role: 'commands: start, linear, train, eval, predict, fold, gradcheck, report, explain, download, demo (Node)' },
+  { modules: ['cli/'], role: 'commands: start, linear, train, eval, predict, fold, gradcheck, report, explain, download, demo, vectors (Node)' },
   { modules: ['web-server/'], role: 'the demo server: pages, built JS, dataset batches, COOP/COEP (Node)' },
-  { modules: ['examples/', 'web/'], role: 'runnable examples (public API only); browser pages and their Web Worker executor' },
+  { modules: ['examples/', 'web/', 'vectors/'], role: 'runnable examples (public API only); browser pages and their Web Worker executor; the port kit\'s vector generator and runner' },
   { modules: ['node.ts'], role: 'public API for Node: index.ts + files, dataset loaders, worker pool' },
   { modules: ['index.ts'], role: 'public API, portable core (no node:* imports)' },
   { modules: ['formats/'], role: 'models in and out: protobuf wire format, ONNX export and import, ConvNetJS import' },

@@ -76,6 +76,10 @@ const commands: Record<string, CommandEntry> = {
     summary: 'convert an ONNX or ConvNetJS model into a model.json',
     load: async () => (await import('./cli/import-command.ts')).importCommand,
   },
+  vectors: {
+    summary: 'regenerate the port kit: language-neutral spec vectors (spec/vectors/*.json)',
+    load: async () => (await import('./cli/vectors-command.ts')).vectorsCommand,
+  },
   download: {
     summary: 'download cifar10 or fashion-mnist from the official address, MD5-verified, into ./datasets/',
     load: async () => (await import('./cli/download-command.ts')).downloadCommand,

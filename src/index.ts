@@ -12,6 +12,8 @@ export * from './tensor/parameter.ts';
 export * from './tensor/forward-mode.ts';
 
 export * from './kernels/gemm.ts';
+export { im2col, col2im } from './kernels/im2col.ts';
+export type { ConvGeometry, WindowGeometry } from './kernels/conv-geometry.ts';
 export { kernelRegistry } from './kernels/registry.ts';
 export * from './kernels/engines/kernel-tier.ts';
 export * from './parallel/executor.ts';
