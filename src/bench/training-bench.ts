@@ -25,7 +25,6 @@ import type { Net } from '../nn/net.ts';
 import { Optimizer } from '../optim/optimizer.ts';
 import type { Executor } from '../parallel/executor.ts';
 import { serialExecutor } from '../parallel/serial-executor.ts';
-import type { WorkerPool } from '../parallel/worker-pool.ts';
 import { TRAINING } from '../tensor/forward-mode.ts';
 import { Rng } from '../tensor/rng.ts';
 import { Tensor } from '../tensor/tensor.ts';
@@ -82,7 +81,8 @@ export function trainingSubject(definitions: LayerDefinition[], executor: Execut
 }
 
 export interface TrainingBenchContext {
-  readonly pair: WorkerPool;
+  /** The 2-thread executor (a WorkerPool of 2 in the bench). */
+  readonly pair: Executor;
   readonly timing: TimingOptions;
   readonly quick: boolean;
   readonly emit: (result: BenchResult) => void;
@@ -239,7 +239,7 @@ export function benchBatchNormVariant(context: TrainingBenchContext): void {
   context.progress(`batchnorm: demo net with and without batch norm after each conv, batch ${TRAINING_BATCH}`);
   const configurations = [
     { workers: 1, executor: serialExecutor as Executor },
-    { workers: 2, executor: context.pair as Executor },
+    { workers: 2, executor: context.pair },
   ];
   const cases: TimedCase[] = configurations.flatMap(({ executor }) => [false, true].map((batchNorm) => {
     const subject = trainingSubject(demoNetDefinition(batchNorm), executor);
@@ -265,7 +265,7 @@ export function benchTiers(context: TrainingBenchContext): void {
   const before = kernelTier();
   const configurations = [
     { workers: 1, executor: serialExecutor as Executor },
-    { workers: 2, executor: context.pair as Executor },
+    { workers: 2, executor: context.pair },
   ];
   const rows: Array<{ tier: KernelTier; workers: number }> = [];
   const cases: TimedCase[] = [];
