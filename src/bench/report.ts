@@ -3,7 +3,7 @@
  * go out unchanged as JSON lines with --json (bench-command.ts).
  */
 import type {
-  BatchNormStepResult, BenchResult, ConvResult, LayerTimesResult, TierStepResult, TrainStepResult, DispatchResult, GemmResult, MachineResult, PoolResult, ScalingResult, SkippedResult,
+  BatchNormStepResult, BenchResult, ConvResult, LayerTimesResult, TierStepResult, TrainStepRatioResult, TrainStepResult, DispatchResult, GemmResult, MachineResult, PoolResult, ScalingResult, SkippedResult,
   SpeedupResult,
 } from './results.ts';
 
@@ -93,22 +93,18 @@ const threadLabel = (who: string, threads: number): string =>
   threads === 1 ? '1 thread' : who === 'convnet-ts' ? `${threads} workers` : `${threads} threads`;
 
 /** Ours and PyTorch's step side by side, then ours / PyTorch in examples per second. */
-function trainStepTable(rows: readonly TrainStepResult[], tier: string): string {
+function trainStepTable(rows: readonly TrainStepResult[], ratios: readonly TrainStepRatioResult[], tier: string): string {
   const table = formatTable(
     ['who', 'threads', 'ms/step', 'examples/s'],
     rows.map((r) => [r.who, threadLabel(r.who, r.threads), fixed(r.stepMilliseconds, 1), fixed(r.examplesPerSecond, 0)]),
   );
-  const ours = (threads: number) => rows.find((r) => r.who === 'convnet-ts' && r.threads === threads);
-  const torch = (threads: number) => rows.find((r) => r.who !== 'convnet-ts' && r.threads === threads);
-  const ratios = [1, 2].flatMap((threads) => {
-    const [a, b] = [ours(threads), torch(threads)];
-    if (!a || !b) return [];
-    return [`${threadLabel(a.who, threads)} vs ${threadLabel(b.who, threads)} ${ratio(a.examplesPerSecond, b.examplesPerSecond)} ${a.examplesPerSecond >= b.examplesPerSecond ? 'met' : 'MISSED'}`];
-  });
+  const ratioText = ratios.map((r) =>
+    `${threadLabel('convnet-ts', r.threads)} vs ${threadLabel('PyTorch', r.threads)} ${r.oursOverTorch.toFixed(2)}× ${r.oursOverTorch >= 1 ? 'met' : 'MISSED'}` +
+    ` (rounds: ${r.perRound.map((value) => value.toFixed(2)).join(', ')})`);
   const [first] = rows;
   return `training step, ConvNetJS CIFAR-10 demo net, batch ${first.batch}, softmax cross-entropy, SGD momentum 0.9 ` +
     `(kernel tier ${tier}; medians of ${first.rounds} interleaved round(s); PyTorch's 2 threads with OMP_WAIT_POLICY=PASSIVE):\n${table}` +
-    (ratios.length > 0 ? `\nours / PyTorch, examples/s (target ≥ 1×): ${ratios.join('; ')}` : '');
+    (ratioText.length > 0 ? `\nours / PyTorch, examples/s, median of the rounds' ratios (target ≥ 1×):\n  ${ratioText.join('\n  ')}` : '');
 }
 
 /** Forward and backward ms of every layer, 1 thread and 2 workers side by side; the share outside the convolutions. */
@@ -198,7 +194,7 @@ export function formatReport(results: readonly BenchResult[], layerNames: Record
   }
   if (kernelRows.length > 0) sections.push(formatTable([`kernel${tierNote}`, 'median'], kernelRows));
   const trainSteps = of(results, 'train-step') as TrainStepResult[];
-  if (trainSteps.length > 0) sections.push(trainStepTable(trainSteps, machine?.tier ?? trainSteps[0].tier));
+  if (trainSteps.length > 0) sections.push(trainStepTable(trainSteps, of(results, 'train-step-ratio'), machine?.tier ?? trainSteps[0].tier));
   const layerTimes = of(results, 'layer-times') as LayerTimesResult[];
   if (layerTimes.length > 0) sections.push(layerTimesTable(layerTimes));
   const batchNorm = of(results, 'batchnorm-step') as BatchNormStepResult[];

@@ -116,6 +116,16 @@ export interface TrainStepResult {
   readonly tier: string;
 }
 
+/** Ours / PyTorch in examples per second at one thread count: the median of the interleaved rounds' ratios. */
+export interface TrainStepRatioResult {
+  readonly bench: 'train-step-ratio';
+  /** Ours on this many threads (1 = serial, 2 = two workers) against PyTorch on as many. */
+  readonly threads: number;
+  readonly oursOverTorch: number;
+  readonly perRound: readonly number[];
+  readonly rounds: number;
+}
+
 /** One layer's share of a training step. */
 export interface LayerTimes {
   readonly name: string;
@@ -172,6 +182,7 @@ export type BenchResult =
   | SpeedupResult
   | PoolResult
   | TrainStepResult
+  | TrainStepRatioResult
   | LayerTimesResult
   | BatchNormStepResult
   | TierStepResult;

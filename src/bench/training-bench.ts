@@ -93,8 +93,8 @@ export interface TrainingBenchContext {
   readonly childCpu?: (seconds: number) => void;
 }
 
-/** Milliseconds per step of `step`, each sample whole steps lasting at least `sampleMilliseconds`. */
-function sampleSteps(step: () => void, sampleMilliseconds: number): number {
+/** Milliseconds per step of `step`: whole steps, at least `minimumSteps`, lasting at least `sampleMilliseconds`. */
+function sampleSteps(step: () => void, sampleMilliseconds: number, minimumSteps = 1): number {
   const started = performance.now();
   let steps = 0;
   let elapsed = 0;
@@ -102,8 +102,16 @@ function sampleSteps(step: () => void, sampleMilliseconds: number): number {
     step();
     steps++;
     elapsed = performance.now() - started;
-  } while (elapsed < sampleMilliseconds);
+  } while (elapsed < sampleMilliseconds || steps < minimumSteps);
   return elapsed / steps;
+}
+
+/**
+ * Warm-up before any timing: V8 optimizes each of the step's many functions only once it is hot, and
+ * on a busy machine its background compiler gets little time, so the first tens of steps are slow.
+ */
+function warmUp(step: () => void, quick: boolean): void {
+  sampleSteps(step, quick ? 500 : 1500, quick ? 5 : 20);
 }
 
 /**
@@ -126,20 +134,21 @@ export function benchTrainingStep(context: TrainingBenchContext): void {
   const ourSamples = ours.map(() => [] as number[]);
   const torchSamples = [[], []] as number[][];
   let torchVersion = '';
-  // Warm-up long enough for V8 to optimize the whole step (a few steps are not).
-  for (const { subject } of ours) sampleSteps(subject.step, quick ? 500 : 1500);
+  for (const { subject } of ours) warmUp(subject.step, quick);
+  // Each round: ours on 1 thread, PyTorch on 1, ours on 2 workers, PyTorch on 2 — each PyTorch run
+  // right after its counterpart, so the per-round ratio sees (nearly) the same machine load.
   for (let round = 0; round < rounds; round++) {
     progress(`train-step: demo net, batch ${TRAINING_BATCH}, round ${round + 1}/${rounds}` + (torchSkipped ? '' : ' (with PyTorch)'));
-    ours.forEach(({ subject }, index) => ourSamples[index].push(sampleSteps(subject.step, sampleMilliseconds)));
-    if (torchSkipped) continue;
-    for (const [index, threads] of [1, 2].entries()) {
+    for (const [index, { subject, workers }] of ours.entries()) {
+      ourSamples[index].push(sampleSteps(subject.step, sampleMilliseconds));
+      if (torchSkipped) continue;
       const outcome: TorchOutcome = runTorchStep({
-        python, layers: definitions, threads, batch: TRAINING_BATCH, samples: 3,
+        python, layers: definitions, threads: workers, batch: TRAINING_BATCH, samples: 3,
         sampleMilliseconds, warmupMilliseconds: quick ? 200 : 400,
       });
       if (outcome.kind === 'unavailable') {
         torchSkipped = outcome.reason;
-        break;
+        continue;
       }
       torchVersion = outcome.torchVersion;
       context.childCpu?.(outcome.cpuSeconds);
@@ -158,12 +167,18 @@ export function benchTrainingStep(context: TrainingBenchContext): void {
     emit({ bench: 'skipped', what: 'PyTorch training step (1 and 2 threads)', reason: torchSkipped });
     return;
   }
-  [1, 2].forEach((threads, index) => {
+  ours.forEach(({ workers }, index) => {
     const stepMilliseconds = median(torchSamples[index]);
     emit({
-      bench: 'train-step', who: `PyTorch ${torchVersion}`, threads, batch: TRAINING_BATCH, stepMilliseconds,
+      bench: 'train-step', who: `PyTorch ${torchVersion}`, threads: workers, batch: TRAINING_BATCH, stepMilliseconds,
       examplesPerSecond: (1000 * TRAINING_BATCH) / stepMilliseconds, rounds, tier,
     });
+  });
+  // The ratio: the median of the rounds' own ratios (speed = 1 / time), steadier on a shared machine
+  // than the ratio of the two medians, because a change of load between rounds cancels out.
+  ours.forEach(({ workers }, index) => {
+    const perRound = ourSamples[index].map((ourMs, round) => torchSamples[index][round] / ourMs);
+    emit({ bench: 'train-step-ratio', threads: workers, oursOverTorch: median(perRound), perRound, rounds });
   });
 }
 
@@ -203,7 +218,7 @@ export function benchLayerTimes(context: TrainingBenchContext): void {
     const samples = { forward: totals.map(() => [] as number[]), backward: totals.map(() => [] as number[]), loss: [] as number[], update: [] as number[], step: [] as number[] };
     return { workers, subject, totals, samples };
   });
-  for (const { subject } of subjects) sampleSteps(subject.step, context.quick ? 500 : 1500);
+  for (const { subject } of subjects) warmUp(subject.step, context.quick);
   for (let step = 0; step < steps; step++) {
     for (const { subject, totals, samples } of subjects) {
       for (const total of totals) total.forward = total.backward = 0;
