@@ -258,6 +258,7 @@ export function benchBatchNormVariant(context: TrainingBenchContext): void {
   ];
   const cases: TimedCase[] = configurations.flatMap(({ executor }) => [false, true].map((batchNorm) => {
     const subject = trainingSubject(demoNetDefinition(batchNorm), executor);
+    warmUp(subject.step, context.quick);
     return { run: subject.step };
   }));
   const seconds = measureInterleaved(cases, context.timing);
@@ -284,21 +285,23 @@ export function benchTiers(context: TrainingBenchContext): void {
   ];
   const rows: Array<{ tier: KernelTier; workers: number }> = [];
   const cases: TimedCase[] = [];
-  for (const { workers, executor } of configurations) {
-    const subject = trainingSubject(demoNetDefinition(), executor);
-    for (const tier of KERNEL_TIERS) {
-      rows.push({ tier, workers });
-      cases.push({
-        prepare: () => {
-          if (kernelTier() === tier) return;
-          setKernelTier(tier);
-          subject.step();
-        },
-        run: subject.step,
-      });
-    }
-  }
   try {
+    for (const { workers, executor } of configurations) {
+      const subject = trainingSubject(demoNetDefinition(), executor);
+      for (const tier of KERNEL_TIERS) {
+        setKernelTier(tier);
+        warmUp(subject.step, context.quick);
+        rows.push({ tier, workers });
+        cases.push({
+          prepare: () => {
+            if (kernelTier() === tier) return;
+            setKernelTier(tier);
+            subject.step();
+          },
+          run: subject.step,
+        });
+      }
+    }
     const seconds = measureInterleaved(cases, context.timing);
     rows.forEach(({ tier, workers }, index) => {
       context.emit({ bench: 'tier-step', tier, workers, batch: TRAINING_BATCH, stepMs: 1000 * seconds[index] });
