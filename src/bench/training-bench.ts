@@ -182,7 +182,11 @@ export function benchTrainingStep(context: TrainingBenchContext): void {
   });
 }
 
-/** Wraps a layer's forward and backward (on the instance, for this bench only) to add their times up. */
+/**
+ * Wraps a layer's forward and backward (on the instance, for this bench only) to add their times up.
+ * Net has no timing hook on purpose: wrapping here leaves the training path untouched when nobody
+ * measures, and keeps timing code out of src/nn.
+ */
 function timeLayer(layer: Layer, totals: { forward: number; backward: number }): void {
   const forward = layer.forward.bind(layer);
   const backward = layer.backward.bind(layer);
