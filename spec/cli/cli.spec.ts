@@ -68,6 +68,10 @@ test('train → eval → predict → resume on the generated set', () => {
   for (const file of ['model.json', 'checkpoint.json', 'metrics.jsonl', 'run.json', 'report.html', 'confusion.svg', 'filters-conv1.png']) {
     assert.ok(fs.existsSync(path.join(out, file)), `${file} written`);
   }
+  // The kernel tier in force is on record in the final line, the metrics header and the report.
+  assert.equal(final.tier, 'simd');
+  assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').split('\n')[0]).tier, 'simd');
+  assert.match(fs.readFileSync(path.join(out, 'report.html'), 'utf8'), /Kernel tier: simd/);
 
   const evaluated = cli('eval', '--model', out, '--data', 'generated', '--limit', '60', '--json');
   assert.equal(evaluated.code, 0, evaluated.stderr);

@@ -3,7 +3,7 @@
  * go out unchanged as JSON lines with --json (bench-command.ts).
  */
 import type {
-  BenchResult, ConvResult, DispatchResult, GemmResult, MachineResult, PoolResult, ScalingResult, SkippedResult,
+  BatchNormStepResult, BenchResult, ConvResult, LayerTimesResult, TierStepResult, TrainStepRatioResult, TrainStepResult, DispatchResult, GemmResult, MachineResult, PoolResult, ScalingResult, SkippedResult,
   SpeedupResult,
 } from './results.ts';
 
@@ -89,6 +89,65 @@ function targetsTable(conv: readonly ConvResult[], speedups: readonly SpeedupRes
   );
 }
 
+const threadLabel = (who: string, threads: number): string =>
+  threads === 1 ? '1 thread' : who === 'convnet-ts' ? `${threads} workers` : `${threads} threads`;
+
+/** Ours and PyTorch's step side by side, then ours / PyTorch in examples per second. */
+function trainStepTable(rows: readonly TrainStepResult[], ratios: readonly TrainStepRatioResult[], tier: string): string {
+  const table = formatTable(
+    ['who', 'threads', 'ms/step', 'examples/s'],
+    rows.map((r) => [r.who, threadLabel(r.who, r.threads), fixed(r.stepMilliseconds, 1), fixed(r.examplesPerSecond, 0)]),
+  );
+  const ratioText = ratios.map((r) =>
+    `${threadLabel('convnet-ts', r.threads)} vs ${threadLabel('PyTorch', r.threads)} ${r.oursOverTorch.toFixed(2)}× ${r.oursOverTorch >= 1 ? 'met' : 'MISSED'}` +
+    ` (rounds: ${r.perRound.map((value) => value.toFixed(2)).join(', ')})`);
+  const [first] = rows;
+  return `training step, ConvNetJS CIFAR-10 demo net, batch ${first.batch}, softmax cross-entropy, SGD momentum 0.9 ` +
+    `(kernel tier ${tier}; medians of ${first.rounds} interleaved round(s); PyTorch's 2 threads with OMP_WAIT_POLICY=PASSIVE):\n${table}` +
+    (ratioText.length > 0 ? `\nours / PyTorch, examples/s, median of the rounds' ratios (target ≥ 1×):\n  ${ratioText.join('\n  ')}` : '');
+}
+
+/** Forward and backward ms of every layer, 1 thread and 2 workers side by side; the share outside the convolutions. */
+function layerTimesTable(results: readonly LayerTimesResult[]): string {
+  const [first] = results;
+  const cell = (value: number): string => fixed(value, 2);
+  const rows: string[][] = first.layers.map((layer, index) => [
+    `${layer.name} (${layer.type})`, ...results.flatMap((r) => [cell(r.layers[index].forwardMs), cell(r.layers[index].backwardMs)]),
+  ]);
+  rows.push(['loss (softmax cross-entropy), zeroing', ...results.flatMap((r) => [cell(r.lossMs), '-'])]);
+  rows.push(['update (SGD momentum)', ...results.flatMap((r) => [cell(r.updateMs), '-'])]);
+  const outside = (r: LayerTimesResult): number => {
+    const all = r.layers.reduce((sum, l) => sum + l.forwardMs + l.backwardMs, r.lossMs + r.updateMs);
+    const conv = r.layers.filter((l) => l.type === 'conv').reduce((sum, l) => sum + l.forwardMs + l.backwardMs, 0);
+    return (100 * (all - conv)) / all;
+  };
+  rows.push(['step (median of whole steps)', ...results.flatMap((r) => [cell(r.stepMs), ''])]);
+  rows.push(['outside the conv layers', ...results.flatMap((r) => [`${outside(r).toFixed(0)} %`, ''])]);
+  const header = ['layer', ...results.flatMap((r) => [`${r.workers === 1 ? '1t' : `${r.workers}w`} fwd ms`, 'bwd ms'])];
+  return `training step by layer, demo net, batch ${first.batch} (kernel tier ${first.tier}; medians of ${first.steps} steps):\n${formatTable(header, rows)}`;
+}
+
+function batchNormTable(results: readonly BatchNormStepResult[]): string {
+  const rows = results.map((r) => [
+    r.workers === 1 ? '1 thread' : `${r.workers} workers`, fixed(r.plainMs, 1), fixed(r.batchNormMs, 1),
+    `${r.ratio.toFixed(2)}× ${r.ratio <= 1.1 ? 'met' : 'MISSED'}`,
+  ]);
+  return `batch norm after each conv (npm run train:cifar10's layout) vs the plain demo net, batch ${results[0].batch}, ms/step ` +
+    `(kernel tier ${results[0].tier}; interleaved):\n${formatTable(['threads', 'plain', 'with BN', 'BN / plain (≤ 1.10×)'], rows)}`;
+}
+
+function tierTable(results: readonly TierStepResult[]): string {
+  const find = (tier: string, workers: number) => results.find((r) => r.tier === tier && r.workers === workers);
+  const tiers = [...new Set(results.map((r) => r.tier))];
+  const rows = tiers.map((tier) => [
+    tier, fixed(find(tier, 1)?.stepMs, 1), fixed(find(tier, 2)?.stepMs, 1),
+    ratio(find(tier, 1)?.stepMs, find('simd', 1)?.stepMs), ratio(find(tier, 2)?.stepMs, find('simd', 2)?.stepMs),
+    ratio(find(tier, 1)?.stepMs, find('asm', 1)?.stepMs),
+  ]);
+  return `kernel tiers, demo-net training step, batch ${results[0].batch}, ms/step (all tiers interleaved in this run):\n` +
+    formatTable(['tier', '1 thread', '2 workers', 'time vs simd 1t', 'vs simd 2w', 'vs asm 1t'], rows);
+}
+
 /** The whole human-readable report. `layerNames` describes the conv layers by letter. */
 export function formatReport(results: readonly BenchResult[], layerNames: Record<string, string>): string {
   const sections: string[] = [];
@@ -101,9 +160,10 @@ export function formatReport(results: readonly BenchResult[], layerNames: Record
         (machine.othersBusyPercent > 10 ? '\n  note: other processes competed for the cores; the figures are noisy, the interleaved ratios less so' : ''),
     );
   }
+  const tierNote = machine ? ` (kernel tier ${machine.tier})` : '';
   const conv = of(results, 'conv');
   if (conv.length > 0) {
-    sections.push(`convolution, GFLOP/s (2·MACs per second; backward = dx + dW = 2× the forward work):\n${convTable(conv, layerNames)}`);
+    sections.push(`convolution, GFLOP/s (2·MACs per second; backward = dx + dW = 2× the forward work)${tierNote}:\n${convTable(conv, layerNames)}`);
   }
   const [scaling] = of(results, 'scaling') as ScalingResult[];
   if (scaling) sections.push(`2-thread scaling of the machine (the same compute loop on 1 vs 2 threads): ${scaling.factor.toFixed(2)}×`);
@@ -113,7 +173,7 @@ export function formatReport(results: readonly BenchResult[], layerNames: Record
       `(${s.layer}) ${s.impl} N=${s.batch}`, `${s.speedup.toFixed(2)}×`, `${s.machineFactor.toFixed(2)}×`, `${s.percentOfScaling.toFixed(0)} %`,
     ]);
     sections.push(
-      'GEMM convolutions, 2 workers vs 1 thread (forward + backward time), next to the compute loop timed in the same runs:\n' +
+      `GEMM convolutions, 2 workers vs 1 thread (forward + backward time), next to the compute loop timed in the same runs${tierNote}:\n` +
         formatTable(['layer', 'conv speed-up', 'machine', 'conv / machine'], rows),
     );
   }
@@ -132,7 +192,15 @@ export function formatReport(results: readonly BenchResult[], layerNames: Record
     kernelRows.push(['parallelFor hand-off, worker spinning', `${dispatch.hotMicroseconds.toFixed(1)} µs`]);
     kernelRows.push(['parallelFor hand-off, worker asleep', `${dispatch.coldMicroseconds.toFixed(1)} µs`]);
   }
-  if (kernelRows.length > 0) sections.push(formatTable(['kernel', 'median'], kernelRows));
+  if (kernelRows.length > 0) sections.push(formatTable([`kernel${tierNote}`, 'median'], kernelRows));
+  const trainSteps = of(results, 'train-step') as TrainStepResult[];
+  if (trainSteps.length > 0) sections.push(trainStepTable(trainSteps, of(results, 'train-step-ratio'), machine?.tier ?? trainSteps[0].tier));
+  const layerTimes = of(results, 'layer-times') as LayerTimesResult[];
+  if (layerTimes.length > 0) sections.push(layerTimesTable(layerTimes));
+  const batchNorm = of(results, 'batchnorm-step') as BatchNormStepResult[];
+  if (batchNorm.length > 0) sections.push(batchNormTable(batchNorm));
+  const tierSteps = of(results, 'tier-step') as TierStepResult[];
+  if (tierSteps.length > 0) sections.push(tierTable(tierSteps));
   const skipped = of(results, 'skipped') as SkippedResult[];
   if (skipped.length > 0) sections.push(['not timed:', ...skipped.map((s) => `  ${s.what}: ${s.reason}`)].join('\n'));
   return sections.join('\n\n');

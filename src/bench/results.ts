@@ -100,6 +100,78 @@ export interface PoolResult {
   readonly nsPerElement: number;
 }
 
+/** The demo net's whole training step (train-step section): ours or PyTorch's, median over interleaved rounds. */
+export interface TrainStepResult {
+  readonly bench: 'train-step';
+  /** 'convnet-ts' or 'PyTorch <version>'. */
+  readonly who: string;
+  /** Ours: 1 = the serial executor, 2 = two workers; PyTorch: torch.set_num_threads. */
+  readonly threads: number;
+  readonly batch: number;
+  readonly stepMilliseconds: number;
+  readonly examplesPerSecond: number;
+  /** Interleaved rounds behind the median. */
+  readonly rounds: number;
+  /** The kernel-tier setting of our side (PyTorch rows repeat it: same run). */
+  readonly tier: string;
+}
+
+/** Ours / PyTorch in examples per second at one thread count: the median of the interleaved rounds' ratios. */
+export interface TrainStepRatioResult {
+  readonly bench: 'train-step-ratio';
+  /** Ours on this many threads (1 = serial, 2 = two workers) against PyTorch on as many. */
+  readonly threads: number;
+  readonly oursOverTorch: number;
+  readonly perRound: readonly number[];
+  readonly rounds: number;
+}
+
+/** One layer's share of a training step. */
+export interface LayerTimes {
+  readonly name: string;
+  readonly type: string;
+  readonly forwardMs: number;
+  readonly backwardMs: number;
+}
+
+/** A training step of the demo net taken apart layer by layer (medians over steps). */
+export interface LayerTimesResult {
+  readonly bench: 'layer-times';
+  readonly workers: number;
+  readonly batch: number;
+  readonly steps: number;
+  /** Layers in order; those not run in training (the final softmax) are left out. */
+  readonly layers: readonly LayerTimes[];
+  /** lossAndGradients outside the layers: the softmax cross-entropy and its gradient, zeroing gradients. */
+  readonly lossMs: number;
+  /** The optimizer's update. */
+  readonly updateMs: number;
+  /** The whole step (its own median: not exactly the sum of the medians above). */
+  readonly stepMs: number;
+  readonly tier: string;
+}
+
+/** The demo net with batch norm after each conv against without, interleaved. */
+export interface BatchNormStepResult {
+  readonly bench: 'batchnorm-step';
+  readonly workers: number;
+  readonly batch: number;
+  readonly plainMs: number;
+  readonly batchNormMs: number;
+  /** batchNormMs / plainMs (target ≤ 1.10). */
+  readonly ratio: number;
+  readonly tier: string;
+}
+
+/** The demo net's step on one kernel tier (tiers section, all tiers interleaved). */
+export interface TierStepResult {
+  readonly bench: 'tier-step';
+  readonly tier: string;
+  readonly workers: number;
+  readonly batch: number;
+  readonly stepMs: number;
+}
+
 export type BenchResult =
   | MachineResult
   | ScalingResult
@@ -108,4 +180,9 @@ export type BenchResult =
   | ConvResult
   | SkippedResult
   | SpeedupResult
-  | PoolResult;
+  | PoolResult
+  | TrainStepResult
+  | TrainStepRatioResult
+  | LayerTimesResult
+  | BatchNormStepResult
+  | TierStepResult;

@@ -27,7 +27,7 @@ import { ConfigError, DataError, EXIT_CODES } from '../errors.ts';
 import { type ImageDataset, type Normalization, channelStatistics } from '../data/dataset.ts';
 import { fitPatchWhitening } from '../data/patch-whitening.ts';
 import { buildNet } from '../nn/build-net.ts';
-import { KERNEL_TIERS, parseKernelTier, setKernelTier } from '../kernels/engines/kernel-tier.ts';
+import { KERNEL_TIERS, kernelTier, parseKernelTier, setKernelTier } from '../kernels/engines/kernel-tier.ts';
 import { CONV_IMPLEMENTATIONS, DEFAULT_CONV_IMPLEMENTATION, parseConvImplementation } from '../layers/conv2d.ts';
 import { netToModelFile } from '../nn/model-file.ts';
 import type { Net } from '../nn/net.ts';
@@ -398,12 +398,13 @@ async function runTrainingLocked(
   if (head !== undefined && frozenLayers.includes(head)) throw new ConfigError(`--freeze: ${head} is the head --replace-head makes fresh; freezing it would leave it random`);
   const summaryText = formatSummary(net);
   log(summaryText);
+  log(`kernel tier: ${kernelTier()} (--tier; every tier gives the same results)`);
 
   const optimizer = new Optimizer(optimizerConfig(optimizerChoices(options, epochs)));
   const preprocessing = source?.file.preprocessing ?? withWhitening(channelStatistics(train), train, options, log);
   if (!checkpoint) {
     run.writeText('run.json', `${JSON.stringify({ ...options, resume: undefined, json: undefined }, null, 2)}\n`);
-    run.resetMetrics({ command: 'train', data: data.description, net: netSpec, optimizer: optimizer.config(), batchSize, epochs, seed, workers,
+    run.resetMetrics({ command: 'train', data: data.description, net: netSpec, optimizer: optimizer.config(), batchSize, epochs, seed, workers, tier: kernelTier(),
       ...(preprocessing.whitening ? { whitening: { size: preprocessing.whitening.size, epsilon: preprocessing.whitening.epsilon } } : {}) });
   }
   const progress = new ProgressBar();
@@ -476,7 +477,8 @@ async function runTrainingLocked(
     testAccuracy = evaluation.accuracy;
     run.writeModel(netToModelFile(net, definition, { classNames, preprocessing }));
     if (!options['no-report']) {
-      reportPath = writeRunReport({ run, net, definition, summaryText, test: data.splits.test, preprocessing, classNames, evaluation, title: `convnet-ts run: ${netSpec}` });
+      reportPath = writeRunReport({ run, net, definition, summaryText, test: data.splits.test, preprocessing, classNames, evaluation, title: `convnet-ts run: ${netSpec}`,
+        notes: `Kernel tier: ${kernelTier()} (--tier); ${workers === 1 ? '1 thread' : `${workers} workers`}.` });
     }
   } finally {
     await closeExecutor(executor);
@@ -495,12 +497,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const outcome = await runTraining(options, log, json, explicitOptions(argv));
   const final = {
     kind: 'final', steps: outcome.result.steps, seconds: outcome.result.seconds, stoppedBy: outcome.result.stoppedBy,
-    examplesPerSecond: outcome.result.examplesPerSecond, testAccuracy: outcome.testAccuracy,
+    examplesPerSecond: outcome.result.examplesPerSecond, testAccuracy: outcome.testAccuracy, tier: kernelTier(),
     out: outcome.run.folder, model: outcome.run.modelPath, metrics: outcome.run.metricsPath, report: outcome.reportPath,
   };
   if (json) console.log(toJsonLine(final));
   else {
-    log(`test accuracy ${(100 * outcome.testAccuracy).toFixed(2)}% after ${outcome.result.steps} steps, ${outcome.result.seconds.toFixed(0)} s (${Math.round(outcome.result.examplesPerSecond)} examples/s; stopped by ${outcome.result.stoppedBy})`);
+    log(`test accuracy ${(100 * outcome.testAccuracy).toFixed(2)}% after ${outcome.result.steps} steps, ${outcome.result.seconds.toFixed(0)} s (${Math.round(outcome.result.examplesPerSecond)} examples/s, kernel tier ${kernelTier()}; stopped by ${outcome.result.stoppedBy})`);
     log(`model: ${outcome.run.modelPath}\nmetrics: ${outcome.run.metricsPath}${outcome.reportPath ? `\nreport: ${outcome.reportPath}` : ''}`);
   }
   return 0;
