@@ -111,7 +111,7 @@ function assertSameBits(actual: Record<string, unknown>, expected: Record<string
 test('batch-norm kernels give the bits of the one-channel loops, for 1–9 channels, both modes, any channel range', () => {
   const rng = new Rng(11);
   for (let channels = 1; channels <= 9; channels++) {
-    for (const spatialSize of [1, 3, 16]) {
+    for (const spatialSize of [1, 3, 7, 16]) {
       for (const training of [true, false]) {
         const batchSize = 2 + rng.int(3);
         const size = batchSize * channels * spatialSize;
