@@ -15,13 +15,15 @@
  *
  * Backward ADDS into dx. Windows overlap when S < F, so one input may receive several additions.
  *
- * Why no branches in the max loops: which input of a window wins is close to a coin flip, so an
+ * Why the 2×2 loop has no branches: which input of a window wins is close to a coin flip, so an
  * `if (value > best)` is mispredicted about once per window, which costs more than the window's
- * loads and comparisons together. The loops instead move the index of the best input by the
- * comparison read as 0 or 1,  best += (candidate − best) · (x[candidate] > x[best]),  and read the
+ * loads and comparisons together. That loop instead moves the index of the best input by the
+ * comparison read as 0 or 1,  best += (candidate − best) · (x[candidate] > x[best]),  and reads the
  * maximum at the end: the same comparisons in the same order as the `if` form, so the same winner
  * (first maximum on ties; a NaN in the window's first position is never replaced, since no
- * comparison with NaN is true; later NaNs never win) — about 3× faster on a 2×2 pool.
+ * comparison with NaN is true; later NaNs never win) — 2–3× faster. The general loop keeps the
+ * `if`: in larger windows the best so far changes less and less often, the branch predicts well, and
+ * the branch-free form (each comparison waits for the load of the previous winner) was no faster.
  *
  * Work split (RangeKernel form): a range of planes p = n·C + c. A window never leaves its plane, so
  * plane p writes only y[p], argmax[p] and dx[p], and the order of additions inside a plane is fixed.
@@ -74,15 +76,19 @@ export function maxPoolForward(args: MaxPoolForwardArgs, planeStart: number, pla
       for (let x = 0; x < outputWidth; x++) {
         const corner = inputPlane + y * strideH * inputWidth + x * strideW;
         let bestIndex = corner;
+        let best = input[corner];
         for (let fy = 0; fy < filterHeight; fy++) {
           const rowStart = corner + fy * inputWidth;
           for (let fx = 0; fx < filterWidth; fx++) {
+            const value = input[rowStart + fx];
             // Strictly greater: an equal value later in the window does not replace the first one.
-            // Branch-free (see "Why no branches" above): the comparison is a 0/1 factor.
-            bestIndex += (rowStart + fx - bestIndex) * +(input[rowStart + fx] > input[bestIndex]);
+            if (value > best) {
+              best = value;
+              bestIndex = rowStart + fx;
+            }
           }
         }
-        output[o] = input[bestIndex];
+        output[o] = best;
         argmax[o] = bestIndex;
         o++;
       }
