@@ -59,3 +59,20 @@ test('labels are validated', () => {
     error instanceof ShapeError && /label at index 0 is 4/.test(error.message));
   assert.throws(() => softmaxCrossEntropyLoss(Tensor.zeros([2, 4]), [0.5, 1]), /index 0 is 0.5/);
 });
+
+test('softmax loss with reuse: writes into the earlier result when the shape fits, with the same values', () => {
+  const rng = new Rng(21);
+  const labels = new Int32Array([2, 0, 1]);
+  const first = softmaxCrossEntropyLoss(Tensor.gaussian([3, 4], rng), labels);
+  const scores = Tensor.gaussian([3, 4], rng);
+  const fresh = softmaxCrossEntropyLoss(scores, labels);
+  const reused = softmaxCrossEntropyLoss(scores, labels, first);
+  assert.equal(reused.probabilities, first.probabilities);
+  assert.equal(reused.scoresGrad, first.scoresGrad);
+  assert.equal(reused.loss, fresh.loss);
+  assert.deepEqual(reused.probabilities.data, fresh.probabilities.data);
+  assert.deepEqual(reused.scoresGrad.data, fresh.scoresGrad.data);
+  const otherShape = softmaxCrossEntropyLoss(Tensor.gaussian([2, 4], rng), labels.subarray(0, 2), first);
+  assert.notEqual(otherShape.scoresGrad, first.scoresGrad);
+  assert.deepEqual(otherShape.scoresGrad.shape, [2, 4]);
+});

@@ -66,3 +66,14 @@ test('labels are validated: count and range, naming the index', () => {
   assert.throws(() => svmLoss(scores, new Int32Array([0])), /2 examples but 1 labels/);
   assert.throws(() => svmLoss(Tensor.zeros([2, 3, 1]), new Int32Array([0, 0])), /expected scores of shape \(N, C\)/);
 });
+
+test('svm loss with reuse: the earlier gradient tensor is cleared and refilled, same values as a fresh call', () => {
+  const labels = new Int32Array([1, 0, 2]);
+  const first = svmLoss(Tensor.gaussian([3, 3], rng), labels);
+  const scores = Tensor.gaussian([3, 3], rng);
+  const fresh = svmLoss(scores, labels);
+  const reused = svmLoss(scores, labels, first);
+  assert.equal(reused.scoresGrad, first.scoresGrad);
+  assert.equal(reused.loss, fresh.loss);
+  assert.deepEqual(reused.scoresGrad.data, fresh.scoresGrad.data); // the hinge terms add: stale values would show
+});

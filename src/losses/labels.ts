@@ -1,9 +1,9 @@
 /**
  * Checks shared by the classification losses: scores must be a matrix (N, C) and labels must be N
- * integer class indices in [0, C).
+ * integer class indices in [0, C). Also the losses' reuse of their output tensors across calls.
  */
 import { ShapeError, formatShape } from '../errors.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { Tensor } from '../tensor/tensor.ts';
 
 /** Class indices, one per example: an Int32Array or Uint8Array (any array-like of integers works). */
 export type Labels = ArrayLike<number>;
@@ -27,4 +27,10 @@ export function checkScoresAndLabels(scores: Tensor, labels: Labels, where: stri
     }
   }
   return { batch, classes };
+}
+
+/** `previous` when it has the shape of `scores` (its contents are to be overwritten), else a new zeroed tensor. */
+export function sameShapeOrNew(previous: Tensor | undefined, scores: Tensor): Tensor {
+  if (previous !== undefined && previous.rank === scores.rank && previous.shape.every((d, i) => d === scores.shape[i])) return previous;
+  return Tensor.zeros(scores.shape);
 }

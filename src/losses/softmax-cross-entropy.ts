@@ -14,20 +14,24 @@
  * Sanity value: all-zero scores give p = 1/C everywhere, so L = ln C.
  */
 import { Tensor } from '../tensor/tensor.ts';
-import { type Labels, checkScoresAndLabels } from './labels.ts';
+import { type Labels, checkScoresAndLabels, sameShapeOrNew } from './labels.ts';
 import type { ClassificationLoss } from './svm.ts';
 
 export interface SoftmaxLoss extends ClassificationLoss {
-  /** p, (N, C): each row sums to 1. A new tensor on each call. */
+  /** p, (N, C): each row sums to 1. A new tensor on each call, unless `reuse` gave one. */
   probabilities: Tensor;
 }
 
-/** Softmax cross-entropy of scores (N, C) against labels (N); see the formulas above. */
-export function softmaxCrossEntropyLoss(scores: Tensor, labels: Labels): SoftmaxLoss {
+/**
+ * Softmax cross-entropy of scores (N, C) against labels (N); see the formulas above.
+ * `reuse`: the result of an earlier call; its tensors are overwritten and returned when they have
+ * the shape of `scores` (what a training loop passes, so that a step allocates nothing).
+ */
+export function softmaxCrossEntropyLoss(scores: Tensor, labels: Labels, reuse?: SoftmaxLoss): SoftmaxLoss {
   const { batch, classes } = checkScoresAndLabels(scores, labels, 'softmaxCrossEntropyLoss');
   const s = scores.data;
-  const probabilities = Tensor.zeros(scores.shape);
-  const scoresGrad = Tensor.zeros(scores.shape);
+  const probabilities = sameShapeOrNew(reuse?.probabilities, scores);
+  const scoresGrad = sameShapeOrNew(reuse?.scoresGrad, scores);
   const p = probabilities.data;
   const ds = scoresGrad.data;
   let total = 0;

@@ -13,21 +13,25 @@
  * At a margin of exactly 0 (the kink) the subgradient 0 is used: terms count only when > 0.
  * Sanity value: all-zero scores give margins of exactly 1 for the C − 1 wrong classes, so L = C − 1.
  */
-import { Tensor } from '../tensor/tensor.ts';
-import { type Labels, checkScoresAndLabels } from './labels.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { type Labels, checkScoresAndLabels, sameShapeOrNew } from './labels.ts';
 
 export interface ClassificationLoss {
   /** Mean loss over the batch. */
   loss: number;
-  /** dL/dscores, (N, C), already divided by N. A new tensor on each call. */
+  /** dL/dscores, (N, C), already divided by N. A new tensor on each call, unless `reuse` gave one. */
   scoresGrad: Tensor;
 }
 
-/** Multiclass hinge loss of scores (N, C) against labels (N); see the formulas above. */
-export function svmLoss(scores: Tensor, labels: Labels): ClassificationLoss {
+/**
+ * Multiclass hinge loss of scores (N, C) against labels (N); see the formulas above.
+ * `reuse`: the result of an earlier call; its gradient tensor is overwritten and returned when it has
+ * the shape of `scores` (what a training loop passes, so that a step allocates nothing).
+ */
+export function svmLoss(scores: Tensor, labels: Labels, reuse?: ClassificationLoss): ClassificationLoss {
   const { batch, classes } = checkScoresAndLabels(scores, labels, 'svmLoss');
   const s = scores.data;
-  const scoresGrad = Tensor.zeros(scores.shape);
+  const scoresGrad = sameShapeOrNew(reuse?.scoresGrad, scores).zero(); // the loop below adds into it
   const ds = scoresGrad.data;
   const share = 1 / batch;
   let total = 0;

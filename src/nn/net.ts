@@ -17,8 +17,8 @@ import type { Parameter } from '../tensor/parameter.ts';
 import { INFERENCE, TRAINING } from '../tensor/forward-mode.ts';
 import type { Executor } from '../parallel/executor.ts';
 import type { Shape, Tensor } from '../tensor/tensor.ts';
-import { softmaxCrossEntropyLoss } from '../losses/softmax-cross-entropy.ts';
-import { svmLoss } from '../losses/svm.ts';
+import { type SoftmaxLoss, softmaxCrossEntropyLoss } from '../losses/softmax-cross-entropy.ts';
+import { type ClassificationLoss, svmLoss } from '../losses/svm.ts';
 
 export type LossKind = 'softmax' | 'svm';
 
@@ -27,6 +27,9 @@ export class Net {
   readonly inputShape: Shape;
   /** The classification loss implied by the final layer. */
   readonly loss: LossKind;
+  /** The last training step's loss result: its tensors are reused by the next (no allocation per step). */
+  private lastSoftmaxLoss: SoftmaxLoss | undefined;
+  private lastSvmLoss: ClassificationLoss | undefined;
 
   constructor(inputShape: Shape, layers: Layer[]) {
     if (layers.length === 0) throw new ConfigError('Net: a network needs at least one layer');
@@ -111,7 +114,9 @@ export class Net {
   lossAndGradients(input: Tensor, labels: ArrayLike<number>, mode: ForwardMode = TRAINING): { loss: number; logits: Tensor } {
     const last = this.layers.length - 1;
     const logits = this.forward(input, mode, last);
-    const { loss, scoresGrad } = this.loss === 'softmax' ? softmaxCrossEntropyLoss(logits, labels) : svmLoss(logits, labels);
+    const { loss, scoresGrad } = this.loss === 'softmax'
+      ? (this.lastSoftmaxLoss = softmaxCrossEntropyLoss(logits, labels, this.lastSoftmaxLoss))
+      : (this.lastSvmLoss = svmLoss(logits, labels, this.lastSvmLoss));
     let gradient = scoresGrad;
     // The first layer's input is the data: its gradient is never used, so it is not computed.
     for (let i = last - 1; i >= 0; i--) gradient = this.layers[i].backward(gradient, i > 0);

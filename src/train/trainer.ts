@@ -155,6 +155,8 @@ export class Trainer {
   /** Reused batch buffers: (B, ...exampleShape), reallocated only for a smaller last batch. */
   private raw: Tensor;
   private augmented: Tensor;
+  /** Reused labels of the batch (a prefix for a smaller last batch). */
+  private labels = new Int32Array(0);
 
   constructor(options: TrainerOptions) {
     if (!(options.batchSize >= 1) || !Number.isInteger(options.batchSize)) {
@@ -278,7 +280,8 @@ export class Trainer {
       input = this.augmented;
     }
     net.zeroGrad();
-    const labels = new Int32Array(size);
+    if (this.labels.length < size) this.labels = new Int32Array(size);
+    const labels = this.labels.subarray(0, size);
     for (let i = 0; i < size; i++) labels[i] = train.labels[indices[i]];
     const { loss: dataLoss, logits } = net.lossAndGradients(input.reshape([size, ...net.inputShape]), labels);
     const regularizationLoss = o.regularize ? o.regularize(this.trainable) : 0;
