@@ -147,7 +147,7 @@ function startTraining(out: string): { child: ChildProcess; exit: Promise<{ code
   child.stdout!.on('data', (chunk) => { stdout += chunk; });
   child.stderr!.on('data', (chunk) => { stderr += chunk; });
   const exit = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })); // 'close': output drained
   });
   return { child, exit };
 }

@@ -33,7 +33,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const child = spawn(process.execPath, [tsxLauncher, path.join(root, 'src/cli.ts'), ...TRAIN, '--out', out], { cwd: scratch, env: { ...process.env, CIFAR10_PATH: '' } });
     let stderr = '';
     child.stderr!.on('data', (chunk) => { stderr += chunk; });
-    const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, s) => resolve({ code, signal: s })));
+    // 'close', not 'exit': under load the last stderr lines (the interruption message) can arrive
+    // after the process has exited; 'close' waits until its output pipes are drained and shut.
+    const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('close', (code, s) => resolve({ code, signal: s })));
     const deadline = Date.now() + 120_000;
     while (loggedSteps(out) < 3) {
       assert.ok(Date.now() < deadline, `no training steps logged: ${stderr}`);
