@@ -16,38 +16,43 @@
  *    scratch buffer in the exact order the inner loop reads it — and reused by every row block;
  *    for one row block the MC×KC slab of op(A) is packed likewise. Packing also removes the
  *    transposes: after it, all four variants run the same inner loop over unit-stride memory.
- * 2. Register tile. The macro-kernel (gemm-macro-kernel.ts) runs over the packed blocks one 4×4
- *    tile of C at a time, in sixteen local variables, reading four values of A and four of B per
- *    step of p: 16 multiply-adds per 8 loads, where the naive loop does 1 per 2. JavaScript engines
- *    emit scalar (not SIMD) double arithmetic, so this is about as far as a tile goes in JavaScript:
- *    2×4 up to 8×4, 4×6 and 4×8 tiles and unrolling p by two measured the same or slower on the
- *    reference machine (2-core AMD EPYC, Node 20). What did pay is compiling those loops as asm.js,
- *    which drops the bounds checks around every load, and then as WebAssembly SIMD, two doubles per
- *    register (see that file).
- * 3. Float64 scratch. JavaScript arithmetic is double precision, so every Float32Array read costs a
- *    float→double conversion. The packed panels are Float64: each element is converted once while
- *    packing (O(mk + kn) work) instead of once per use in the inner loop (O(mnk)). As a bonus each
- *    k-block is summed in double precision before it is rounded into C.
+ * 2. Register tile. The macro-kernel (gemm-macro-kernel.ts) runs over the packed blocks one tile of
+ *    C at a time, its sums in registers, reading a few values of A and of B per step of p and doing
+ *    a multiply-add for every pair: for a 4×4 tile, 16 multiply-adds per 8 loads, where the naive
+ *    loop does 1 per 2. The panels are MR = 4 rows of A and NR = 8 columns of B: the WebAssembly
+ *    SIMD tier keeps a whole 4×8 tile in eight f32x4 registers (four columns each); the scalar tiers
+ *    (asm.js, plain TypeScript) cut it into two 4×4 tiles, about as far as a tile goes in scalar
+ *    JavaScript before the sums spill.
+ * 3. Float32 scratch, float32 sums. The operands are float32, and so is the arithmetic: every
+ *    multiply-add rounds the product and then the sum to float32 (never fused), so the SIMD tier can
+ *    hold four sums per register — twice the lanes of double precision — and the packed panels are
+ *    plain copies into a Float32Array heap (half the memory of doubles). Packing still pays for
+ *    itself: it removes the transposes and strides, once per element per block instead of per use.
+ *    The price is accuracy: a float32 sum of n terms is off by up to about n·2⁻²⁴·Σ|terms| (the
+ *    reference spec states the bound it checks against a double-precision sum).
  *
  * Scratch memory is ONE heap per thread (an ArrayBuffer of 1 MiB holding the packed A block, the
  * packed B block and a C block of partial sums), made on the first call and reused by every call:
  * no allocation per call. Each worker thread imports its own copy of this module, so threads never
  * share scratch.
  *
- * Determinism (what the worker pool relies on). Every element C[i][j] is computed as
+ * Determinism (what the worker pool relies on; the order of the float32 contract, issue 15). Every
+ * element C[i][j] is computed as (f32 = round to float32)
  *   (not accumulating: C[i][j] = 0 first)
- *   for each k-block b = 0, 1, … in order:  s = Σ_{p in block b, ascending} A[i][p]·B[p][j]  (double)
- *                                           C[i][j] = fround(C[i][j] + s)
- * The k-blocks start at 0 and have fixed size KC, whatever m, n, the row offset or the tile an
- * element falls into; padding of edge tiles only adds rows/columns that are thrown away. So the bits
- * of C[i][j] do not depend on how the rows of C are split between threads ('gemmRows').
+ *   for each k-block b = 0, 1, … in order:  s = +0;  for p in block b, ascending:  s = f32(s + f32(A[i][p]·B[p][j]))
+ *                                           C[i][j] = f32(C[i][j] + s)
+ * The k-blocks start at 0 and have fixed size KC, whatever m, n, the row offset, the tier or the tile
+ * an element falls into; padding of edge tiles only adds rows/columns that are thrown away. So the
+ * bits of C[i][j] do not depend on how the rows of C are split between threads ('gemmRows'), nor on
+ * the kernel tier: gemm-reference.ts spells out the same sums as a plain loop, and specs demand its
+ * bits from every tier.
  *
  * Engines: the packing and blocking here are plain TypeScript on every tier; the macro-kernel they feed
  * (gemm-macro-kernel.ts) is mirrored by engines/gemm-macro-kernel-simd.ts and -asm.ts, and this file's
  * one engine contact is createScratchHeap (engine-switch.ts), which picks the tier.
  */
 
-import { A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, KC, MC, NC, TILE } from './gemm-macro-kernel.ts';
+import { A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, KC, MC, MR, NC, NR } from './gemm-macro-kernel.ts';
 import { builtUnderCurrentSetting, createScratchHeap } from './engine-switch.ts';
 import type { KernelTier, ScratchHeap } from './engine-switch.ts';
 import { defineKernel } from './kernel.ts';
@@ -78,15 +83,10 @@ export type GemmArgs = {
   readonly accumulate: boolean;
 };
 
-/** Rows of the register tile (of C and of a packed A panel). */
-const MR = TILE;
-/** Columns of the register tile (of C and of a packed B panel). */
-const NR = TILE;
-
 /** This thread's scratch heap: packed blocks, the C block and the macro-kernel; made on first use. */
 let scratch: ScratchHeap | undefined;
 /** scratch.view, cached for the packing loops. */
-let packed: Float64Array = new Float64Array(0);
+let packed: Float32Array = new Float32Array(0);
 
 /** The heap, made on first use and made again when the kernel-tier setting has changed since. */
 function ensureScratch(): ScratchHeap {
@@ -148,11 +148,12 @@ export const gemmRowsKernel = defineKernel('gemmRows', gemmRows);
 
 /**
  * Writes op(B)[depthStart .. +depth][colStart .. +cols] into dst from dstStart as B panels:
- * ⌈cols/4⌉ panels of depth × 4 doubles, p-major — dst[dstStart + (j>>2)·depth·4 + p·4 + (j&3)] holds
- * op(B)[depthStart + p][colStart + j] — with the columns of the last panel past `cols` set to 0.
+ * ⌈cols/NR⌉ panels of depth × NR floats (NR = 8), p-major — dst[dstStart + ⌊j/NR⌋·depth·NR + p·NR +
+ * (j mod NR)] holds op(B)[depthStart + p][colStart + j] — with the columns of the last panel past
+ * `cols` set to 0.
  */
 export type PanelPacker = (
-  dst: Float64Array, dstStart: number, depthStart: number, depth: number, colStart: number, cols: number,
+  dst: Float32Array, dstStart: number, depthStart: number, depth: number, colStart: number, cols: number,
 ) => void;
 
 /**
@@ -201,7 +202,7 @@ export function gemmPackedB(
  */
 function packB(
   transB: boolean, b: Float32Array, bOffset: number, ldb: number,
-  dst: Float64Array, dstStart: number, depthStart: number, depth: number, colStart: number, cols: number,
+  dst: Float32Array, dstStart: number, depthStart: number, depth: number, colStart: number, cols: number,
 ): void {
   let index = dstStart;
   for (let panel = 0; panel < cols; panel += NR) {
@@ -209,18 +210,21 @@ function packB(
     if (cols - panel < NR) {
       index = packEdgePanel(dst, index, b, bOffset, ldb, transB, depthStart, depth, col, cols - panel, NR);
     } else if (transB) {
-      // Column j of op(B) is row j of the stored B: four rows read side by side.
+      // Column j of op(B) is row j of the stored B: eight rows read side by side.
       let s0 = bOffset + col * ldb + depthStart;
-      let s1 = s0 + ldb, s2 = s1 + ldb, s3 = s2 + ldb;
+      const s1 = ldb, s2 = 2 * ldb, s3 = 3 * ldb, s4 = 4 * ldb, s5 = 5 * ldb, s6 = 6 * ldb, s7 = 7 * ldb;
       for (let p = 0; p < depth; p++) {
-        dst[index] = b[s0++]; dst[index + 1] = b[s1++]; dst[index + 2] = b[s2++]; dst[index + 3] = b[s3++];
+        dst[index] = b[s0]; dst[index + 1] = b[s0 + s1]; dst[index + 2] = b[s0 + s2]; dst[index + 3] = b[s0 + s3];
+        dst[index + 4] = b[s0 + s4]; dst[index + 5] = b[s0 + s5]; dst[index + 6] = b[s0 + s6]; dst[index + 7] = b[s0 + s7];
         index += NR;
+        s0++;
       }
     } else {
-      // Row p of op(B) is row p of the stored B: four adjacent values per row.
+      // Row p of op(B) is row p of the stored B: eight adjacent values per row.
       let source = bOffset + depthStart * ldb + col;
       for (let p = 0; p < depth; p++) {
         dst[index] = b[source]; dst[index + 1] = b[source + 1]; dst[index + 2] = b[source + 2]; dst[index + 3] = b[source + 3];
+        dst[index + 4] = b[source + 4]; dst[index + 5] = b[source + 5]; dst[index + 6] = b[source + 6]; dst[index + 7] = b[source + 7];
         index += NR;
         source += ldb;
       }
@@ -269,7 +273,7 @@ function packA(
  * source[p·ld + first + t]). Returns the next free index of `dst`.
  */
 function packEdgePanel(
-  dst: Float64Array, index: number, source: Float32Array, offset: number, ld: number, lineMajor: boolean,
+  dst: Float32Array, index: number, source: Float32Array, offset: number, ld: number, lineMajor: boolean,
   depthStart: number, depth: number, first: number, count: number, width: number,
 ): number {
   for (let p = depthStart; p < depthStart + depth; p++) {
@@ -282,8 +286,8 @@ function packEdgePanel(
 
 /**
  * C[rows × cols at cStart] += A_block · B_block: the macro-kernel fills the C block of the heap with
- * the k-block's sums (whole 4×4 tiles, padding included), then the part inside C is added and rounded
- * to float32 — one rounding per element per k-block.
+ * the k-block's float32 sums (whole MR × NR tiles, padding included), then the part inside C is added:
+ * a double sum of two floats stored into a Float32Array is rounded once, so this is f32(C + s).
  */
 function macroKernel(rows: number, cols: number, depth: number, c: Float32Array, cStart: number, ldc: number): void {
   const paddedRows = Math.ceil(rows / MR) * MR;
