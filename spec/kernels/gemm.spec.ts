@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { gemm } from '../../src/kernels/gemm.ts';
 import { gemmReference } from '../../src/kernels/gemm-reference.ts';
 import {
-  A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, HEAP_BYTES, KC, MR, NR,
+  A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, HEAP_BYTES, KC, MC, MR, NC, NR,
 } from '../../src/kernels/gemm-macro-kernel.ts';
 import { createScratchHeap } from '../../src/kernels/engine-switch.ts';
 import { KERNEL_TIERS, kernelTier, setKernelTier } from '../../src/kernels/engines/kernel-tier.ts';
@@ -90,8 +90,8 @@ test('gemm equals the float32 triple loop bit for bit on every tier (all transpo
   }
 });
 
-test('gemm equals the float32 triple loop bit for bit across block edges (MC=64, KC=256, NC=256) on every tier', () => {
-  const shapes: Array<[number, number, number]> = [[70, 260, 300], [129, 5, 513], [3, 513, 257], [65, 67, 600]];
+test('gemm equals the float32 triple loop bit for bit across block edges (MC=64, KC=256, NC=512) on every tier', () => {
+  const shapes: Array<[number, number, number]> = [[70, 260, 300], [129, 5, 513], [3, 1030, 257], [65, 67, 600]];
   for (const tier of KERNEL_TIERS) {
     onTier(tier, () => {
       const rng = new Rng(12);
@@ -191,8 +191,9 @@ test('the simd, asm and portable tiers of the macro-kernel give the same bits on
   assert.equal(portable.tier, 'portable');
   assert.equal(portable.view.length * 4, HEAP_BYTES);
   const rng = new Rng(13);
-  for (const [rows, cols, depth] of [[4, 8, 1], [64, 256, 256], [8, 16, 75], [20, 8, 3], [60, 248, 17]]) {
+  for (const [rows, cols, depth] of [[4, 8, 1], [MC, NC, KC], [8, 16, 75], [20, 8, 3], [60, 248, 17]]) {
     for (let i = 0; i < HEAP_BYTES / 4; i++) simd.view[i] = asm.view[i] = portable.view[i] = rng.gaussian(0, 1);
+    const before = portable.view.slice();
     simd.run(rows, cols, depth);
     asm.run(rows, cols, depth);
     portable.run(rows, cols, depth);
@@ -203,16 +204,17 @@ test('the simd, asm and portable tiers of the macro-kernel give the same bits on
         assert.ok(Object.is(simd.view[at], portable.view[at]), `wasm-simd, rows ${rows} cols ${cols} depth ${depth}: C[${i}][${j}]`);
       }
     }
-    // And the C block holds the float32 sum Σ_p A[i][p]·B[p][j] in packed-panel order, checked at
-    // the corners of the block.
+    // And the C block had the float32 sum s = Σ_p A[i][p]·B[p][j] (packed-panel order) added to it,
+    // C_block = f32(C_block + s), checked at the corners of the block.
     for (const [i, j] of [[0, 0], [0, cols - 1], [rows - 1, 0], [rows - 1, cols - 1]]) {
-      let expected = 0;
+      let sum = 0;
       for (let p = 0; p < depth; p++) {
         const a = portable.view[A_BLOCK_START + Math.floor(i / MR) * MR * depth + p * MR + (i % MR)];
         const b = portable.view[B_BLOCK_START + Math.floor(j / NR) * NR * depth + p * NR + (j % NR)];
-        expected = Math.fround(expected + Math.fround(a * b));
+        sum = Math.fround(sum + Math.fround(a * b));
       }
-      assert.equal(portable.view[C_BLOCK_START + i * C_BLOCK_STRIDE + j], expected, `C[${i}][${j}] of rows ${rows} cols ${cols} depth ${depth}`);
+      const at = C_BLOCK_START + i * C_BLOCK_STRIDE + j;
+      assert.equal(portable.view[at], Math.fround(before[at] + sum), `C[${i}][${j}] of rows ${rows} cols ${cols} depth ${depth}`);
     }
   }
 });

@@ -51,7 +51,7 @@ export const NR = 8;
  */
 export const MC = 64;
 export const KC = 256;
-export const NC = 256;
+export const NC = 512;
 
 export const A_BLOCK_START = 0;
 export const B_BLOCK_START = MC * KC;
@@ -62,7 +62,7 @@ export const C_BLOCK_STRIDE = NC;
  * Size of the scratch heap in bytes: 512 KiB holds the 384 KiB of blocks above (a power of two, as
  * asm.js heaps must be, so every tier can share this size).
  */
-export const HEAP_BYTES = 1 << 19;
+export const HEAP_BYTES = 1 << 20;
 
 /** The layout above as one record, for the engines that bake it into their code. */
 export const MACRO_KERNEL_LAYOUT = {
@@ -108,14 +108,16 @@ export function macroKernelPortable(heap: Float32Array, rows: number, cols: numb
           a += MR;
           b += NR;
         }
+        // C_block = f32(C_block + sum): storing a double sum of two floats into the Float32Array
+        // rounds it once, which is the float32 sum.
         const out = C_BLOCK_START + panelRow * C_BLOCK_STRIDE + panelCol + half;
-        heap[out] = c00; heap[out + 1] = c01; heap[out + 2] = c02; heap[out + 3] = c03;
+        heap[out] += c00; heap[out + 1] += c01; heap[out + 2] += c02; heap[out + 3] += c03;
         const out1 = out + C_BLOCK_STRIDE;
-        heap[out1] = c10; heap[out1 + 1] = c11; heap[out1 + 2] = c12; heap[out1 + 3] = c13;
+        heap[out1] += c10; heap[out1 + 1] += c11; heap[out1 + 2] += c12; heap[out1 + 3] += c13;
         const out2 = out1 + C_BLOCK_STRIDE;
-        heap[out2] = c20; heap[out2 + 1] = c21; heap[out2 + 2] = c22; heap[out2 + 3] = c23;
+        heap[out2] += c20; heap[out2 + 1] += c21; heap[out2 + 2] += c22; heap[out2 + 3] += c23;
         const out3 = out2 + C_BLOCK_STRIDE;
-        heap[out3] = c30; heap[out3 + 1] = c31; heap[out3 + 2] = c32; heap[out3 + 3] = c33;
+        heap[out3] += c30; heap[out3 + 1] += c31; heap[out3 + 2] += c32; heap[out3 + 3] += c33;
       }
     }
   }

@@ -285,18 +285,23 @@ function packEdgePanel(
 }
 
 /**
- * C[rows × cols at cStart] += A_block · B_block: the macro-kernel fills the C block of the heap with
- * the k-block's float32 sums (whole MR × NR tiles, padding included), then the part inside C is added:
- * a double sum of two floats stored into a Float32Array is rounded once, so this is f32(C + s).
+ * C[rows × cols at cStart] += A_block · B_block, one k-block: the rows of C are copied into the C
+ * block of the heap, the macro-kernel adds the k-block's float32 sums into them there (whole MR × NR
+ * tiles, padding included: C_block = f32(C_block + s)), and the rows are copied back. The copies
+ * are TypedArray.set — native memory copies, several times faster than a JavaScript loop adding
+ * into C — at the price of two small view objects per row of the block.
  */
 function macroKernel(rows: number, cols: number, depth: number, c: Float32Array, cStart: number, ldc: number): void {
   const paddedRows = Math.ceil(rows / MR) * MR;
   const paddedCols = Math.ceil(cols / NR) * NR;
-  scratch!.run(paddedRows, paddedCols, depth);
   const block = packed;
   for (let i = 0; i < rows; i++) {
     const row = cStart + i * ldc;
+    block.set(c.subarray(row, row + cols), C_BLOCK_START + i * C_BLOCK_STRIDE);
+  }
+  scratch!.run(paddedRows, paddedCols, depth);
+  for (let i = 0; i < rows; i++) {
     const source = C_BLOCK_START + i * C_BLOCK_STRIDE;
-    for (let j = 0; j < cols; j++) c[row + j] += block[source + j];
+    c.set(block.subarray(source, source + cols), cStart + i * ldc);
   }
 }

@@ -74,13 +74,14 @@ function asmSource({ aBlockStart, bBlockStart, cBlockStart, cBlockStride, panelR
           if ((a | 0) < (aEnd | 0)) {${step(0, 0)}
           }
           out = (${cBytes} + ((imul(panelRow, ${cBlockStride}) + panelCol + half) << 2)) | 0;
-          F[out >> 2] = c00; F[(out + 4) >> 2] = c01; F[(out + 8) >> 2] = c02; F[(out + 12) >> 2] = c03;
+          // C_block = f32(C_block + sum).
+          F[(out + 0) >> 2] = fround(fround(F[(out + 0) >> 2]) + c00); F[(out + 4) >> 2] = fround(fround(F[(out + 4) >> 2]) + c01); F[(out + 8) >> 2] = fround(fround(F[(out + 8) >> 2]) + c02); F[(out + 12) >> 2] = fround(fround(F[(out + 12) >> 2]) + c03);
           out = (out + ${rowBytes}) | 0;
-          F[out >> 2] = c10; F[(out + 4) >> 2] = c11; F[(out + 8) >> 2] = c12; F[(out + 12) >> 2] = c13;
+          F[(out + 0) >> 2] = fround(fround(F[(out + 0) >> 2]) + c10); F[(out + 4) >> 2] = fround(fround(F[(out + 4) >> 2]) + c11); F[(out + 8) >> 2] = fround(fround(F[(out + 8) >> 2]) + c12); F[(out + 12) >> 2] = fround(fround(F[(out + 12) >> 2]) + c13);
           out = (out + ${rowBytes}) | 0;
-          F[out >> 2] = c20; F[(out + 4) >> 2] = c21; F[(out + 8) >> 2] = c22; F[(out + 12) >> 2] = c23;
+          F[(out + 0) >> 2] = fround(fround(F[(out + 0) >> 2]) + c20); F[(out + 4) >> 2] = fround(fround(F[(out + 4) >> 2]) + c21); F[(out + 8) >> 2] = fround(fround(F[(out + 8) >> 2]) + c22); F[(out + 12) >> 2] = fround(fround(F[(out + 12) >> 2]) + c23);
           out = (out + ${rowBytes}) | 0;
-          F[out >> 2] = c30; F[(out + 4) >> 2] = c31; F[(out + 8) >> 2] = c32; F[(out + 12) >> 2] = c33;
+          F[(out + 0) >> 2] = fround(fround(F[(out + 0) >> 2]) + c30); F[(out + 4) >> 2] = fround(fround(F[(out + 4) >> 2]) + c31); F[(out + 8) >> 2] = fround(fround(F[(out + 8) >> 2]) + c32); F[(out + 12) >> 2] = fround(fround(F[(out + 12) >> 2]) + c33);
         }
       }
     }

@@ -6,6 +6,7 @@
  *
  *   for p ascending:  colsA = B[p][0..3], colsB = B[p][4..7]
  *                     for row i: a = A[i][p] (4 lanes);  sum[i]A += a·colsA;  sum[i]B += a·colsB
+ *   then for row i:   C_block[i][0..3] += sum[i]A;  C_block[i][4..7] += sum[i]B
  *
  * The lanes run across four neighbouring columns of C — independent outputs — never across the terms
  * of one sum, so each C element is still the sequential float32 sum of its column of products.
@@ -70,9 +71,10 @@ function macroKernelModule({ aBlockStart, bBlockStart, cBlockStart, cBlockStride
       // out = cBlockStart·4 + (panelRow·cBlockStride + panelCol)·4, one C row per register pair.
       op.i32Const(cBlockStart * 4), get('panelRow'), op.i32Const(cBlockStride), op.i32Mul, get('panelCol'), op.i32Add,
       op.i32Const(2), op.i32Shl, op.i32Add, set('out'),
+      // C_block = f32(C_block + sum), four columns per instruction.
       rows.map((row) => [
-        get('out'), get(`sum${row}A`), op.v128Store4Floats(0),
-        get('out'), get(`sum${row}B`), op.v128Store4Floats(16),
+        get('out'), get('out'), op.v128Load4Floats(0), get(`sum${row}A`), op.f32x4Add, op.v128Store4Floats(0),
+        get('out'), get('out'), op.v128Load4Floats(16), get(`sum${row}B`), op.f32x4Add, op.v128Store4Floats(16),
         increment(locals, 'out', cBlockStride * 4),
       ]),
       increment(locals, 'panelRow', panelRows), get('panelRow'), get('rows'), op.i32LtS, op.brIf(0),
