@@ -7,10 +7,12 @@
  *
  *   A block  at A_BLOCK_START  rows/MR panels, each (depth × MR): panel r holds rows MR·r .. MR·r+MR−1, p-major
  *   B block  at B_BLOCK_START  cols/NR panels, each (depth × NR): panel q holds cols NR·q .. NR·q+NR−1, p-major
- *   C block  at C_BLOCK_START  (rows × cols) partial sums, row-major with row stride C_BLOCK_STRIDE
+ *   C block  at C_BLOCK_START  (rows × cols) values of C, row-major with row stride C_BLOCK_STRIDE
  *
- *   C_block[i][j] = s, where s = +0, then for p = 0 .. depth−1 ascending:
+ *   C_block[i][j] = f32(C_block[i][j] + s), where s = +0, then for p = 0 .. depth−1 ascending:
  *                   s = f32(s + f32(A[i][p] · B[p][j]))                      (f32: round to float32)
+ *
+ * (gemm.ts copies the rows of C in before and out after, so this is one k-block of the GEMM's order.)
  *
  * Why float32 and why this order (the float32 contract of issue 15). The operands are float32
  * already; summing in float32 lets WebAssembly put four sums in one 128-bit register (f32x4) where
@@ -42,8 +44,9 @@ export const NR = 8;
 /**
  * Largest block gemm.ts packs (MC a multiple of MR, NC of NR): MC rows, KC depth, NC columns. One A
  * panel (MR × KC floats, 4 KiB) and one B panel (8 KiB) stay in L1 while a tile runs; the MC×KC A
- * block (64 KiB) stays in L2 while it meets every B panel; the KC×NC B block (256 KiB) is reused by
- * every row block.
+ * block (64 KiB) stays in L2 while it meets every B panel; the KC×NC B block (512 KiB) is reused by
+ * every row block. NC = 512 rather than 256 packs A once instead of twice when n ≤ 512 (packing is
+ * plain JavaScript, several times slower per value than the SIMD loop).
  *
  * KC is also part of the arithmetic (see gemm.ts, "Determinism"): each C element gets one float32
  * sum per k-block of KC terms, blocks starting at p = 0. It never depends on the tier, the thread
@@ -59,7 +62,7 @@ export const C_BLOCK_START = B_BLOCK_START + KC * NC;
 /** Row stride of the C block, in floats. */
 export const C_BLOCK_STRIDE = NC;
 /**
- * Size of the scratch heap in bytes: 512 KiB holds the 384 KiB of blocks above (a power of two, as
+ * Size of the scratch heap in bytes: 1 MiB holds the 704 KiB of blocks above (a power of two, as
  * asm.js heaps must be, so every tier can share this size).
  */
 export const HEAP_BYTES = 1 << 20;
@@ -70,7 +73,7 @@ export const MACRO_KERNEL_LAYOUT = {
   panelRows: MR, panelCols: NR,
 } as const;
 
-/** Runs every tile of a packed block; rows is a multiple of MR, cols of NR, depth ≥ 1. */
+/** Adds every tile of a packed block into the C block; rows is a multiple of MR, cols of NR, depth ≥ 1. */
 export type MacroKernel = (rows: number, cols: number, depth: number) => void;
 
 const fround = Math.fround;

@@ -32,7 +32,7 @@
  *    reference spec states the bound it checks against a double-precision sum).
  *
  * Scratch memory is ONE heap per thread (an ArrayBuffer of 1 MiB holding the packed A block, the
- * packed B block and a C block of partial sums), made on the first call and reused by every call:
+ * packed B block and a C block, the rows of C being summed into), made on the first call and reused by every call:
  * no allocation per call. Each worker thread imports its own copy of this module, so threads never
  * share scratch.
  *
