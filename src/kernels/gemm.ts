@@ -32,9 +32,9 @@
  *    reference spec states the bound it checks against a double-precision sum).
  *
  * Scratch memory is ONE heap per thread (an ArrayBuffer of 1 MiB holding the packed A block, the
- * packed B block and a C block, the rows of C being summed into), made on the first call and reused by every call:
- * no allocation per call. Each worker thread imports its own copy of this module, so threads never
- * share scratch.
+ * packed B block and a C block that rows of C are summed in), made on the first call and reused by
+ * every call: no scratch allocation per call (only small views to copy C rows in and out). Each
+ * worker thread imports its own copy of this module, so threads never share scratch.
  *
  * Determinism (what the worker pool relies on; the order of the float32 contract, issue 15). Every
  * element C[i][j] is computed as (f32 = round to float32)
