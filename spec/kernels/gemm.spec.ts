@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { gemm } from '../../src/kernels/gemm.ts';
 import { gemmReference } from '../../src/kernels/gemm-reference.ts';
 import {
-  A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, HEAP_BYTES, KC, MC, MR, NC, NR,
+  A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, C_BLOCK_ROWS, HEAP_BYTES, KC, MC, MR, NC, NR,
 } from '../../src/kernels/gemm-macro-kernel.ts';
 import { createScratchHeap } from '../../src/kernels/engine-switch.ts';
 import { KERNEL_TIERS, kernelTier, setKernelTier } from '../../src/kernels/engines/kernel-tier.ts';
@@ -90,8 +90,8 @@ test('gemm equals the float32 triple loop bit for bit on every tier (all transpo
   }
 });
 
-test('gemm equals the float32 triple loop bit for bit across block edges (MC=64, KC=256, NC=512) on every tier', () => {
-  const shapes: Array<[number, number, number]> = [[70, 260, 300], [129, 5, 513], [3, 1030, 257], [65, 67, 600]];
+test('gemm equals the float32 triple loop bit for bit across block edges (MC=64, KC=256, NC=512, C_BLOCK_ROWS=512) on every tier', () => {
+  const shapes: Array<[number, number, number]> = [[70, 260, 300], [129, 5, 513], [3, 1030, 257], [65, 67, 600], [1030, 9, 270]];
   for (const tier of KERNEL_TIERS) {
     onTier(tier, () => {
       const rng = new Rng(12);
@@ -191,21 +191,28 @@ test('the simd, asm and portable tiers of the macro-kernel give the same bits on
   assert.equal(portable.tier, 'portable');
   assert.equal(portable.view.length * 4, HEAP_BYTES);
   const rng = new Rng(13);
-  for (const [rows, cols, depth] of [[4, 8, 1], [MC, NC, KC], [8, 16, 75], [20, 8, 3], [60, 248, 17]]) {
+  for (const [rows, cols, depth, cRow] of [[4, 8, 1, 0], [MC, NC, KC, C_BLOCK_ROWS - MC], [8, 16, 75, 12], [20, 8, 3, 0], [60, 248, 17, 101]]) {
     for (let i = 0; i < HEAP_BYTES / 4; i++) simd.view[i] = asm.view[i] = portable.view[i] = rng.gaussian(0, 1);
     const before = portable.view.slice();
-    simd.run(rows, cols, depth);
-    asm.run(rows, cols, depth);
-    portable.run(rows, cols, depth);
+    simd.run(rows, cols, depth, cRow);
+    asm.run(rows, cols, depth, cRow);
+    portable.run(rows, cols, depth, cRow);
+    // Every float of the heap: the C block rows the call owns, and nothing else, may change.
+    for (let at = 0; at < HEAP_BYTES / 4; at++) {
+      const row = Math.floor((at - C_BLOCK_START) / C_BLOCK_STRIDE);
+      if (at >= C_BLOCK_START && row >= cRow && row < cRow + rows && (at - C_BLOCK_START) % C_BLOCK_STRIDE < cols) continue;
+      assert.ok(Object.is(portable.view[at], before[at]) && Object.is(simd.view[at], before[at]) && Object.is(asm.view[at], before[at]),
+        `rows ${rows} cols ${cols} depth ${depth} cRow ${cRow}: heap float ${at} changed`);
+    }
     for (let i = 0; i < rows; i++) {
       for (let j = 0; j < cols; j++) {
-        const at = C_BLOCK_START + i * C_BLOCK_STRIDE + j;
+        const at = C_BLOCK_START + (cRow + i) * C_BLOCK_STRIDE + j;
         assert.ok(Object.is(asm.view[at], portable.view[at]), `asm.js, rows ${rows} cols ${cols} depth ${depth}: C[${i}][${j}]`);
         assert.ok(Object.is(simd.view[at], portable.view[at]), `wasm-simd, rows ${rows} cols ${cols} depth ${depth}: C[${i}][${j}]`);
       }
     }
-    // And the C block had the float32 sum s = Σ_p A[i][p]·B[p][j] (packed-panel order) added to it,
-    // C_block = f32(C_block + s), checked at the corners of the block.
+    // And row cRow + i of the C block had the float32 sum s = Σ_p A[i][p]·B[p][j] (packed-panel
+    // order) added to it, C_block = f32(C_block + s), checked at the corners.
     for (const [i, j] of [[0, 0], [0, cols - 1], [rows - 1, 0], [rows - 1, cols - 1]]) {
       let sum = 0;
       for (let p = 0; p < depth; p++) {
@@ -213,7 +220,7 @@ test('the simd, asm and portable tiers of the macro-kernel give the same bits on
         const b = portable.view[B_BLOCK_START + Math.floor(j / NR) * NR * depth + p * NR + (j % NR)];
         sum = Math.fround(sum + Math.fround(a * b));
       }
-      const at = C_BLOCK_START + i * C_BLOCK_STRIDE + j;
+      const at = C_BLOCK_START + (cRow + i) * C_BLOCK_STRIDE + j;
       assert.equal(portable.view[at], Math.fround(before[at] + sum), `C[${i}][${j}] of rows ${rows} cols ${cols} depth ${depth}`);
     }
   }

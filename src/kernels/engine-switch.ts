@@ -55,7 +55,7 @@ export function createScratchHeap(ceiling: KernelTier = kernelTier()): ScratchHe
     },
     portable: () => {
       const view = new Float32Array(HEAP_BYTES / 4);
-      return { view, run: (rows, cols, depth) => macroKernelPortable(view, rows, cols, depth) };
+      return { view, run: (rows, cols, depth, cRow) => macroKernelPortable(view, rows, cols, depth, cRow) };
     },
   }, ceiling);
   return { ...built, tier, ceiling };

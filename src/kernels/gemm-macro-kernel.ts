@@ -7,12 +7,15 @@
  *
  *   A block  at A_BLOCK_START  rows/MR panels, each (depth × MR): panel r holds rows MR·r .. MR·r+MR−1, p-major
  *   B block  at B_BLOCK_START  cols/NR panels, each (depth × NR): panel q holds cols NR·q .. NR·q+NR−1, p-major
- *   C block  at C_BLOCK_START  (rows × cols) values of C, row-major with row stride C_BLOCK_STRIDE
+ *   C block  at C_BLOCK_START  up to C_BLOCK_ROWS × NC values of C, row-major with row stride C_BLOCK_STRIDE
  *
- *   C_block[i][j] = f32(C_block[i][j] + s), where s = +0, then for p = 0 .. depth−1 ascending:
- *                   s = f32(s + f32(A[i][p] · B[p][j]))                      (f32: round to float32)
+ * One call adds one k-block into rows cRow .. cRow + rows − 1 of the C block:
  *
- * (gemm.ts copies the rows of C in before and out after, so this is one k-block of the GEMM's order.)
+ *   C_block[cRow + i][j] = f32(C_block[cRow + i][j] + s), where s = +0, then for p = 0 .. depth−1
+ *                          ascending:  s = f32(s + f32(A[i][p] · B[p][j]))      (f32: round to float32)
+ *
+ * gemm.ts loads the C block (a copy of C's rows, or zeros) once, lets every k-block add into it, and
+ * copies it out once: this is the GEMM's order, and C is touched twice per element, not per k-block.
  *
  * Why float32 and why this order (the float32 contract of issue 15). The operands are float32
  * already; summing in float32 lets WebAssembly put four sums in one 128-bit register (f32x4) where
@@ -56,16 +59,22 @@ export const MC = 64;
 export const KC = 256;
 export const NC = 512;
 
+/**
+ * Rows of C the C block holds (a multiple of MC): gemm.ts runs up to this many rows of C through all
+ * k-blocks before it writes them back, re-packing the B block for each such chunk of rows.
+ */
+export const C_BLOCK_ROWS = 512;
+
 export const A_BLOCK_START = 0;
 export const B_BLOCK_START = MC * KC;
 export const C_BLOCK_START = B_BLOCK_START + KC * NC;
 /** Row stride of the C block, in floats. */
 export const C_BLOCK_STRIDE = NC;
 /**
- * Size of the scratch heap in bytes: 1 MiB holds the 704 KiB of blocks above (a power of two, as
+ * Size of the scratch heap in bytes: 2 MiB holds the 1.56 MiB of blocks above (a power of two, as
  * asm.js heaps must be, so every tier can share this size).
  */
-export const HEAP_BYTES = 1 << 20;
+export const HEAP_BYTES = 1 << 21;
 
 /** The layout above as one record, for the engines that bake it into their code. */
 export const MACRO_KERNEL_LAYOUT = {
@@ -73,8 +82,11 @@ export const MACRO_KERNEL_LAYOUT = {
   panelRows: MR, panelCols: NR,
 } as const;
 
-/** Adds every tile of a packed block into the C block; rows is a multiple of MR, cols of NR, depth ≥ 1. */
-export type MacroKernel = (rows: number, cols: number, depth: number) => void;
+/**
+ * Adds every tile of a packed block into the C block from row cRow on; rows is a multiple of MR,
+ * cols of NR, depth ≥ 1.
+ */
+export type MacroKernel = (rows: number, cols: number, depth: number, cRow: number) => void;
 
 const fround = Math.fround;
 
@@ -83,7 +95,7 @@ const fround = Math.fround;
  * JavaScript has no vector registers, so it runs each MR × NR panel pair as two 4 × 4 tiles (16
  * sums in locals; wider tiles spill), the left and right halves of the B panel.
  */
-export function macroKernelPortable(heap: Float32Array, rows: number, cols: number, depth: number): void {
+export function macroKernelPortable(heap: Float32Array, rows: number, cols: number, depth: number, cRow: number): void {
   for (let panelCol = 0; panelCol < cols; panelCol += NR) {
     for (let half = 0; half < NR; half += 4) {
       const bPanel = B_BLOCK_START + panelCol * depth + half;
@@ -113,7 +125,7 @@ export function macroKernelPortable(heap: Float32Array, rows: number, cols: numb
         }
         // C_block = f32(C_block + sum): storing a double sum of two floats into the Float32Array
         // rounds it once, which is the float32 sum.
-        const out = C_BLOCK_START + panelRow * C_BLOCK_STRIDE + panelCol + half;
+        const out = C_BLOCK_START + (cRow + panelRow) * C_BLOCK_STRIDE + panelCol + half;
         heap[out] += c00; heap[out + 1] += c01; heap[out + 2] += c02; heap[out + 3] += c03;
         const out1 = out + C_BLOCK_STRIDE;
         heap[out1] += c10; heap[out1 + 1] += c11; heap[out1 + 2] += c12; heap[out1 + 3] += c13;

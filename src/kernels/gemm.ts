@@ -52,7 +52,9 @@
  * one engine contact is createScratchHeap (engine-switch.ts), which picks the tier.
  */
 
-import { A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, KC, MC, MR, NC, NR } from './gemm-macro-kernel.ts';
+import {
+  A_BLOCK_START, B_BLOCK_START, C_BLOCK_ROWS, C_BLOCK_START, C_BLOCK_STRIDE, KC, MC, MR, NC, NR,
+} from './gemm-macro-kernel.ts';
 import { builtUnderCurrentSetting, createScratchHeap } from './engine-switch.ts';
 import type { KernelTier, ScratchHeap } from './engine-switch.ts';
 import { defineKernel } from './kernel.ts';
@@ -176,21 +178,29 @@ export function gemmPackedB(
   accumulate: boolean,
 ): void {
   if (m <= 0 || n <= 0) return;
-  // beta = 0: clear C first, so that every k-block below simply adds (0 + s = s exactly, so the
-  // bits are those of a store). One code path keeps the macro-kernel free of rarely-taken branches.
-  if (!accumulate) for (let i = 0; i < m; i++) c.fill(0, cOffset + i * ldc, cOffset + i * ldc + n);
-  if (k <= 0) return;
+  if (k <= 0) {
+    // No k-blocks: C keeps its values, or is 0 (beta = 0).
+    if (!accumulate) for (let i = 0; i < m; i++) c.fill(0, cOffset + i * ldc, cOffset + i * ldc + n);
+    return;
+  }
   ensureScratch();
   for (let colStart = 0; colStart < n; colStart += NC) {
     const cols = Math.min(NC, n - colStart);
-    for (let depthStart = 0; depthStart < k; depthStart += KC) {
-      const depth = Math.min(KC, k - depthStart);
-      packOpB(packed, B_BLOCK_START, depthStart, depth, colStart, cols);
-      for (let rowStart = 0; rowStart < m; rowStart += MC) {
-        const rows = Math.min(MC, m - rowStart);
-        packA(transA, a, aOffset, lda, rowStart, rows, depthStart, depth);
-        macroKernel(rows, cols, depth, c, cOffset + rowStart * ldc + colStart, ldc);
+    const paddedCols = Math.ceil(cols / NR) * NR;
+    for (let chunkStart = 0; chunkStart < m; chunkStart += C_BLOCK_ROWS) {
+      const chunkRows = Math.min(C_BLOCK_ROWS, m - chunkStart);
+      const cChunk = cOffset + chunkStart * ldc + colStart;
+      loadCBlock(accumulate, c, cChunk, ldc, chunkRows, cols);
+      for (let depthStart = 0; depthStart < k; depthStart += KC) {
+        const depth = Math.min(KC, k - depthStart);
+        packOpB(packed, B_BLOCK_START, depthStart, depth, colStart, cols);
+        for (let rowStart = 0; rowStart < chunkRows; rowStart += MC) {
+          const rows = Math.min(MC, chunkRows - rowStart);
+          packA(transA, a, aOffset, lda, chunkStart + rowStart, rows, depthStart, depth);
+          scratch!.run(Math.ceil(rows / MR) * MR, paddedCols, depth, rowStart);
+        }
       }
+      storeCBlock(c, cChunk, ldc, chunkRows, cols);
     }
   }
 }
@@ -285,21 +295,26 @@ function packEdgePanel(
 }
 
 /**
- * C[rows × cols at cStart] += A_block · B_block, one k-block: the rows of C are copied into the C
- * block of the heap, the macro-kernel adds the k-block's float32 sums into them there (whole MR × NR
- * tiles, padding included: C_block = f32(C_block + s)), and the rows are copied back. The copies
- * are TypedArray.set — native memory copies, several times faster than a JavaScript loop adding
- * into C — at the price of two small view objects per row of the block.
+ * Fills the C block with the starting values of rows × cols of C at cStart: C itself when
+ * accumulating, else zeros (beta = 0: the first k-block then adds into 0, and f32(0 + s) = s).
+ * Copies are TypedArray.set — native memory copies, several times faster than a JavaScript loop —
+ * at the price of one small view object per row.
  */
-function macroKernel(rows: number, cols: number, depth: number, c: Float32Array, cStart: number, ldc: number): void {
-  const paddedRows = Math.ceil(rows / MR) * MR;
-  const paddedCols = Math.ceil(cols / NR) * NR;
+function loadCBlock(accumulate: boolean, c: Float32Array, cStart: number, ldc: number, rows: number, cols: number): void {
   const block = packed;
+  if (!accumulate) {
+    block.fill(0, C_BLOCK_START, C_BLOCK_START + rows * C_BLOCK_STRIDE);
+    return;
+  }
   for (let i = 0; i < rows; i++) {
     const row = cStart + i * ldc;
     block.set(c.subarray(row, row + cols), C_BLOCK_START + i * C_BLOCK_STRIDE);
   }
-  scratch!.run(paddedRows, paddedCols, depth);
+}
+
+/** Writes the C block's rows × cols back into C at cStart, once all k-blocks have added into it. */
+function storeCBlock(c: Float32Array, cStart: number, ldc: number, rows: number, cols: number): void {
+  const block = packed;
   for (let i = 0; i < rows; i++) {
     const source = C_BLOCK_START + i * C_BLOCK_STRIDE;
     c.set(block.subarray(source, source + cols), cStart + i * ldc);

@@ -44,8 +44,8 @@ function asmSource({ aBlockStart, bBlockStart, cBlockStart, cBlockStride, panelR
   var F = new stdlib.Float32Array(heap);
   var imul = stdlib.Math.imul;
   var fround = stdlib.Math.fround;
-  function macroKernel(rows, cols, depth) {
-    rows = rows | 0; cols = cols | 0; depth = depth | 0;
+  function macroKernel(rows, cols, depth, cRow) {
+    rows = rows | 0; cols = cols | 0; depth = depth | 0; cRow = cRow | 0;
     var panelRow = 0, panelCol = 0, half = 0, a = 0, b = 0, aEnd = 0, aPairsEnd = 0, bPanel = 0, out = 0;
     var a0 = fround(0), a1 = fround(0), a2 = fround(0), a3 = fround(0);
     var b0 = fround(0), b1 = fround(0), b2 = fround(0), b3 = fround(0);
@@ -73,7 +73,7 @@ function asmSource({ aBlockStart, bBlockStart, cBlockStart, cBlockStride, panelR
           }
           if ((a | 0) < (aEnd | 0)) {${step(0, 0)}
           }
-          out = (${cBytes} + ((imul(panelRow, ${cBlockStride}) + panelCol + half) << 2)) | 0;
+          out = (${cBytes} + ((imul((cRow + panelRow) | 0, ${cBlockStride}) + panelCol + half) << 2)) | 0;
           // C_block = f32(C_block + sum).
           F[(out + 0) >> 2] = fround(fround(F[(out + 0) >> 2]) + c00); F[(out + 4) >> 2] = fround(fround(F[(out + 4) >> 2]) + c01); F[(out + 8) >> 2] = fround(fround(F[(out + 8) >> 2]) + c02); F[(out + 12) >> 2] = fround(fround(F[(out + 12) >> 2]) + c03);
           out = (out + ${rowBytes}) | 0;
@@ -92,15 +92,15 @@ function asmSource({ aBlockStart, bBlockStart, cBlockStart, cBlockStride, panelR
 
 /**
  * The asm.js macro-kernel over `buffer` (the scratch heap, a power of two ≥ 64 KiB), or undefined
- * where `new Function` is refused. Arguments as macroKernelPortable's: rows, cols, depth.
+ * where `new Function` is refused. Arguments as macroKernelPortable's: rows, cols, depth, cRow.
  */
 export function compileAsmMacroKernel(
   layout: MacroKernelLayout, buffer: ArrayBuffer,
-): ((rows: number, cols: number, depth: number) => void) | undefined {
+): ((rows: number, cols: number, depth: number, cRow: number) => void) | undefined {
   const source = asmSource(layout);
   try {
     const factory = new Function('stdlib', 'foreign', 'heap', source) as
-      (stdlib: typeof globalThis, foreign: object, heap: ArrayBuffer) => { macroKernel(rows: number, cols: number, depth: number): void };
+      (stdlib: typeof globalThis, foreign: object, heap: ArrayBuffer) => { macroKernel(rows: number, cols: number, depth: number, cRow: number): void };
     return factory(globalThis, {}, buffer).macroKernel;
   } catch {
     // new Function refused (Content-Security-Policy without 'unsafe-eval'): the portable loops run.

@@ -14,7 +14,7 @@
  * roundings: no fused multiply-add exists outside relaxed SIMD, which is never used here), so C_block
  * gets the bits the portable and asm.js kernels give (a spec checks it). Register budget on x86-64
  * (16 vector registers): 2·MR sums + 2 B rows + 1 splat; with MR = 6 that is 15.
- * Arguments as macroKernel's: rows, cols, depth.
+ * Arguments as macroKernel's: rows, cols, depth, cRow.
  */
 import { I32, V128, assembleModule, compileModule, fn, instantiate, op } from './wasm-module.ts';
 import type { Code, Locals } from './wasm-module.ts';
@@ -36,12 +36,12 @@ function increment({ get, set }: Locals, name: string, amount: number): Code {
   return [get(name), op.i32Const(amount), op.i32Add, set(name)];
 }
 
-/** The macro-kernel's module bytes: one function, `macroKernel(rows, cols, depth)`. */
+/** The macro-kernel's module bytes: one function, `macroKernel(rows, cols, depth, cRow)`. */
 function macroKernelModule({ aBlockStart, bBlockStart, cBlockStart, cBlockStride, panelRows }: MacroKernelLayout): Uint8Array {
   const rows = Array.from({ length: panelRows }, (_, row) => row);
   const sums = rows.flatMap((row) => [`sum${row}A`, `sum${row}B`]);
   const aStepBytes = panelRows * 4;
-  const macroKernel = fn('macroKernel', ['rows', 'cols', 'depth'], [
+  const macroKernel = fn('macroKernel', ['rows', 'cols', 'depth', 'cRow'], [
     [I32, ['panelRow', 'panelCol', 'a', 'b', 'aEnd', 'bPanel', 'out']],
     [V128, ['value', 'colsA', 'colsB', ...sums]],
   ], (locals) => {
@@ -68,8 +68,8 @@ function macroKernelModule({ aBlockStart, bBlockStart, cBlockStart, cBlockStride
       increment(locals, 'a', aStepBytes), increment(locals, 'b', 32),
       get('a'), get('aEnd'), op.i32LtS, op.brIf(0),
       op.end,
-      // out = cBlockStart·4 + (panelRow·cBlockStride + panelCol)·4, one C row per register pair.
-      op.i32Const(cBlockStart * 4), get('panelRow'), op.i32Const(cBlockStride), op.i32Mul, get('panelCol'), op.i32Add,
+      // out = cBlockStart·4 + ((cRow + panelRow)·cBlockStride + panelCol)·4, one C row per register pair.
+      op.i32Const(cBlockStart * 4), get('cRow'), get('panelRow'), op.i32Add, op.i32Const(cBlockStride), op.i32Mul, get('panelCol'), op.i32Add,
       op.i32Const(2), op.i32Shl, op.i32Add, set('out'),
       // C_block = f32(C_block + sum), four columns per instruction.
       rows.map((row) => [
@@ -92,9 +92,9 @@ function macroKernelModule({ aBlockStart, bBlockStart, cBlockStart, cBlockStride
  */
 export function instantiateSimdMacroKernel(
   layout: MacroKernelLayout, bytes: number,
-): { view: Float32Array; run: (rows: number, cols: number, depth: number) => void } | undefined {
+): { view: Float32Array; run: (rows: number, cols: number, depth: number, cRow: number) => void } | undefined {
   const compiled = compileModule(() => macroKernelModule(layout));
   if (compiled === null) return undefined;
   const { memory, exports } = instantiate(compiled, Math.ceil(bytes / 65536));
-  return { view: new Float32Array(memory.buffer), run: (exports as { macroKernel(rows: number, cols: number, depth: number): void }).macroKernel };
+  return { view: new Float32Array(memory.buffer), run: (exports as { macroKernel(rows: number, cols: number, depth: number, cRow: number): void }).macroKernel };
 }
