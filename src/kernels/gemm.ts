@@ -297,18 +297,16 @@ function packEdgePanel(
 /**
  * Fills the C block with the starting values of rows × cols of C at cStart: C itself when
  * accumulating, else zeros (beta = 0: the first k-block then adds into 0, and f32(0 + s) = s).
- * Copies are TypedArray.set — native memory copies, several times faster than a JavaScript loop —
- * at the price of one small view object per row.
+ * Copies are TypedArray.set and fill — native memory operations, several times faster than a
+ * JavaScript loop — at the price of one small view object per row. (Columns of the block past
+ * `cols` keep stale values: the kernel adds zeros from B's padding into them and nobody reads them.)
  */
 function loadCBlock(accumulate: boolean, c: Float32Array, cStart: number, ldc: number, rows: number, cols: number): void {
   const block = packed;
-  if (!accumulate) {
-    block.fill(0, C_BLOCK_START, C_BLOCK_START + rows * C_BLOCK_STRIDE);
-    return;
-  }
   for (let i = 0; i < rows; i++) {
-    const row = cStart + i * ldc;
-    block.set(c.subarray(row, row + cols), C_BLOCK_START + i * C_BLOCK_STRIDE);
+    const start = C_BLOCK_START + i * C_BLOCK_STRIDE;
+    if (accumulate) block.set(c.subarray(cStart + i * ldc, cStart + i * ldc + cols), start);
+    else block.fill(0, start, start + cols);
   }
 }
 
