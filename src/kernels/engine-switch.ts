@@ -32,7 +32,7 @@ export function builtUnderCurrentSetting(heap: { readonly ceiling: KernelTier })
 
 /** A GEMM scratch heap (layout in gemm-macro-kernel.ts) and the macro-kernel that runs over it. */
 export interface ScratchHeap {
-  /** The heap as floats: gemm.ts packs into it (converting nothing: operands are float32) and reads C blocks from it. */
+  /** The heap as floats: gemm.ts packs operands into it and moves C blocks in and out. */
   readonly view: Float32Array;
   readonly run: MacroKernel;
   /** The tier that runs. */

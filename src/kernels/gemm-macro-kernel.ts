@@ -1,7 +1,7 @@
 /**
- * The GEMM's inner engine: every register tile of one packed block, C_block = A_block · B_block, in
- * float32 arithmetic. gemm.ts packs the operands into a scratch heap and adds C_block into the
- * caller's C; this file owns that heap's layout and the loops that run over it.
+ * The GEMM's inner engine: every register tile of one packed block, C_block += A_block · B_block, in
+ * float32 arithmetic. gemm.ts packs the operands into a scratch heap and moves rows of C in and out
+ * of its C block; this file owns that heap's layout and the loops that run over it.
  *
  * Heap layout (Float32, offsets in floats). The blocks are padded to whole panels:
  *
@@ -30,7 +30,7 @@
  * `macroKernelPortable` below is the version to read, and the 'portable' kernel tier. The same
  * operations in the same order are mirrored, for speed, by
  *   engines/gemm-macro-kernel-simd.ts   tier 'simd': WebAssembly SIMD, one MR × NR tile in 2·MR f32x4
- *                                       registers (the default everywhere current; ~10× this loop)
+ *                                       registers (the default everywhere current)
  *   engines/gemm-macro-kernel-asm.ts    tier 'asm': asm.js with float-typed locals
  * and engine-switch.ts picks one per thread (createScratchHeap). A port can skip engines/ entirely.
  * This file imports nothing engine-specific.
