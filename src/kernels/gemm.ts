@@ -302,6 +302,12 @@ function packEdgePanel(
 }
 
 /**
+ * Rows shorter than this are copied by a JavaScript loop: for a few values, making the view
+ * objects of a native copy costs more than the copy.
+ */
+const NATIVE_COPY_MIN = 32;
+
+/**
  * Fills the C block with the starting values of rows × cols of C at cStart: C itself when
  * accumulating, else zeros (beta = 0: the first k-block then adds into 0, and f32(0 + s) = s).
  * Copies are TypedArray.set and fill — native memory operations, several times faster than a
@@ -312,7 +318,9 @@ function loadCBlock(accumulate: boolean, c: Float32Array, cStart: number, ldc: n
   const block = packed;
   for (let i = 0; i < rows; i++) {
     const start = C_BLOCK_START + i * C_BLOCK_STRIDE;
-    if (accumulate) block.set(c.subarray(cStart + i * ldc, cStart + i * ldc + cols), start);
+    const row = cStart + i * ldc;
+    if (cols < NATIVE_COPY_MIN) for (let j = 0; j < cols; j++) block[start + j] = accumulate ? c[row + j] : 0;
+    else if (accumulate) block.set(c.subarray(row, row + cols), start);
     else block.fill(0, start, start + cols);
   }
 }
@@ -322,6 +330,8 @@ function storeCBlock(c: Float32Array, cStart: number, ldc: number, rows: number,
   const block = packed;
   for (let i = 0; i < rows; i++) {
     const source = C_BLOCK_START + i * C_BLOCK_STRIDE;
-    c.set(block.subarray(source, source + cols), cStart + i * ldc);
+    const row = cStart + i * ldc;
+    if (cols < NATIVE_COPY_MIN) for (let j = 0; j < cols; j++) c[row + j] = block[source + j];
+    else c.set(block.subarray(source, source + cols), row);
   }
 }
