@@ -3,13 +3,26 @@ import { test } from 'node:test';
 import { gemm } from '../../src/kernels/gemm.ts';
 import { gemmReference } from '../../src/kernels/gemm-reference.ts';
 import {
-  A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, HEAP_BYTES, TILE,
+  A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, C_BLOCK_ROWS, HEAP_BYTES, KC, MC, MR, NC, NR,
 } from '../../src/kernels/gemm-macro-kernel.ts';
 import { createScratchHeap } from '../../src/kernels/engine-switch.ts';
+import { KERNEL_TIERS, kernelTier, setKernelTier } from '../../src/kernels/engines/kernel-tier.ts';
+import type { KernelTier } from '../../src/kernels/engines/kernel-tier.ts';
+import { gemmKernelTier } from '../../src/kernels/gemm.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 
-/** The GEMM's k-block depth (gemm.ts KC): up to this depth both kernels round exactly once. */
-const SINGLE_BLOCK_DEPTH = 256;
+/** Runs `body` with this thread's kernel tier set to `tier`, checking that tier really runs. */
+function onTier(tier: KernelTier, body: () => void): void {
+  const before = kernelTier();
+  setKernelTier(tier);
+  try {
+    // Node has WebAssembly SIMD and allows new Function: each tier must really be the one asked for.
+    assert.equal(gemmKernelTier(), tier);
+    body();
+  } finally {
+    setKernelTier(before);
+  }
+}
 
 interface Case {
   transA: boolean;
@@ -51,42 +64,89 @@ function describe(testCase: Case): string {
   return JSON.stringify(testCase);
 }
 
-test('gemm equals the triple loop bit for bit when k fits one k-block (all transposes, odd sizes, offsets, strides)', () => {
-  const rng = new Rng(11);
-  const sizes = [1, 2, 3, 4, 5, 7, 9, 13, 17, 31, 65];
-  let cases = 0;
-  for (const transA of [false, true]) {
-    for (const transB of [false, true]) {
-      for (let trial = 0; trial < 12; trial++) {
-        const testCase: Case = {
-          transA, transB,
-          m: sizes[rng.int(sizes.length)], n: sizes[rng.int(sizes.length)], k: sizes[rng.int(sizes.length)],
-          accumulate: rng.int(2) === 1, extra: rng.int(4), offset: rng.int(5),
-        };
-        const { fast, reference } = runBoth(testCase, rng);
-        // Same products, same order, one rounding: identical bits, padding and offsets untouched.
-        assert.deepEqual(fast, reference, describe(testCase));
-        cases++;
+test('gemm equals the float32 triple loop bit for bit on every tier (all transposes, odd sizes, offsets, strides)', () => {
+  const sizes = [1, 2, 3, 4, 5, 7, 8, 9, 13, 17, 31, 65];
+  for (const tier of KERNEL_TIERS) {
+    onTier(tier, () => {
+      const rng = new Rng(11);
+      let cases = 0;
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          for (let trial = 0; trial < 12; trial++) {
+            const testCase: Case = {
+              transA, transB,
+              m: sizes[rng.int(sizes.length)], n: sizes[rng.int(sizes.length)], k: sizes[rng.int(sizes.length)],
+              accumulate: rng.int(2) === 1, extra: rng.int(4), offset: rng.int(5),
+            };
+            const { fast, reference } = runBoth(testCase, rng);
+            // Same products, same order, same roundings: identical bits, padding and offsets untouched.
+            assert.deepEqual(fast, reference, `${tier}: ${describe(testCase)}`);
+            cases++;
+          }
+        }
       }
-    }
+      assert.equal(cases, 48);
+    });
   }
-  assert.equal(cases, 48);
 });
 
-test('gemm agrees with the triple loop to float32 rounding across block edges (MC=64, KC=256, NC=256)', () => {
-  const rng = new Rng(12);
-  const shapes: Array<[number, number, number]> = [[70, 260, 300], [129, 5, 513], [3, 513, 257], [65, 67, 600]];
-  for (const [m, n, k] of shapes) {
-    for (const [transA, transB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
-      const testCase: Case = { transA, transB, m, n, k, accumulate: true, extra: 3, offset: 2 };
-      const { fast, reference } = runBoth(testCase, rng);
-      for (let i = 0; i < fast.length; i++) {
-        // The fast kernel rounds to float32 once per k-block: relative error ~ k/KC · 6e-8.
-        const error = Math.abs(fast[i] - reference[i]) / Math.max(1, Math.abs(reference[i]));
-        assert.ok(error <= 1e-5, `${describe(testCase)}: element ${i}: ${fast[i]} vs ${reference[i]}`);
+test('gemm equals the float32 triple loop bit for bit across block edges (MC=64, KC=256, NC=512, C_BLOCK_ROWS=512) on every tier', () => {
+  const shapes: Array<[number, number, number]> = [[70, 260, 300], [129, 5, 513], [3, 1030, 257], [65, 67, 600], [1030, 9, 270]];
+  for (const tier of KERNEL_TIERS) {
+    onTier(tier, () => {
+      const rng = new Rng(12);
+      for (const [m, n, k] of shapes) {
+        for (const [transA, transB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+          const testCase: Case = { transA, transB, m, n, k, accumulate: transA, extra: 3, offset: 2 };
+          const { fast, reference } = runBoth(testCase, rng);
+          assert.deepEqual(fast, reference, `${tier}: ${describe(testCase)}`);
+        }
+      }
+    });
+  }
+});
+
+test('gemm is within the float32 summation bound of the double-precision sum, relative to Σ|terms|', () => {
+  // How far the float32 arithmetic is from the exact result. Each C element is a dot product of
+  // k terms plus (when accumulating) the old C, summed as ⌈k/KC⌉ blocks of at most KC float32
+  // multiply-adds, then the block sums added one by one. Higham's bound for such a sum (products
+  // and sums each rounded once, unit roundoff u = 2⁻²⁴): |computed − exact| ≤ γ_r · Σ|terms|, with
+  // γ_r = r·u / (1 − r·u) and r = min(k, KC) + ⌈k/KC⌉ + 1 roundings on any term's path. The
+  // "exact" sum here is in double precision (error ~k·2⁻⁵³, negligible). Cancelling sums (a
+  // column of B that nearly sums to zero) have a tiny result but not tiny Σ|terms|: the relative
+  // error of the result is unbounded, the bound on Σ|terms| still holds.
+  const rng = new Rng(14);
+  const u = 2 ** -24;
+  let worst = 0;
+  for (const [m, n, k] of [[9, 11, 40], [6, 17, 300], [5, 9, 1100]] as Array<[number, number, number]>) {
+    for (const accumulate of [false, true]) {
+      const a = randomArray(m * k, rng);
+      const b = randomArray(k * n, rng);
+      // Make the last column of op(B) cancel: B[p][n−1] = −B[p−1][n−1] for odd p.
+      for (let p = 1; p < k; p += 2) b[p * n + n - 1] = -b[(p - 1) * n + n - 1];
+      const c = randomArray(m * n, rng);
+      const start = c.slice();
+      gemm(false, false, m, n, k, a, 0, k, b, 0, n, c, 0, n, accumulate);
+      const roundings = Math.min(k, KC) + Math.ceil(k / KC) + 1;
+      const gamma = (roundings * u) / (1 - roundings * u);
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let exact = accumulate ? start[i * n + j] : 0;
+          let sumOfAbs = Math.abs(exact);
+          for (let p = 0; p < k; p++) {
+            const term = a[i * k + p] * b[p * n + j];
+            exact += term;
+            sumOfAbs += Math.abs(term);
+          }
+          const error = Math.abs(c[i * n + j] - exact);
+          assert.ok(error <= gamma * sumOfAbs, `m ${m} n ${n} k ${k}: C[${i}][${j}] = ${c[i * n + j]}, exact ${exact}, error ${error} > ${gamma} · ${sumOfAbs}`);
+          worst = Math.max(worst, error / sumOfAbs / u);
+        }
       }
     }
   }
+  // And the sums really are float32: somewhere the error exceeds what one double rounding could give.
+  assert.ok(worst > 0.5, `worst error only ${worst} · 2⁻²⁴ · Σ|terms|: is the GEMM still summing in double?`);
 });
 
 test('gemm with accumulate=false overwrites C; with k = 0 it writes zeros (or leaves C when accumulating)', () => {
@@ -105,7 +165,7 @@ test('gemm with accumulate=false overwrites C; with k = 0 it writes zeros (or le
 
 test('gemm: each row of C has the same bits whether computed alone or with the others (row-split invariance)', () => {
   const rng = new Rng(13);
-  const m = 37, n = 29, k = 2 * SINGLE_BLOCK_DEPTH + 45;
+  const m = 37, n = 29, k = 2 * KC + 45;
   for (const transA of [false, true]) {
     const a = randomArray(m * k, rng);
     const b = randomArray(k * n, rng);
@@ -129,27 +189,39 @@ test('the simd, asm and portable tiers of the macro-kernel give the same bits on
   assert.equal(simd.tier, 'simd');
   assert.equal(asm.tier, 'asm');
   assert.equal(portable.tier, 'portable');
+  assert.equal(portable.view.length * 4, HEAP_BYTES);
   const rng = new Rng(13);
-  for (const [rows, cols, depth] of [[4, 4, 1], [64, 256, 256], [8, 12, 75], [20, 4, 3], [60, 252, 17]]) {
-    for (let i = 0; i < HEAP_BYTES / 8; i++) simd.view[i] = asm.view[i] = portable.view[i] = rng.gaussian(0, 1);
-    simd.run(rows, cols, depth);
-    asm.run(rows, cols, depth);
-    portable.run(rows, cols, depth);
+  for (const [rows, cols, depth, cRow] of [[4, 8, 1, 0], [MC, NC, KC, C_BLOCK_ROWS - MC], [8, 16, 75, 12], [20, 8, 3, 0], [60, 248, 17, 101]]) {
+    for (let i = 0; i < HEAP_BYTES / 4; i++) simd.view[i] = asm.view[i] = portable.view[i] = rng.gaussian(0, 1);
+    const before = portable.view.slice();
+    simd.run(rows, cols, depth, cRow);
+    asm.run(rows, cols, depth, cRow);
+    portable.run(rows, cols, depth, cRow);
+    // Every float of the heap: the C block rows the call owns, and nothing else, may change.
+    for (let at = 0; at < HEAP_BYTES / 4; at++) {
+      const row = Math.floor((at - C_BLOCK_START) / C_BLOCK_STRIDE);
+      if (at >= C_BLOCK_START && row >= cRow && row < cRow + rows && (at - C_BLOCK_START) % C_BLOCK_STRIDE < cols) continue;
+      assert.ok(Object.is(portable.view[at], before[at]) && Object.is(simd.view[at], before[at]) && Object.is(asm.view[at], before[at]),
+        `rows ${rows} cols ${cols} depth ${depth} cRow ${cRow}: heap float ${at} changed`);
+    }
     for (let i = 0; i < rows; i++) {
       for (let j = 0; j < cols; j++) {
-        const at = C_BLOCK_START + i * C_BLOCK_STRIDE + j;
+        const at = C_BLOCK_START + (cRow + i) * C_BLOCK_STRIDE + j;
         assert.ok(Object.is(asm.view[at], portable.view[at]), `asm.js, rows ${rows} cols ${cols} depth ${depth}: C[${i}][${j}]`);
         assert.ok(Object.is(simd.view[at], portable.view[at]), `wasm-simd, rows ${rows} cols ${cols} depth ${depth}: C[${i}][${j}]`);
       }
     }
-    // And the C block holds Σ_p A[i][p]·B[p][j] in packed-panel order, checked at one corner element.
-    let expected = 0;
-    const [i, j] = [rows - 1, cols - 1];
-    for (let p = 0; p < depth; p++) {
-      const a = portable.view[A_BLOCK_START + Math.floor(i / TILE) * TILE * depth + p * TILE + (i % TILE)];
-      const b = portable.view[B_BLOCK_START + Math.floor(j / TILE) * TILE * depth + p * TILE + (j % TILE)];
-      expected += a * b;
+    // And row cRow + i of the C block had the float32 sum s = Σ_p A[i][p]·B[p][j] (packed-panel
+    // order) added to it, C_block = f32(C_block + s), checked at the corners.
+    for (const [i, j] of [[0, 0], [0, cols - 1], [rows - 1, 0], [rows - 1, cols - 1]]) {
+      let sum = 0;
+      for (let p = 0; p < depth; p++) {
+        const a = portable.view[A_BLOCK_START + Math.floor(i / MR) * MR * depth + p * MR + (i % MR)];
+        const b = portable.view[B_BLOCK_START + Math.floor(j / NR) * NR * depth + p * NR + (j % NR)];
+        sum = Math.fround(sum + Math.fround(a * b));
+      }
+      const at = C_BLOCK_START + (cRow + i) * C_BLOCK_STRIDE + j;
+      assert.equal(portable.view[at], Math.fround(before[at] + sum), `C[${i}][${j}] of rows ${rows} cols ${cols} depth ${depth}`);
     }
-    assert.equal(portable.view[C_BLOCK_START + i * C_BLOCK_STRIDE + j], expected);
   }
 });

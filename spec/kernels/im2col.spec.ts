@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ConvGeometry } from '../../src/kernels/conv-geometry.ts';
 import { col2im, im2col, packIm2colPanels } from '../../src/kernels/im2col.ts';
+import { NR } from '../../src/kernels/gemm-macro-kernel.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 
 function geometry(partial: Partial<ConvGeometry> & Pick<ConvGeometry, 'inputHeight' | 'inputWidth' | 'filterHeight' | 'filterWidth'>): ConvGeometry {
@@ -128,21 +129,21 @@ test('packIm2colPanels writes exactly the GEMM panels of im2col (random windows)
       const depthStart = rng.int(rows), colStart = rng.int(cols);
       const depth = 1 + rng.int(rows - depthStart), width = 1 + rng.int(cols - colStart);
       const dstStart = 5;
-      const panels = Math.ceil(width / 4);
-      const dst = new Float64Array(dstStart + panels * depth * 4 + 3).fill(Number.NaN);
+      const panels = Math.ceil(width / NR);
+      const dst = new Float32Array(dstStart + panels * depth * NR + 3).fill(Number.NaN);
       packIm2colPanels(g, x, offset, dst, dstStart, depthStart, depth, colStart, width);
       for (let p = 0; p < depth; p++) {
-        for (let j = 0; j < panels * 4; j++) {
+        for (let j = 0; j < panels * NR; j++) {
           const row = depthStart + p, col = colStart + j;
           const expected = j >= width ? 0 : columns[row * pixels + col];
-          const at = dstStart + (j >> 2) * depth * 4 + p * 4 + (j & 3);
+          const at = dstStart + Math.floor(j / NR) * depth * NR + p * NR + (j % NR);
           assert.equal(dst[at], expected, `trial ${trial}: p ${p} j ${j}`);
           checked++;
         }
       }
       // Nothing outside the panels is touched.
       for (let i = 0; i < dstStart; i++) assert.ok(Number.isNaN(dst[i]));
-      for (let i = dstStart + panels * depth * 4; i < dst.length; i++) assert.ok(Number.isNaN(dst[i]));
+      for (let i = dstStart + panels * depth * NR; i < dst.length; i++) assert.ok(Number.isNaN(dst[i]));
     }
   }
   assert.ok(checked > 500, `only ${checked} values checked`);

@@ -32,8 +32,8 @@ export function builtUnderCurrentSetting(heap: { readonly ceiling: KernelTier })
 
 /** A GEMM scratch heap (layout in gemm-macro-kernel.ts) and the macro-kernel that runs over it. */
 export interface ScratchHeap {
-  /** The heap as doubles: gemm.ts packs into it and reads C blocks from it. */
-  readonly view: Float64Array;
+  /** The heap as floats: gemm.ts packs operands into it and moves C blocks in and out. */
+  readonly view: Float32Array;
   readonly run: MacroKernel;
   /** The tier that runs. */
   readonly tier: KernelTier;
@@ -46,16 +46,16 @@ export interface ScratchHeap {
  * the setting in force; specs ask for each tier to compare them).
  */
 export function createScratchHeap(ceiling: KernelTier = kernelTier()): ScratchHeap {
-  const { tier, built } = pickFastestTier<{ view: Float64Array; run: MacroKernel }>({
+  const { tier, built } = pickFastestTier<{ view: Float32Array; run: MacroKernel }>({
     simd: () => instantiateSimdMacroKernel(MACRO_KERNEL_LAYOUT, HEAP_BYTES),
     asm: () => {
       const buffer = new ArrayBuffer(HEAP_BYTES);
       const run = compileAsmMacroKernel(MACRO_KERNEL_LAYOUT, buffer);
-      return run && { view: new Float64Array(buffer), run };
+      return run && { view: new Float32Array(buffer), run };
     },
     portable: () => {
-      const view = new Float64Array(HEAP_BYTES / 8);
-      return { view, run: (rows, cols, depth) => macroKernelPortable(view, rows, cols, depth) };
+      const view = new Float32Array(HEAP_BYTES / 4);
+      return { view, run: (rows, cols, depth, cRow) => macroKernelPortable(view, rows, cols, depth, cRow) };
     },
   }, ceiling);
   return { ...built, tier, ceiling };

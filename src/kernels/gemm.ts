@@ -16,38 +16,52 @@
  *    scratch buffer in the exact order the inner loop reads it — and reused by every row block;
  *    for one row block the MC×KC slab of op(A) is packed likewise. Packing also removes the
  *    transposes: after it, all four variants run the same inner loop over unit-stride memory.
- * 2. Register tile. The macro-kernel (gemm-macro-kernel.ts) runs over the packed blocks one 4×4
- *    tile of C at a time, in sixteen local variables, reading four values of A and four of B per
- *    step of p: 16 multiply-adds per 8 loads, where the naive loop does 1 per 2. JavaScript engines
- *    emit scalar (not SIMD) double arithmetic, so this is about as far as a tile goes in JavaScript:
- *    2×4 up to 8×4, 4×6 and 4×8 tiles and unrolling p by two measured the same or slower on the
- *    reference machine (2-core AMD EPYC, Node 20). What did pay is compiling those loops as asm.js,
- *    which drops the bounds checks around every load, and then as WebAssembly SIMD, two doubles per
- *    register (see that file).
- * 3. Float64 scratch. JavaScript arithmetic is double precision, so every Float32Array read costs a
- *    float→double conversion. The packed panels are Float64: each element is converted once while
- *    packing (O(mk + kn) work) instead of once per use in the inner loop (O(mnk)). As a bonus each
- *    k-block is summed in double precision before it is rounded into C.
+ *    The part of C being computed (up to C_BLOCK_ROWS × NC) lives in the scratch heap too, through
+ *    all its k-blocks: C is read once and written once per element, by native copies, not once per
+ *    k-block by a JavaScript loop (which cost about 10 % of a 512³ product).
+ * 2. Register tile. The macro-kernel (gemm-macro-kernel.ts) runs over the packed blocks one tile of
+ *    C at a time, its sums in registers, reading a few values of A and of B per step of p and doing
+ *    a multiply-add for every pair: for a 4×4 tile, 16 multiply-adds per 8 loads, where the naive
+ *    loop does 1 per 2. The panels are MR = 4 rows of A and NR = 8 columns of B: the WebAssembly
+ *    SIMD tier keeps a whole 4×8 tile in eight f32x4 registers (four columns each); the scalar tiers
+ *    (asm.js, plain TypeScript) cut it into two 4×4 tiles, about as far as a tile goes in scalar
+ *    JavaScript before the sums spill.
+ * 3. Float32 scratch, float32 sums. The operands are float32, and so is the arithmetic: every
+ *    multiply-add rounds the product and then the sum to float32 (never fused), so the SIMD tier can
+ *    hold four sums per register — twice the lanes of double precision — and the packed panels are
+ *    plain copies into a Float32Array heap (half the memory of doubles). Packing still pays for
+ *    itself: it removes the transposes and strides, once per element per block instead of per use.
+ *    The price is accuracy: a float32 sum of n terms is off by up to about n·2⁻²⁴·Σ|terms| (the
+ *    reference spec states the bound it checks against a double-precision sum).
  *
- * Scratch memory is ONE heap per thread (an ArrayBuffer of 1 MiB holding the packed A block, the
- * packed B block and a C block of partial sums), made on the first call and reused by every call:
- * no allocation per call. Each worker thread imports its own copy of this module, so threads never
- * share scratch.
+ * Scratch memory is ONE heap per thread (an ArrayBuffer of 2 MiB holding the packed A block, the
+ * packed B block and a C block that rows of C are summed in), made on the first call and reused by
+ * every call: no scratch allocation per call (only small views to copy C rows in and out). Each
+ * worker thread imports its own copy of this module, so threads never share scratch.
  *
- * Determinism (what the worker pool relies on). Every element C[i][j] is computed as
+ * Determinism (what the worker pool relies on; the order of the float32 contract, issue 15). Every
+ * element C[i][j] is computed as (f32 = round to float32)
  *   (not accumulating: C[i][j] = 0 first)
- *   for each k-block b = 0, 1, … in order:  s = Σ_{p in block b, ascending} A[i][p]·B[p][j]  (double)
- *                                           C[i][j] = fround(C[i][j] + s)
- * The k-blocks start at 0 and have fixed size KC, whatever m, n, the row offset or the tile an
- * element falls into; padding of edge tiles only adds rows/columns that are thrown away. So the bits
- * of C[i][j] do not depend on how the rows of C are split between threads ('gemmRows').
+ *   for each k-block b = 0, 1, … in order:  s = +0
+ *                                           for p in block b, ascending:  s = f32(s + f32(A[i][p]·B[p][j]))
+ *                                           C[i][j] = f32(C[i][j] + s)
+ * Why the order is spelled out, not just "the sum rounded to float32": float32 addition is not
+ * associative, so the same terms summed in another order — a tile stepping p two at a time into two
+ * sums, SIMD lanes splitting one sum, blocks that start where a thread's share starts — give other
+ * bits. The k-blocks start at 0 and have fixed size KC, whatever m, n, the row offset, the tier or the tile
+ * an element falls into; padding of edge tiles only adds rows/columns that are thrown away. So the
+ * bits of C[i][j] do not depend on how the rows of C are split between threads ('gemmRows'), nor on
+ * the kernel tier: gemm-reference.ts spells out the same sums as a plain loop, and specs demand its
+ * bits from every tier.
  *
  * Engines: the packing and blocking here are plain TypeScript on every tier; the macro-kernel they feed
  * (gemm-macro-kernel.ts) is mirrored by engines/gemm-macro-kernel-simd.ts and -asm.ts, and this file's
  * one engine contact is createScratchHeap (engine-switch.ts), which picks the tier.
  */
 
-import { A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, KC, MC, NC, TILE } from './gemm-macro-kernel.ts';
+import {
+  A_BLOCK_START, B_BLOCK_START, C_BLOCK_ROWS, C_BLOCK_START, C_BLOCK_STRIDE, KC, MC, MR, NC, NR,
+} from './gemm-macro-kernel.ts';
 import { builtUnderCurrentSetting, createScratchHeap } from './engine-switch.ts';
 import type { KernelTier, ScratchHeap } from './engine-switch.ts';
 import { defineKernel } from './kernel.ts';
@@ -78,15 +92,10 @@ export type GemmArgs = {
   readonly accumulate: boolean;
 };
 
-/** Rows of the register tile (of C and of a packed A panel). */
-const MR = TILE;
-/** Columns of the register tile (of C and of a packed B panel). */
-const NR = TILE;
-
 /** This thread's scratch heap: packed blocks, the C block and the macro-kernel; made on first use. */
 let scratch: ScratchHeap | undefined;
 /** scratch.view, cached for the packing loops. */
-let packed: Float64Array = new Float64Array(0);
+let packed: Float32Array = new Float32Array(0);
 
 /** The heap, made on first use and made again when the kernel-tier setting has changed since. */
 function ensureScratch(): ScratchHeap {
@@ -148,11 +157,12 @@ export const gemmRowsKernel = defineKernel('gemmRows', gemmRows);
 
 /**
  * Writes op(B)[depthStart .. +depth][colStart .. +cols] into dst from dstStart as B panels:
- * ⌈cols/4⌉ panels of depth × 4 doubles, p-major — dst[dstStart + (j>>2)·depth·4 + p·4 + (j&3)] holds
- * op(B)[depthStart + p][colStart + j] — with the columns of the last panel past `cols` set to 0.
+ * ⌈cols/NR⌉ panels of depth × NR floats (NR = 8), p-major — dst[dstStart + ⌊j/NR⌋·depth·NR + p·NR +
+ * (j mod NR)] holds op(B)[depthStart + p][colStart + j] — with the columns of the last panel past
+ * `cols` set to 0.
  */
 export type PanelPacker = (
-  dst: Float64Array, dstStart: number, depthStart: number, depth: number, colStart: number, cols: number,
+  dst: Float32Array, dstStart: number, depthStart: number, depth: number, colStart: number, cols: number,
 ) => void;
 
 /**
@@ -175,21 +185,29 @@ export function gemmPackedB(
   accumulate: boolean,
 ): void {
   if (m <= 0 || n <= 0) return;
-  // beta = 0: clear C first, so that every k-block below simply adds (0 + s = s exactly, so the
-  // bits are those of a store). One code path keeps the macro-kernel free of rarely-taken branches.
-  if (!accumulate) for (let i = 0; i < m; i++) c.fill(0, cOffset + i * ldc, cOffset + i * ldc + n);
-  if (k <= 0) return;
+  if (k <= 0) {
+    // No k-blocks: C keeps its values, or is 0 (beta = 0).
+    if (!accumulate) for (let i = 0; i < m; i++) c.fill(0, cOffset + i * ldc, cOffset + i * ldc + n);
+    return;
+  }
   ensureScratch();
   for (let colStart = 0; colStart < n; colStart += NC) {
     const cols = Math.min(NC, n - colStart);
-    for (let depthStart = 0; depthStart < k; depthStart += KC) {
-      const depth = Math.min(KC, k - depthStart);
-      packOpB(packed, B_BLOCK_START, depthStart, depth, colStart, cols);
-      for (let rowStart = 0; rowStart < m; rowStart += MC) {
-        const rows = Math.min(MC, m - rowStart);
-        packA(transA, a, aOffset, lda, rowStart, rows, depthStart, depth);
-        macroKernel(rows, cols, depth, c, cOffset + rowStart * ldc + colStart, ldc);
+    const paddedCols = Math.ceil(cols / NR) * NR;
+    for (let chunkStart = 0; chunkStart < m; chunkStart += C_BLOCK_ROWS) {
+      const chunkRows = Math.min(C_BLOCK_ROWS, m - chunkStart);
+      const cChunk = cOffset + chunkStart * ldc + colStart;
+      loadCBlock(accumulate, c, cChunk, ldc, chunkRows, cols);
+      for (let depthStart = 0; depthStart < k; depthStart += KC) {
+        const depth = Math.min(KC, k - depthStart);
+        packOpB(packed, B_BLOCK_START, depthStart, depth, colStart, cols);
+        for (let rowStart = 0; rowStart < chunkRows; rowStart += MC) {
+          const rows = Math.min(MC, chunkRows - rowStart);
+          packA(transA, a, aOffset, lda, chunkStart + rowStart, rows, depthStart, depth);
+          scratch!.run(Math.ceil(rows / MR) * MR, paddedCols, depth, rowStart);
+        }
       }
+      storeCBlock(c, cChunk, ldc, chunkRows, cols);
     }
   }
 }
@@ -201,7 +219,7 @@ export function gemmPackedB(
  */
 function packB(
   transB: boolean, b: Float32Array, bOffset: number, ldb: number,
-  dst: Float64Array, dstStart: number, depthStart: number, depth: number, colStart: number, cols: number,
+  dst: Float32Array, dstStart: number, depthStart: number, depth: number, colStart: number, cols: number,
 ): void {
   let index = dstStart;
   for (let panel = 0; panel < cols; panel += NR) {
@@ -209,18 +227,21 @@ function packB(
     if (cols - panel < NR) {
       index = packEdgePanel(dst, index, b, bOffset, ldb, transB, depthStart, depth, col, cols - panel, NR);
     } else if (transB) {
-      // Column j of op(B) is row j of the stored B: four rows read side by side.
+      // Column j of op(B) is row j of the stored B: eight rows read side by side.
       let s0 = bOffset + col * ldb + depthStart;
-      let s1 = s0 + ldb, s2 = s1 + ldb, s3 = s2 + ldb;
+      const s1 = ldb, s2 = 2 * ldb, s3 = 3 * ldb, s4 = 4 * ldb, s5 = 5 * ldb, s6 = 6 * ldb, s7 = 7 * ldb;
       for (let p = 0; p < depth; p++) {
-        dst[index] = b[s0++]; dst[index + 1] = b[s1++]; dst[index + 2] = b[s2++]; dst[index + 3] = b[s3++];
+        dst[index] = b[s0]; dst[index + 1] = b[s0 + s1]; dst[index + 2] = b[s0 + s2]; dst[index + 3] = b[s0 + s3];
+        dst[index + 4] = b[s0 + s4]; dst[index + 5] = b[s0 + s5]; dst[index + 6] = b[s0 + s6]; dst[index + 7] = b[s0 + s7];
         index += NR;
+        s0++;
       }
     } else {
-      // Row p of op(B) is row p of the stored B: four adjacent values per row.
+      // Row p of op(B) is row p of the stored B: eight adjacent values per row.
       let source = bOffset + depthStart * ldb + col;
       for (let p = 0; p < depth; p++) {
         dst[index] = b[source]; dst[index + 1] = b[source + 1]; dst[index + 2] = b[source + 2]; dst[index + 3] = b[source + 3];
+        dst[index + 4] = b[source + 4]; dst[index + 5] = b[source + 5]; dst[index + 6] = b[source + 6]; dst[index + 7] = b[source + 7];
         index += NR;
         source += ldb;
       }
@@ -269,7 +290,7 @@ function packA(
  * source[p·ld + first + t]). Returns the next free index of `dst`.
  */
 function packEdgePanel(
-  dst: Float64Array, index: number, source: Float32Array, offset: number, ld: number, lineMajor: boolean,
+  dst: Float32Array, index: number, source: Float32Array, offset: number, ld: number, lineMajor: boolean,
   depthStart: number, depth: number, first: number, count: number, width: number,
 ): number {
   for (let p = depthStart; p < depthStart + depth; p++) {
@@ -281,18 +302,36 @@ function packEdgePanel(
 }
 
 /**
- * C[rows × cols at cStart] += A_block · B_block: the macro-kernel fills the C block of the heap with
- * the k-block's sums (whole 4×4 tiles, padding included), then the part inside C is added and rounded
- * to float32 — one rounding per element per k-block.
+ * Rows shorter than this are copied by a JavaScript loop: for a few values, making the view
+ * objects of a native copy costs more than the copy.
  */
-function macroKernel(rows: number, cols: number, depth: number, c: Float32Array, cStart: number, ldc: number): void {
-  const paddedRows = Math.ceil(rows / MR) * MR;
-  const paddedCols = Math.ceil(cols / NR) * NR;
-  scratch!.run(paddedRows, paddedCols, depth);
+const NATIVE_COPY_MIN = 32;
+
+/**
+ * Fills the C block with the starting values of rows × cols of C at cStart: C itself when
+ * accumulating, else zeros (beta = 0: the first k-block then adds into 0, and f32(0 + s) = s).
+ * Copies are TypedArray.set and fill — native memory operations, several times faster than a
+ * JavaScript loop — at the price of one small view object per row. (Columns of the block past
+ * `cols` keep stale values: the kernel adds zeros from B's padding into them and nobody reads them.)
+ */
+function loadCBlock(accumulate: boolean, c: Float32Array, cStart: number, ldc: number, rows: number, cols: number): void {
   const block = packed;
   for (let i = 0; i < rows; i++) {
+    const start = C_BLOCK_START + i * C_BLOCK_STRIDE;
     const row = cStart + i * ldc;
+    if (cols < NATIVE_COPY_MIN) for (let j = 0; j < cols; j++) block[start + j] = accumulate ? c[row + j] : 0;
+    else if (accumulate) block.set(c.subarray(row, row + cols), start);
+    else block.fill(0, start, start + cols);
+  }
+}
+
+/** Writes the C block's rows × cols back into C at cStart, once all k-blocks have added into it. */
+function storeCBlock(c: Float32Array, cStart: number, ldc: number, rows: number, cols: number): void {
+  const block = packed;
+  for (let i = 0; i < rows; i++) {
     const source = C_BLOCK_START + i * C_BLOCK_STRIDE;
-    for (let j = 0; j < cols; j++) c[row + j] += block[source + j];
+    const row = cStart + i * ldc;
+    if (cols < NATIVE_COPY_MIN) for (let j = 0; j < cols; j++) c[row + j] = block[source + j];
+    else c.set(block.subarray(source, source + cols), row);
   }
 }

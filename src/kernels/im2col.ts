@@ -106,21 +106,21 @@ export function col2im(
  *
  *   op(B) = columns        (rows r = patch entries c·FH·FW + fy·FW + fx, cols q = output pixels)
  *
- * into dst from dstStart as the GEMM's B panels (gemm-macro-kernel.ts): ⌈cols/4⌉ panels of depth × 4
- * values, p-major (dst[dstStart + (j>>2)·depth·4 + p·4 + (j&3)] holds op(B)[depthStart+p][colStart+j]),
- * the columns of the last panel past `cols` set to 0. Every value equals what im2col writes (a spec
- * checks it).
+ * into dst from dstStart as the GEMM's B panels (gemm-macro-kernel.ts, NR = 8): ⌈cols/8⌉ panels of
+ * depth × 8 values, p-major (dst[dstStart + (j>>3)·depth·8 + p·8 + (j&7)] holds
+ * op(B)[depthStart+p][colStart+j]), the columns of the last panel past `cols` set to 0. Every value
+ * equals what im2col writes (a spec checks it).
  */
 export function packIm2colPanels(
   geometry: ConvGeometry, input: Float32Array, inputOffset: number,
-  dst: Float64Array, dstStart: number, depthStart: number, depth: number, colStart: number, cols: number,
+  dst: Float32Array, dstStart: number, depthStart: number, depth: number, colStart: number, cols: number,
 ): void {
   const {
     inputHeight, inputWidth, filterHeight, filterWidth,
     strideH, strideW, padH, padW, dilationH, dilationW, outputHeight, outputWidth,
   } = geometry;
-  const panelStride = depth * 4;
-  const paddedCols = Math.ceil(cols / 4) * 4;
+  const panelStride = depth * 8;
+  const paddedCols = Math.ceil(cols / 8) * 8;
   const taps = filterHeight * filterWidth;
   for (let p = 0; p < depth; p++) {
     const r = depthStart + p;
@@ -134,7 +134,7 @@ export function packIm2colPanels(
     const yEnd = firstOutputAtOrAbove(inputHeight, yOffset, strideH, outputHeight);
     const xStart = firstOutputAtOrAbove(0, xOffset, strideW, outputWidth);
     const xEnd = firstOutputAtOrAbove(inputWidth, xOffset, strideW, outputWidth);
-    const rowStart = dstStart + p * 4;
+    const rowStart = dstStart + p * 8;
     // Walk the pixels q = colStart .. colStart+cols−1 one output row (y) at a time; j = q − colStart.
     let y = Math.floor(colStart / outputWidth);
     let x = colStart - y * outputWidth;
@@ -146,12 +146,12 @@ export function packIm2colPanels(
       const copyStart = inside ? Math.min(Math.max(xStart, x), runEnd) : runEnd;
       const copyEnd = inside ? Math.max(Math.min(xEnd, runEnd), copyStart) : runEnd;
       const source = plane + (y * strideH + yOffset) * inputWidth + xOffset;
-      for (; x < copyStart; x++, j++) dst[rowStart + (j >> 2) * panelStride + (j & 3)] = 0;
-      for (; x < copyEnd; x++, j++) dst[rowStart + (j >> 2) * panelStride + (j & 3)] = input[source + x * strideW];
-      for (; x < runEnd; x++, j++) dst[rowStart + (j >> 2) * panelStride + (j & 3)] = 0;
+      for (; x < copyStart; x++, j++) dst[rowStart + (j >> 3) * panelStride + (j & 7)] = 0;
+      for (; x < copyEnd; x++, j++) dst[rowStart + (j >> 3) * panelStride + (j & 7)] = input[source + x * strideW];
+      for (; x < runEnd; x++, j++) dst[rowStart + (j >> 3) * panelStride + (j & 7)] = 0;
       x = 0;
       y++;
     }
-    for (; j < paddedCols; j++) dst[rowStart + (j >> 2) * panelStride + (j & 3)] = 0;
+    for (; j < paddedCols; j++) dst[rowStart + (j >> 3) * panelStride + (j & 7)] = 0;
   }
 }
