@@ -10,8 +10,8 @@
  *   backward-data    dx[n, d]  = Σ_k dy[n, k] · W[k, d]            (overwritten, as the GEMM path does)
  *
  * Each output element is one sum in double precision, read left to right, rounded to float32 once
- * when stored. The GEMM path rounds once per KC = 256 terms (gemm.ts), so the two agree to float32
- * rounding, not bit for bit.
+ * when stored. The GEMM path sums in float32, rounding every product and every addition (gemm.ts),
+ * so the two agree to within float32 rounding of the sum's Σ|terms|, not bit for bit.
  *
  * Work splits (RangeKernel form, see kernel.ts): forward and backward-data take a range of samples n
  * (sample n writes only y[n] or dx[n]); backward-weights takes a range of outputs k (writes only dW[k]
