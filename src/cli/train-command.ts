@@ -472,7 +472,7 @@ async function runTrainingLocked(
         `stopped by ${signal} in epoch ${at.epoch + 1}/${epochs} after step ${at.globalStep} (${at.stepInEpoch} of ${at.stepsPerEpoch} in the epoch); ` +
         `checkpoint written to ${run.checkpointPath} (lock ${lock.path} removed); continue with: npx tsx src/cli.ts train --resume ${run.folder}`);
     }
-    const evaluation = evaluate(net, data.splits.test, preprocessing);
+    const evaluation = evaluate(net, data.splits.test, preprocessing, { batchSize }); // the buffers training sized
     testAccuracy = evaluation.accuracy;
     run.writeModel(netToModelFile(net, definition, { classNames, preprocessing }));
     if (!options['no-report']) {
