@@ -66,11 +66,6 @@ export class Cifar10Assembler {
     return fileName === CIFAR10_META_FILE || fileName === CIFAR10_TEST_FILE || CIFAR10_TRAIN_FILES.includes(fileName);
   }
 
-  /** True once `fileName` has been accepted. */
-  has(fileName: string): boolean {
-    return this.accepted.has(fileName);
-  }
-
   /**
    * Where the bytes of file `fileName` go, or null for a file that is not part of CIFAR-10 or was
    * already accepted (the first copy wins).
