@@ -98,7 +98,7 @@ describe('train --init-from', () => {
 
   it('--classes 5-9 --replace-head 5: a fresh 5-way head, the rest copied, class names kept', async () => {
     const result = await train(['--init-from', sourceRun, '--classes', '5-9', '--replace-head', '5', '--freeze', 'conv1,fc1', '--max-steps', '2']);
-    const names = loadData('generated', { trainLimit: 80 }).splits.train.classNames;
+    const names = (await loadData('generated', { trainLimit: 80 })).splits.train.classNames;
     assert.deepEqual(result.classNames, names.slice(5, 10));
     assert.deepEqual(layer(result, 'fc2').parameters.weights.shape, [5, 8]);
     assert.deepEqual(layer(result, 'fc2').parameters.bias.shape, [5]);

@@ -1,7 +1,7 @@
 /**
  * The real CIFAR-10 archive (../shared/datasets/cifar10/cifar-10-binary.tar.gz, relative to the
  * repository root), checked against the figures in shared/datasets/README.md. Loaded ONCE for the
- * whole file (gunzip of the 173 MB archive takes about 3 s); skipped with a message when absent.
+ * whole file (streaming the 173 MB archive takes about 3 s); skipped with a message when absent.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -17,10 +17,10 @@ const skipMessage = `CIFAR-10 archive not found at ${archive}; see shared/datase
 describe('CIFAR-10 archive', () => {
   let splits: DatasetSplits;
   let loadMilliseconds = 0;
-  before(() => {
+  before(async () => {
     if (!present) return;
     const start = performance.now();
-    splits = loadCifar10(archive);
+    splits = await loadCifar10(archive);
     loadMilliseconds = performance.now() - start;
   });
 

@@ -68,15 +68,16 @@ function writeArchive(files: Map<string, Uint8Array | string>, gzip = true): str
   return file;
 }
 
-function expectDataError(run: () => unknown, pattern: RegExp): void {
-  assert.throws(run, (error: unknown) => {
+/** `run` may throw or reject (findCifar10 is synchronous, loadCifar10 asynchronous). */
+async function expectDataError(run: () => unknown, pattern: RegExp): Promise<void> {
+  await assert.rejects(async () => run(), (error: unknown) => {
     assert.ok(error instanceof DataError, `expected a DataError, got ${error}`);
     assert.match(error.message, pattern);
     return true;
   });
 }
 
-function checkGoodSplits(splits: ReturnType<typeof loadCifar10>, classNames: readonly string[]): void {
+function checkGoodSplits(splits: Awaited<ReturnType<typeof loadCifar10>>, classNames: readonly string[]): void {
   const { train, test } = splits;
   assert.equal(train.count, 15);
   assert.equal(test.count, 2);
@@ -98,78 +99,78 @@ describe('loadCifar10 layouts', () => {
   const folder = writeFolder(files);
   const archive = writeArchive(files);
 
-  it('reads the unpacked cifar-10-batches-bin folder', () => {
-    checkGoodSplits(loadCifar10(folder), META.trim().split('\n'));
+  it('reads the unpacked cifar-10-batches-bin folder', async () => {
+    checkGoodSplits(await loadCifar10(folder), META.trim().split('\n'));
   });
 
-  it('reads the folder above cifar-10-batches-bin', () => {
-    checkGoodSplits(loadCifar10(path.dirname(folder)), META.trim().split('\n'));
+  it('reads the folder above cifar-10-batches-bin', async () => {
+    checkGoodSplits(await loadCifar10(path.dirname(folder)), META.trim().split('\n'));
   });
 
-  it('reads cifar-10-binary.tar.gz in memory, given the file or its folder', () => {
-    checkGoodSplits(loadCifar10(archive), META.trim().split('\n'));
-    checkGoodSplits(loadCifar10(path.dirname(archive)), META.trim().split('\n'));
+  it('streams cifar-10-binary.tar.gz, given the file or its folder', async () => {
+    checkGoodSplits(await loadCifar10(archive), META.trim().split('\n'));
+    checkGoodSplits(await loadCifar10(path.dirname(archive)), META.trim().split('\n'));
   });
 
-  it('reads an uncompressed .tar', () => {
-    checkGoodSplits(loadCifar10(writeArchive(files, false)), META.trim().split('\n'));
+  it('reads an uncompressed .tar', async () => {
+    checkGoodSplits(await loadCifar10(writeArchive(files, false)), META.trim().split('\n'));
   });
 
-  it('keeps only the first K records of each split when asked (across batch boundaries)', () => {
+  it('keeps only the first K records of each split when asked (across batch boundaries)', async () => {
     for (const source of [folder, archive]) {
-      const { train, test } = loadCifar10(source, { trainLimit: 4, testLimit: 1 });
+      const { train, test } = await loadCifar10(source, { trainLimit: 4, testLimit: 1 });
       assert.equal(train.count, 4);
       assert.equal(test.count, 1);
       assert.deepEqual([...train.labels], [labelOf(0, 0), labelOf(0, 1), labelOf(0, 2), labelOf(1, 0)]);
       assert.equal(train.pixels[3 * 3072 + 7], pixelOf(1, 0, 7));
-      assert.equal(loadCifar10(source, { trainLimit: 1000 }).train.count, 15, 'a limit above the size keeps all');
+      assert.equal((await loadCifar10(source, { trainLimit: 1000 })).train.count, 15, 'a limit above the size keeps all');
     }
-    assert.throws(() => loadCifar10(folder, { trainLimit: -1 }), ConfigError);
+    await assert.rejects(() => loadCifar10(folder, { trainLimit: -1 }), ConfigError);
   });
 
-  it('uses the standard class names when batches.meta.txt is absent', () => {
+  it('uses the standard class names when batches.meta.txt is absent', async () => {
     const withoutMeta = goodFiles();
     withoutMeta.delete('batches.meta.txt');
-    checkGoodSplits(loadCifar10(writeFolder(withoutMeta)), CIFAR10_CLASS_NAMES);
-    checkGoodSplits(loadCifar10(writeArchive(withoutMeta)), CIFAR10_CLASS_NAMES);
+    checkGoodSplits(await loadCifar10(writeFolder(withoutMeta)), CIFAR10_CLASS_NAMES);
+    checkGoodSplits(await loadCifar10(writeArchive(withoutMeta)), CIFAR10_CLASS_NAMES);
   });
 
-  it('accepts CRLF line ends and trailing blank lines in batches.meta.txt', () => {
+  it('accepts CRLF line ends and trailing blank lines in batches.meta.txt', async () => {
     const crlf = goodFiles();
     crlf.set('batches.meta.txt', `${META.replaceAll('\n', '\r\n')}\r\n\r\n`);
-    assert.deepEqual(loadCifar10(writeFolder(crlf)).test.classNames, META.trim().split('\n'));
+    assert.deepEqual((await loadCifar10(writeFolder(crlf))).test.classNames, META.trim().split('\n'));
   });
 });
 
 describe('loadCifar10 errors (DataError naming the file)', () => {
-  it('a missing batch', () => {
+  it('a missing batch', async () => {
     const files = goodFiles();
     files.delete('data_batch_3.bin');
-    expectDataError(() => loadCifar10(writeFolder(files)), /cifar-10-batches-bin[\\/]data_batch_3\.bin: missing CIFAR-10 file/);
-    expectDataError(() => loadCifar10(writeArchive(files)), /cifar-10-binary\.tar\.gz: missing data_batch_3\.bin/);
+    await expectDataError(() => loadCifar10(writeFolder(files)), /cifar-10-batches-bin[\\/]data_batch_3\.bin: missing CIFAR-10 file/);
+    await expectDataError(() => loadCifar10(writeArchive(files)), /cifar-10-binary\.tar\.gz: missing data_batch_3\.bin/);
   });
 
-  it('a size that is not a multiple of 3073 bytes (truncated record)', () => {
+  it('a size that is not a multiple of 3073 bytes (truncated record)', async () => {
     const files = goodFiles();
     files.set('data_batch_2.bin', batchBytes(1, 3).subarray(0, 2 * 3073 + 100));
-    expectDataError(
+    await expectDataError(
       () => loadCifar10(writeFolder(files)),
       /data_batch_2\.bin: 6246 bytes is not a positive multiple of the 3073-byte record \(2 whole records \+ 100 bytes\)/,
     );
-    expectDataError(() => loadCifar10(writeArchive(files)), /cifar-10-binary\.tar\.gz:cifar-10-batches-bin\/data_batch_2\.bin: 6246 bytes/);
+    await expectDataError(() => loadCifar10(writeArchive(files)), /cifar-10-binary\.tar\.gz:cifar-10-batches-bin\/data_batch_2\.bin: 6246 bytes/);
     files.set('data_batch_2.bin', new Uint8Array(0));
-    expectDataError(() => loadCifar10(writeFolder(files)), /data_batch_2\.bin: 0 bytes is not a positive multiple/);
+    await expectDataError(() => loadCifar10(writeFolder(files)), /data_batch_2\.bin: 0 bytes is not a positive multiple/);
   });
 
-  it('a label above 9', () => {
+  it('a label above 9', async () => {
     const files = goodFiles();
     const test = batchBytes(5, 2);
     test[3073] = 10;
     files.set('test_batch.bin', test);
-    expectDataError(() => loadCifar10(writeFolder(files)), /test_batch\.bin: record 1 has label 10, expected 0\.\.9/);
+    await expectDataError(() => loadCifar10(writeFolder(files)), /test_batch\.bin: record 1 has label 10, expected 0\.\.9/);
   });
 
-  it('a malformed batches.meta.txt', () => {
+  it('a malformed batches.meta.txt', async () => {
     for (const [meta, problem] of [
       ['a\nb\nc\n', /found 3 lines/],
       [META.replace('five', ''), /found an empty line/],
@@ -177,89 +178,89 @@ describe('loadCifar10 errors (DataError naming the file)', () => {
     ] as const) {
       const files = goodFiles();
       files.set('batches.meta.txt', meta);
-      expectDataError(() => loadCifar10(writeFolder(files)), new RegExp(`batches\\.meta\\.txt: malformed class-name file.*${problem.source}`));
+      await expectDataError(() => loadCifar10(writeFolder(files)), new RegExp(`batches\\.meta\\.txt: malformed class-name file.*${problem.source}`));
     }
     const binary = goodFiles();
     binary.set('batches.meta.txt', Uint8Array.of(0xff, 0xfe, 0x00));
-    expectDataError(() => loadCifar10(writeFolder(binary)), /batches\.meta\.txt: class-name file is not UTF-8 text/);
+    await expectDataError(() => loadCifar10(writeFolder(binary)), /batches\.meta\.txt: class-name file is not UTF-8 text/);
   });
 
-  it('a .tar.gz that is not gzip, a corrupt gzip stream, and a file that is not a tar', () => {
+  it('a .tar.gz that is not gzip, a corrupt gzip stream, and a file that is not a tar', async () => {
     const notGzip = path.join(root, 'fake.tar.gz');
     fs.writeFileSync(notGzip, 'plain text pretending to be an archive');
-    expectDataError(() => loadCifar10(notGzip), /fake\.tar\.gz: not a gzip file/);
+    await expectDataError(() => loadCifar10(notGzip), /fake\.tar\.gz: not a gzip file/);
 
     const cut = path.join(root, 'cut.tar.gz');
     const whole = fs.readFileSync(writeArchive(goodFiles()));
     fs.writeFileSync(cut, whole.subarray(0, whole.length >> 1));
-    expectDataError(() => loadCifar10(cut), /cut\.tar\.gz: corrupt or truncated gzip data/);
+    await expectDataError(() => loadCifar10(cut), /cut\.tar\.gz: corrupt or truncated gzip data/);
 
     const gzippedText = path.join(root, 'text.tar.gz');
     fs.writeFileSync(gzippedText, gzipSync(new TextEncoder().encode('no tar here\n'.repeat(100))));
-    expectDataError(() => loadCifar10(gzippedText), /text\.tar\.gz: not a tar archive/);
+    await expectDataError(() => loadCifar10(gzippedText), /text\.tar\.gz: not a tar archive/);
   });
 
-  it('a tar cut in the middle of a batch, and a tar cut before its closing blocks', () => {
+  it('a tar cut in the middle of a batch, and a tar cut before its closing blocks', async () => {
     const tarFile = writeArchive(goodFiles(), false);
     const whole = fs.readFileSync(tarFile);
     const midMember = path.join(root, 'mid-member.tar');
     fs.writeFileSync(midMember, whole.subarray(0, 512 * 4));
-    expectDataError(() => loadCifar10(midMember), /mid-member\.tar: truncated tar member "cifar-10-batches-bin\/data_batch_1\.bin"/);
+    await expectDataError(() => loadCifar10(midMember), /mid-member\.tar: truncated tar member "cifar-10-batches-bin\/data_batch_1\.bin"/);
     const noEnd = path.join(root, 'no-end.tar');
     fs.writeFileSync(noEnd, whole.subarray(0, whole.length - 1024));
-    expectDataError(() => loadCifar10(noEnd), /no-end\.tar: truncated tar archive/);
+    await expectDataError(() => loadCifar10(noEnd), /no-end\.tar: truncated tar archive/);
   });
 
-  it('a small .tar.gz that inflates past the bound is refused without inflating it all (gzip bomb)', () => {
+  it('a small .tar.gz that inflates past the bound is refused without inflating it all (gzip bomb)', async () => {
     assert.equal(cifar10InflateLimit(1e6), 64 * 2 ** 20);
     assert.equal(cifar10InflateLimit(10e6), 80e6);
     assert.equal(cifar10InflateLimit(170e6), 256 * 2 ** 20);
     const bomb = path.join(root, 'bomb', 'cifar-10-binary.tar.gz');
     fs.mkdirSync(path.dirname(bomb));
     fs.writeFileSync(bomb, gzipSync(new Uint8Array(65 * 2 ** 20))); // 65 MiB of zeros: about 65 KB
-    expectDataError(() => loadCifar10(bomb), /bomb[\\/]cifar-10-binary\.tar\.gz: inflates to more than 67108864 bytes .*not the CIFAR-10 binary archive/);
+    await expectDataError(() => loadCifar10(bomb), /bomb[\\/]cifar-10-binary\.tar\.gz: inflates to more than 67108864 bytes .*not the CIFAR-10 binary archive/);
   });
 
-  it('a path that holds no CIFAR-10', () => {
-    expectDataError(() => loadCifar10(path.join(root, 'nowhere')), /CIFAR-10 not found at .*nowhere/);
+  it('a path that holds no CIFAR-10', async () => {
+    await expectDataError(() => loadCifar10(path.join(root, 'nowhere')), /CIFAR-10 not found at .*nowhere/);
     const empty = path.join(root, 'empty-folder');
     fs.mkdirSync(empty);
     assert.equal(resolveCifar10Location(empty), null);
-    expectDataError(() => loadCifar10(empty), /CIFAR-10 not found/);
+    await expectDataError(() => loadCifar10(empty), /CIFAR-10 not found/);
   });
 });
 
 describe('findCifar10', () => {
   const folder = writeFolder(goodFiles());
 
-  it('returns an explicit path, resolved to the batches folder or the archive', () => {
+  it('returns an explicit path, resolved to the batches folder or the archive', async () => {
     assert.equal(findCifar10(path.dirname(folder)), folder);
     const archive = writeArchive(goodFiles());
     assert.equal(findCifar10(path.dirname(archive)), archive);
   });
 
-  it('prefers the unpacked folder to the archive when a folder holds both', () => {
+  it('prefers the unpacked folder to the archive when a folder holds both', async () => {
     const both = path.join(root, 'both');
     fs.mkdirSync(path.join(both, 'cifar-10-batches-bin'), { recursive: true });
     fs.writeFileSync(path.join(both, 'cifar-10-binary.tar.gz'), '');
     assert.deepEqual(resolveCifar10Location(both), { kind: 'folder', path: path.join(both, 'cifar-10-batches-bin') });
   });
 
-  it('uses CIFAR10_PATH, and fails loudly when the explicit path or CIFAR10_PATH holds nothing', () => {
+  it('uses CIFAR10_PATH, and fails loudly when the explicit path or CIFAR10_PATH holds nothing', async () => {
     const saved = process.env.CIFAR10_PATH;
     try {
       process.env.CIFAR10_PATH = folder;
       assert.equal(findCifar10(), folder);
       process.env.CIFAR10_PATH = path.join(root, 'missing');
-      expectDataError(() => findCifar10(), /CIFAR-10 not found at .*missing \(CIFAR10_PATH\)/);
-      expectDataError(() => findCifar10(path.join(root, 'typo')), /not found at .*typo \(the given path\)/);
+      await expectDataError(() => findCifar10(), /CIFAR-10 not found at .*missing \(CIFAR10_PATH\)/);
+      await expectDataError(() => findCifar10(path.join(root, 'typo')), /not found at .*typo \(the given path\)/);
     } finally {
       if (saved === undefined) delete process.env.CIFAR10_PATH;
       else process.env.CIFAR10_PATH = saved;
     }
   });
 
-  it('looks in ./datasets/cifar10 of the working folder before the shared copy', () => {
+  it('looks in ./datasets/cifar10 of the working folder before the shared copy', async () => {
     const saved = { cwd: process.cwd(), env: process.env.CIFAR10_PATH };
     const project = path.join(root, 'project');
     fs.mkdirSync(path.join(project, 'datasets', 'cifar10', 'cifar-10-batches-bin'), { recursive: true });

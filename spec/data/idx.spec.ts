@@ -72,6 +72,15 @@ function expectDataError(run: () => unknown, pattern: RegExp): void {
   });
 }
 
+/** The same for `loadData`, which is asynchronous (it streams CIFAR-10). */
+async function expectDataRejection(run: () => Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(run, (error: unknown) => {
+    assert.ok(error instanceof DataError, `expected a DataError, got ${error}`);
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
 describe('IDX parsing', () => {
   it('reads the big-endian header and returns the payload', () => {
     const images = parseIdxImages(imagesFile(2), 'x');
@@ -187,10 +196,10 @@ describe('IDX splits that cannot be used together or at all', () => {
   });
 
   for (const split of ['train', 't10k'] as const) {
-    it(`a ${split} split of 0 images is refused (no "accuracy 0.00 % of 0")`, () => {
+    it(`a ${split} split of 0 images is refused (no "accuracy 0.00 % of 0")`, async () => {
       const folder = writeFolder(true, { [`${split}-images-idx3-ubyte`]: imagesFile(0), [`${split}-labels-idx1-ubyte`]: labelsFile(0) });
       expectDataError(() => loadFashionMnist(folder), new RegExp(`${split}-images-idx3-ubyte\\.gz: holds 0 images of 3x2; a split needs at least one image`));
-      expectDataError(() => loadData(folder), /holds 0 images/);
+      await expectDataRejection(() => loadData(folder), /holds 0 images/);
     });
   }
 
@@ -199,8 +208,8 @@ describe('IDX splits that cannot be used together or at all', () => {
     expectDataError(() => parseIdxImages(idxBytes([2051, 3, 0, 5], new Uint8Array(0)), 'flat'), /^flat: holds 3 images of 0x5/);
   });
 
-  it('loadData refuses a split emptied by a limit of 0', () => {
-    expectDataError(() => loadData(writeFolder(false), { testLimit: 0 }), /the test split holds 0 images/);
+  it('loadData refuses a split emptied by a limit of 0', async () => {
+    await expectDataRejection(() => loadData(writeFolder(false), { testLimit: 0 }), /the test split holds 0 images/);
   });
 });
 

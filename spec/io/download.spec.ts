@@ -178,7 +178,7 @@ describe('downloadDataset against a local server', () => {
     assert.equal(md5(fs.readFileSync(target)), md5(ARCHIVE));
     assert.deepEqual(fs.readdirSync(folder), ['cifar-10-binary.tar.gz']);
     assert.deepEqual(resolveCifar10Location(folder), { kind: 'archive', path: target });
-    const splits = loadCifar10(folder);
+    const splits = await loadCifar10(folder);
     assert.deepEqual([splits.train.count, splits.test.count], [10, 2]);
     const requests = seen.length;
     await downloadDataset(SMALL_CIFAR, { to: folder, mirror: `${base}/ok`, output: sink, hooks: plentyOfSpace });

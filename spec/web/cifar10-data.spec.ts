@@ -9,7 +9,7 @@ import { DataError } from '../../src/errors.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { recordsToDataset } from '../../src/web/cifar10-data.ts';
 
-it('recordsToDataset gives the same pixels and labels as loadCifar10 for the same batch files', () => {
+it('recordsToDataset gives the same pixels and labels as loadCifar10 for the same batch files', async () => {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-ts-records-'));
   try {
     const rng = new Rng(5);
@@ -21,7 +21,7 @@ it('recordsToDataset gives the same pixels and labels as loadCifar10 for the sam
       fs.writeFileSync(path.join(folder, name), bytes);
       batches.push(bytes);
     }
-    const expected = loadCifar10(folder);
+    const expected = await loadCifar10(folder);
     const train = recordsToDataset('cifar10-train', batches.slice(0, 5), CIFAR10_CLASS_NAMES, CIFAR10_RECORD_BYTES);
     const test = recordsToDataset('cifar10-test', batches.slice(5), CIFAR10_CLASS_NAMES, CIFAR10_RECORD_BYTES);
     assert.deepEqual(train.pixels, expected.train.pixels);

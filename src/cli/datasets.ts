@@ -42,17 +42,18 @@ function generated(limits: DataLimits): LoadedData {
   return { splits, kind: 'generated', source: null, description: describe('the embedded generated image set', null, splits) };
 }
 
-function cifar(location: string, limits: DataLimits): LoadedData {
-  const splits = loadCifar10(location, limits);
+async function cifar(location: string, limits: DataLimits): Promise<LoadedData> {
+  const splits = await loadCifar10(location, limits);
   return { splits, kind: 'cifar10', source: location, description: describe('CIFAR-10', location, splits) };
 }
 
 /**
- * Loads the dataset named by `spec` (see the module comment).
- * @throws DataError when a split holds no image: "accuracy 0.00 % of 0" would be true and useless.
+ * Loads the dataset named by `spec` (see the module comment). Asynchronous: CIFAR-10's archive is
+ * streamed (src/data/cifar10.ts).
+ * @throws (rejects with) DataError when a split holds no image: "accuracy 0.00 % of 0" would be true and useless.
  */
-export function loadData(spec: string, limits: DataLimits = {}): LoadedData {
-  const loaded = loadDataUnchecked(spec, limits);
+export async function loadData(spec: string, limits: DataLimits = {}): Promise<LoadedData> {
+  const loaded = await loadDataUnchecked(spec, limits);
   for (const split of ['train', 'test'] as const) {
     if (loaded.splits[split].count === 0) {
       throw new DataError(`${loaded.source ?? spec}: the ${split} split holds 0 images; training and testing need at least one`);
@@ -61,7 +62,7 @@ export function loadData(spec: string, limits: DataLimits = {}): LoadedData {
   return loaded;
 }
 
-function loadDataUnchecked(spec: string, limits: DataLimits): LoadedData {
+async function loadDataUnchecked(spec: string, limits: DataLimits): Promise<LoadedData> {
   switch (spec) {
     case 'generated':
       return generated(limits);

@@ -24,7 +24,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (!options.model) throw new ConfigError('eval: --model <model.json|run folder> is required');
   const limit = options.limit === undefined ? undefined : numberOption('limit', options.limit, { min: 1, integer: true });
   const { net, file, source } = loadModel(options.model);
-  const data = loadData(options.data ?? 'auto', limit ? { testLimit: limit } : {});
+  const data = await loadData(options.data ?? 'auto', limit ? { testLimit: limit } : {});
   const test = data.splits.test;
   checkModelFitsData(net, source, test);
   const preprocessing = file.preprocessing ?? channelStatistics(data.splits.train);

@@ -49,7 +49,7 @@ export async function foldCommand(argv: string[]): Promise<number> {
   let accuracies: { original: number; folded: number; count: number; changedPredictions: number } | undefined;
   if (options.data) {
     const limit = options.limit === undefined ? undefined : numberOption('limit', options.limit, { min: 1, integer: true });
-    const data = loadData(options.data, limit ? { testLimit: limit } : {});
+    const data = await loadData(options.data, limit ? { testLimit: limit } : {});
     checkModelFitsData(net, source, data.splits.test);
     const preprocessing = file.preprocessing ?? channelStatistics(data.splits.train);
     const before = evaluate(net, data.splits.test, preprocessing);

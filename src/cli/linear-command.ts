@@ -77,7 +77,7 @@ export async function runLinear(options: LinearOptions, log: (text: string) => v
   const trainLimit = options['train-limit'] === undefined ? undefined : numberOption('train-limit', options['train-limit'], { min: 1, integer: true });
 
   const started = performance.now();
-  const data = preloaded ?? loadData(options.data ?? 'auto', trainLimit ? { trainLimit } : {});
+  const data = preloaded ?? await loadData(options.data ?? 'auto', trainLimit ? { trainLimit } : {});
   const { train, test } = data.splits;
   log(`data: ${data.description}`);
 

@@ -79,7 +79,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   const log = (text: string) => console.log(text);
 
   const dataSpec = options.data ?? 'auto';
-  const data = loadData(dataSpec);
+  const data = await loadData(dataSpec);
   const notice = generatedSetNotice(dataSpec, data);
   if (notice) log(notice);
   log('── 1/2 linear classifier s = Wx + b (softmax, L2, minibatch SGD) ──');

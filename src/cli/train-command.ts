@@ -365,7 +365,7 @@ async function runTrainingLocked(
     if (options.freeze !== undefined) checkTrainableNames(source.net, parseLayerNames(options.freeze, 'freeze'), 'freeze');
     if (options['lr-mult'] !== undefined) checkTrainableNames(source.net, Object.keys(parseLearningRateMultipliers(options['lr-mult'])), 'lr-mult');
   }
-  const loaded = preloaded ?? loadData(options.data ?? 'auto', { ...(trainLimit ? { trainLimit } : {}), ...(testLimit ? { testLimit } : {}) });
+  const loaded = preloaded ?? await loadData(options.data ?? 'auto', { ...(trainLimit ? { trainLimit } : {}), ...(testLimit ? { testLimit } : {}) });
   if (!preloaded) log(`data: ${loaded.description}`); // a caller that loaded the data has said what it is
   const splits = selectData(loaded.splits, options, log);
   const data = { ...loaded, splits, description: splits === loaded.splits ? loaded.description : `${loaded.description}, classes ${splits.train.classNames.join(', ')}: ${splits.train.count} train, ${splits.test.count} test` };
@@ -473,7 +473,7 @@ async function runTrainingLocked(
         `stopped by ${signal} in epoch ${at.epoch + 1}/${epochs} after step ${at.globalStep} (${at.stepInEpoch} of ${at.stepsPerEpoch} in the epoch); ` +
         `checkpoint written to ${run.checkpointPath} (lock ${lock.path} removed); continue with: npx tsx src/cli.ts train --resume ${run.folder}`);
     }
-    const evaluation = evaluate(net, data.splits.test, preprocessing);
+    const evaluation = evaluate(net, data.splits.test, preprocessing, { batchSize }); // the buffers training sized
     testAccuracy = evaluation.accuracy;
     run.writeModel(netToModelFile(net, definition, { classNames, preprocessing }));
     if (!options['no-report']) {

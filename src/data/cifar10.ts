@@ -10,11 +10,15 @@
  *   bytes 1..1024   red plane, 32x32 row-major; then green (1025..2048), then blue (2049..3072)
  * so a record's image bytes are already in the library's CHW order, and pixel (y, x, c) of record i is
  * byte i*3073 + 1 + c*1024 + y*32 + x. Loading copies the 3,072 image bytes of each record into an
- * NCHW Uint8Array and the label byte into the labels array.
+ * NCHW Uint8Array and the label byte into the labels array (cifar10-records.ts).
  *
- * Where from: `cifar-10-binary.tar.gz` itself (gunzipped with node:zlib and read with our tar reader,
- * in memory, about 3 s for the whole archive), the unpacked `cifar-10-batches-bin/` folder (fastest),
- * or a folder holding either.
+ * Where from: `cifar-10-binary.tar.gz` itself, the unpacked `cifar-10-batches-bin/` folder, or a
+ * folder holding either. The archive is STREAMED: read a megabyte at a time, inflated by node:zlib's
+ * gunzip stream, split by the streaming tar reader, and each record written straight into the
+ * dataset's byte storage, so loading the 170 MB archive needs little more than the 184 MB the
+ * 60,000 images take as bytes (never the archive whole, inflated or not, and never floats: those
+ * are made batch by batch, see toFloatBatch in dataset.ts). A folder is read the same way, file by
+ * file, and only as far as the limits need (quick runs read little).
  *
  * Meta file decision: if batches.meta.txt is ABSENT, the standard names (CIFAR10_CLASS_NAMES) are
  * used, because the label numbering is fixed by the data set, not by that file; if it is PRESENT it
@@ -25,21 +29,22 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { ConfigError, DataError } from '../errors.ts';
-import { findTarMember, readTar } from '../io/tar.ts';
-import { makeImageDataset, type DatasetSplits, type ImageDataset } from './dataset.ts';
+import { TarStreamReader } from '../io/tar-stream.ts';
+import { CIFAR10_META_FILE, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, Cifar10Assembler } from './cifar10-records.ts';
+import type { DatasetSplits } from './dataset.ts';
 
-export const CIFAR10_CLASS_NAMES: readonly string[] = Object.freeze([
-  'airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck',
-]);
-export const CIFAR10_IMAGE_BYTES = 3 * 32 * 32;
-/** One label byte + the image. */
-export const CIFAR10_RECORD_BYTES = 1 + CIFAR10_IMAGE_BYTES;
-export const CIFAR10_TRAIN_FILES: readonly string[] = Object.freeze([1, 2, 3, 4, 5].map((k) => `data_batch_${k}.bin`));
-export const CIFAR10_TEST_FILE = 'test_batch.bin';
-export const CIFAR10_META_FILE = 'batches.meta.txt';
+export {
+  CIFAR10_CLASS_NAMES,
+  CIFAR10_IMAGE_BYTES,
+  CIFAR10_META_FILE,
+  CIFAR10_RECORD_BYTES,
+  CIFAR10_TEST_FILE,
+  CIFAR10_TRAIN_FILES,
+} from './cifar10-records.ts';
 export const CIFAR10_FOLDER_NAME = 'cifar-10-batches-bin';
 export const CIFAR10_ARCHIVE_NAME = 'cifar-10-binary.tar.gz';
 /**
@@ -51,6 +56,10 @@ export const CIFAR10_ARCHIVE_NAME = 'cifar-10-binary.tar.gz';
 export function cifar10InflateLimit(compressedBytes: number): number {
   return Math.min(256 * 2 ** 20, Math.max(64 * 2 ** 20, 8 * compressedBytes));
 }
+
+/** Pieces read from disk at a time, and handed on by the gunzip stream. */
+const READ_PIECE_BYTES = 2 ** 20;
+const INFLATE_PIECE_BYTES = 2 ** 18;
 
 export interface Cifar10LoadOptions {
   /** Keep only the first K training records (in batch order: data_batch_1 first). Default: all 50,000. */
@@ -65,20 +74,14 @@ export interface Cifar10Location {
   path: string;
 }
 
-/** One file of the data set, wherever it lives. `read(n)` returns its first n bytes. */
-interface SourceFile {
-  label: string;
-  size: number;
-  read(byteCount: number): Uint8Array;
-}
-
 /**
  * Loads CIFAR-10 from `location`: the archive, the `cifar-10-batches-bin/` folder, or a folder
- * holding either. Returns train (data_batch_1..5, 50,000 images) and test (test_batch, 10,000),
- * each N x 3 x 32 x 32 uint8 NCHW with labels 0..9.
- * @throws DataError naming the file for every defect listed in the module comment.
+ * holding either. Resolves to train (data_batch_1..5, 50,000 images) and test (test_batch, 10,000),
+ * each N x 3 x 32 x 32 uint8 NCHW with labels 0..9. Asynchronous because the archive is streamed.
+ * @throws (rejects with) DataError naming the file for every defect listed in the module comment;
+ *         ConfigError for a negative or fractional limit.
  */
-export function loadCifar10(location: string, options: Cifar10LoadOptions = {}): DatasetSplits {
+export async function loadCifar10(location: string, options: Cifar10LoadOptions = {}): Promise<DatasetSplits> {
   const trainLimit = checkLimit(options.trainLimit, 'trainLimit');
   const testLimit = checkLimit(options.testLimit, 'testLimit');
   const resolved = resolveCifar10Location(location);
@@ -88,14 +91,15 @@ export function loadCifar10(location: string, options: Cifar10LoadOptions = {}):
         `or a folder holding one of them`,
     );
   }
-  const open = resolved.kind === 'archive' ? openArchive(resolved.path) : openFolder(resolved.path);
-  const classNames = readClassNames(open(CIFAR10_META_FILE, false));
-  const trainFiles = CIFAR10_TRAIN_FILES.map((name) => open(name, true)!);
-  const testFiles = [open(CIFAR10_TEST_FILE, true)!];
-  return {
-    train: readSplit('cifar10-train', trainFiles, trainLimit, classNames),
-    test: readSplit('cifar10-test', testFiles, testLimit, classNames),
-  };
+  const assembler = new Cifar10Assembler(trainLimit, testLimit);
+  if (resolved.kind === 'archive') {
+    await streamArchive(resolved.path, assembler);
+    return assembler.finish(
+      (name) => new DataError(`${resolved.path}: missing ${name} (expected ${CIFAR10_FOLDER_NAME}/${name} in the archive)`),
+    );
+  }
+  readFolder(resolved.path, assembler);
+  return assembler.finish((name) => new DataError(`${path.join(resolved.path, name)}: missing CIFAR-10 file ${name}`));
 }
 
 /**
@@ -157,130 +161,99 @@ export function findCifar10(explicit?: string): string | null {
 }
 
 /**
- * Opens the archive once: gunzip (when it starts with the gzip magic bytes 1f 8b) and tar listing.
- * Returns a lookup from file name to member; members are views into the unpacked bytes.
+ * Streams the archive through `assembler`: file → (gunzip, when it starts with the gzip bytes 1f 8b)
+ * → tar reader → each CIFAR-10 member's sink. Members are matched by base name, so
+ * "cifar-10-batches-bin/data_batch_1.bin" and "data_batch_1.bin" both count; the first copy wins.
+ * The inflated bytes are counted as they come: past cifar10InflateLimit the stream is abandoned.
  */
-function openArchive(archivePath: string): (name: string, required: boolean) => SourceFile | null {
-  let bytes: Uint8Array = fs.readFileSync(archivePath);
-  const isGzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-  if (isGzip) {
-    const limit = cifar10InflateLimit(bytes.length);
-    try {
-      bytes = gunzipSync(bytes, { maxOutputLength: limit });
-    } catch (error) {
-      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new DataError(
-          `${archivePath}: inflates to more than ${limit} bytes (8x its ${bytes.length} bytes, within 64..256 MiB): ` +
-            'not the CIFAR-10 binary archive, which inflates to 184 MB',
-        );
-      }
-      throw new DataError(`${archivePath}: corrupt or truncated gzip data (${(error as Error).message})`);
-    }
-  } else if (/\.(gz|tgz)$/i.test(archivePath)) {
+async function streamArchive(archivePath: string, assembler: Cifar10Assembler): Promise<void> {
+  const compressedBytes = fs.statSync(archivePath).size;
+  const isGzip = startsWithGzipMagic(archivePath);
+  if (!isGzip && /\.(gz|tgz)$/i.test(archivePath)) {
     throw new DataError(`${archivePath}: not a gzip file (it does not start with the gzip bytes 1f 8b)`);
   }
-  const members = readTar(bytes, archivePath);
-  return (name, required) => {
-    const member = findTarMember(members, name);
-    if (!member) {
-      if (!required) return null;
-      throw new DataError(`${archivePath}: missing ${name} (expected ${CIFAR10_FOLDER_NAME}/${name} in the archive)`);
+  const tar = new TarStreamReader(archivePath, (member) => {
+    if (member.type !== 'file') return null;
+    return assembler.accept(member.name.slice(member.name.lastIndexOf('/') + 1), `${archivePath}:${member.name}`, member.size);
+  });
+  const limit = cifar10InflateLimit(compressedBytes);
+  let inflated = 0;
+  // What the consumer threw: pipeline() may reject with an AbortError instead (Node 20), so keep it.
+  let consumerError: unknown = null;
+  const consume = async (pieces: AsyncIterable<Uint8Array>): Promise<void> => {
+    try {
+      for await (const piece of pieces) {
+        inflated += piece.length;
+        if (isGzip && inflated > limit) {
+          throw new DataError(
+            `${archivePath}: inflates to more than ${limit} bytes (8x its ${compressedBytes} bytes, within 64..256 MiB): ` +
+              'not the CIFAR-10 binary archive, which inflates to 184 MB',
+          );
+        }
+        tar.push(piece);
+      }
+    } catch (error) {
+      consumerError = error;
+      throw error;
     }
-    const data = member.data;
-    return { label: `${archivePath}:${member.name}`, size: data.length, read: (byteCount) => data.subarray(0, byteCount) };
   };
+  const file = fs.createReadStream(archivePath, { highWaterMark: READ_PIECE_BYTES });
+  try {
+    if (isGzip) await pipeline(file, createGunzip({ chunkSize: INFLATE_PIECE_BYTES }), consume);
+    else await pipeline(file, consume);
+  } catch (error) {
+    const cause = consumerError ?? error;
+    if (cause instanceof DataError || !isGzip || !isZlibError(cause)) throw cause;
+    throw new DataError(`${archivePath}: corrupt or truncated gzip data (${(cause as Error).message})`);
+  }
+  tar.end();
 }
 
-/** Files of an unpacked folder; `read` reads only the bytes asked for (quick runs read little). */
-function openFolder(folder: string): (name: string, required: boolean) => SourceFile | null {
-  return (name, required) => {
+/** Errors of node:zlib's streams carry codes such as Z_DATA_ERROR and Z_BUF_ERROR. */
+function isZlibError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('Z_');
+}
+
+function startsWithGzipMagic(filePath: string): boolean {
+  const head = new Uint8Array(2);
+  const descriptor = fs.openSync(filePath, 'r');
+  try {
+    const got = fs.readSync(descriptor, head, 0, 2, 0);
+    return got === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    fs.closeSync(descriptor);
+  }
+}
+
+/**
+ * Reads an unpacked folder through `assembler`, file by file, a megabyte at a time, and only the
+ * leading bytes each file's sink wants (a limit of 4 records reads 4 records).
+ * @throws DataError for a missing batch file (the class-name file is optional).
+ */
+function readFolder(folder: string, assembler: Cifar10Assembler): void {
+  const piece = new Uint8Array(READ_PIECE_BYTES);
+  for (const name of [CIFAR10_META_FILE, ...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE]) {
     const filePath = path.join(folder, name);
     const stats = statOrNull(filePath);
     if (!stats?.isFile()) {
-      if (!required) return null;
+      if (name === CIFAR10_META_FILE) continue;
       throw new DataError(`${filePath}: missing CIFAR-10 file ${name}`);
     }
-    return {
-      label: filePath,
-      size: stats.size,
-      read: (byteCount) => {
-        const buffer = new Uint8Array(byteCount);
-        const descriptor = fs.openSync(filePath, 'r');
-        try {
-          let done = 0;
-          while (done < byteCount) {
-            const got = fs.readSync(descriptor, buffer, done, byteCount - done, done);
-            if (got === 0) throw new DataError(`${filePath}: file shrank while reading (got ${done} of ${byteCount} bytes)`);
-            done += got;
-          }
-        } finally {
-          fs.closeSync(descriptor);
-        }
-        return buffer;
-      },
-    };
-  };
-}
-
-/** Class names from batches.meta.txt, or the standard names when the file is absent. */
-function readClassNames(meta: SourceFile | null): string[] {
-  if (!meta) return [...CIFAR10_CLASS_NAMES];
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(meta.read(meta.size));
-  } catch {
-    throw new DataError(`${meta.label}: class-name file is not UTF-8 text`);
-  }
-  const lines = text.split(/\r?\n/).map((line) => line.trim());
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const problem =
-    lines.length !== CIFAR10_CLASS_NAMES.length
-      ? `${lines.length} lines`
-      : lines.some((line) => line === '')
-        ? 'an empty line'
-        : new Set(lines).size !== lines.length
-          ? 'a repeated name'
-          : null;
-  if (problem) {
-    throw new DataError(
-      `${meta.label}: malformed class-name file: expected ${CIFAR10_CLASS_NAMES.length} distinct names, one per line, found ${problem}`,
-    );
-  }
-  return lines;
-}
-
-/** Concatenates the records of `files` (up to `limit`) into one dataset, validating as it goes. */
-function readSplit(name: string, files: SourceFile[], limit: number | undefined, classNames: string[]): ImageDataset {
-  let available = 0;
-  for (const file of files) {
-    if (file.size === 0 || file.size % CIFAR10_RECORD_BYTES !== 0) {
-      throw new DataError(
-        `${file.label}: ${file.size} bytes is not a positive multiple of the ${CIFAR10_RECORD_BYTES}-byte record ` +
-          `(${Math.floor(file.size / CIFAR10_RECORD_BYTES)} whole records + ${file.size % CIFAR10_RECORD_BYTES} bytes): ` +
-          `truncated or not a CIFAR-10 batch`,
-      );
-    }
-    available += file.size / CIFAR10_RECORD_BYTES;
-  }
-  const count = Math.min(limit ?? available, available);
-  const pixels = new Uint8Array(count * CIFAR10_IMAGE_BYTES);
-  const labels = new Uint8Array(count);
-  let n = 0;
-  for (const file of files) {
-    if (n === count) break;
-    const records = Math.min(file.size / CIFAR10_RECORD_BYTES, count - n);
-    const bytes = file.read(records * CIFAR10_RECORD_BYTES);
-    for (let record = 0; record < records; record++, n++) {
-      const start = record * CIFAR10_RECORD_BYTES;
-      const label = bytes[start];
-      if (label >= classNames.length) {
-        throw new DataError(`${file.label}: record ${record} has label ${label}, expected 0..${classNames.length - 1}`);
+    const sink = assembler.accept(name, filePath, stats.size)!;
+    const descriptor = fs.openSync(filePath, 'r');
+    try {
+      for (let done = 0; done < sink.bytesWanted; ) {
+        const got = fs.readSync(descriptor, piece, 0, Math.min(piece.length, sink.bytesWanted - done), done);
+        if (got === 0) throw new DataError(`${filePath}: file shrank while reading (got ${done} of ${sink.bytesWanted} bytes)`);
+        sink.write(piece.subarray(0, got));
+        done += got;
       }
-      labels[n] = label;
-      pixels.set(bytes.subarray(start + 1, start + CIFAR10_RECORD_BYTES), n * CIFAR10_IMAGE_BYTES);
+    } finally {
+      fs.closeSync(descriptor);
     }
+    sink.end();
   }
-  return makeImageDataset({ name, classNames, channels: 3, height: 32, width: 32, count, pixels, labels });
 }
 
 function checkLimit(limit: number | undefined, option: string): number | undefined {

@@ -12,7 +12,7 @@ import { LinearClassifier, Rng, Trainer, channelStatistics, evaluate, findCifar1
 export async function cifar10Linear(options: { epochs?: number; trainLimit?: number; testLimit?: number } = {}): Promise<number> {
   const location = findCifar10();
   if (location === null) throw new Error('CIFAR-10 not found: set CIFAR10_PATH (see datasets/README.md)');
-  const { train, test } = loadCifar10(location, { trainLimit: options.trainLimit, testLimit: options.testLimit });
+  const { train, test } = await loadCifar10(location, { trainLimit: options.trainLimit, testLimit: options.testLimit });
   const rng = new Rng(1);
   const classifier = new LinearClassifier({
     inputShape: [3, 32, 32], classes: 10, loss: 'softmax', penalty: l2, strength: 0.01, rng,

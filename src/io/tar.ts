@@ -51,7 +51,7 @@ export function readTar(bytes: Uint8Array, source = 'tar archive'): TarMember[] 
   if (bytes.length < TAR_BLOCK_SIZE) {
     throw new DataError(`${source}: not a tar archive (${bytes.length} bytes, a tar needs at least 1024)`);
   }
-  if (!isZeroBlock(bytes, 0) && !headerLooksValid(bytes, 0)) {
+  if (!isZeroBlock(bytes, 0) && !tarHeaderLooksValid(bytes, 0)) {
     throw new DataError(`${source}: not a tar archive (the first 512-byte header fails the ustar checksum)`);
   }
 
@@ -67,7 +67,7 @@ export function readTar(bytes: Uint8Array, source = 'tar archive'): TarMember[] 
     }
     if (isZeroBlock(bytes, offset)) break; // end of archive (a second zero block normally follows)
 
-    const header = parseHeader(bytes, offset, source);
+    const header = parseTarHeader(bytes, offset, source);
     const dataStart = offset + TAR_BLOCK_SIZE;
     const dataEnd = dataStart + header.size;
     if (dataEnd > bytes.length) {
@@ -87,13 +87,7 @@ export function readTar(bytes: Uint8Array, source = 'tar archive'): TarMember[] 
 
     const name = stripDotSlash(pendingLongName ?? header.name);
     pendingLongName = null;
-    const type: TarMemberType =
-      header.typeflag === '0' || header.typeflag === '\0' || header.typeflag === '7'
-        ? 'file'
-        : header.typeflag === '5'
-          ? 'directory'
-          : 'other';
-    members.push({ name, type, typeflag: header.typeflag, size: header.size, data });
+    members.push({ name, type: tarMemberType(header.typeflag), typeflag: header.typeflag, size: header.size, data });
   }
   return members;
 }
@@ -105,6 +99,11 @@ export function readTar(bytes: Uint8Array, source = 'tar archive'): TarMember[] 
 export function findTarMember(members: readonly TarMember[], name: string): TarMember | undefined {
   const files = members.filter((member) => member.type === 'file');
   return files.find((member) => member.name === name) ?? files.find((member) => member.name.endsWith(`/${name}`));
+}
+
+/** '0', NUL and '7' (contiguous) are regular files, '5' a directory; links, devices etc. are 'other'. */
+export function tarMemberType(typeflag: string): TarMemberType {
+  return typeflag === '0' || typeflag === '\0' || typeflag === '7' ? 'file' : typeflag === '5' ? 'directory' : 'other';
 }
 
 /** Size rounded up to a whole number of 512-byte blocks. */
@@ -124,18 +123,25 @@ export function tarHeaderChecksum(bytes: Uint8Array, offset: number): number {
   return sum;
 }
 
-interface Header {
+/** The fields of one header block that a reader uses. */
+export interface TarHeader {
   name: string;
   size: number;
   typeflag: string;
 }
 
-function parseHeader(bytes: Uint8Array, offset: number, source: string): Header {
+/**
+ * Reads the header block at `offset` (checksum verified, POSIX prefix joined to the name).
+ * Shared with the streaming reader (tar-stream.ts), which keeps one block at a time and so passes
+ * the block's position in the archive as `archiveOffset`, for messages.
+ * @throws DataError "corrupt tar header at byte <offset>" on a checksum or size field that fails.
+ */
+export function parseTarHeader(bytes: Uint8Array, offset: number, source: string, archiveOffset = offset): TarHeader {
   const stored = parseOctal(bytes, offset + 148, 8);
   const computed = tarHeaderChecksum(bytes, offset);
   if (stored !== computed && stored !== signedChecksum(bytes, offset)) {
     throw new DataError(
-      `${source}: corrupt tar header at byte ${offset}: checksum field says ${stored}, header bytes sum to ${computed}`,
+      `${source}: corrupt tar header at byte ${archiveOffset}: checksum field says ${stored}, header bytes sum to ${computed}`,
     );
   }
   const isPosixUstar = cString(bytes, offset + 257, 6) === 'ustar';
@@ -143,14 +149,14 @@ function parseHeader(bytes: Uint8Array, offset: number, source: string): Header 
   const prefix = isPosixUstar ? cString(bytes, offset + 345, 155) : '';
   const size = parseSize(bytes, offset + 124);
   if (!Number.isSafeInteger(size) || size < 0) {
-    throw new DataError(`${source}: corrupt tar header at byte ${offset}: unreadable size field`);
+    throw new DataError(`${source}: corrupt tar header at byte ${archiveOffset}: unreadable size field`);
   }
   const typeflag = String.fromCharCode(bytes[offset + 156]);
   return { name: prefix ? `${prefix}/${name}` : name, size, typeflag };
 }
 
 /** True when a header at `offset` has a valid checksum: used to recognise a tar at all. */
-function headerLooksValid(bytes: Uint8Array, offset: number): boolean {
+export function tarHeaderLooksValid(bytes: Uint8Array, offset: number): boolean {
   const stored = parseOctal(bytes, offset + 148, 8);
   if (Number.isNaN(stored)) return false;
   return stored === tarHeaderChecksum(bytes, offset) || stored === signedChecksum(bytes, offset);
@@ -194,7 +200,7 @@ function parseOctal(bytes: Uint8Array, offset: number, length: number): number {
 }
 
 /** ASCII/UTF-8 text of a NUL-terminated field. */
-function cString(bytes: Uint8Array, offset: number, length: number): string {
+export function cString(bytes: Uint8Array, offset: number, length: number): string {
   let end = offset;
   while (end < offset + length && bytes[end] !== 0) end++;
   return new TextDecoder().decode(bytes.subarray(offset, end));
@@ -204,7 +210,7 @@ function cString(bytes: Uint8Array, offset: number, length: number): string {
  * The "path" value of pax extended-header records, if any. Each record is
  * "<length> <key>=<value>\n", where <length> counts the bytes of the whole record, newline included.
  */
-function paxPath(data: Uint8Array): string | null {
+export function paxPath(data: Uint8Array): string | null {
   const decoder = new TextDecoder();
   let path: string | null = null;
   let position = 0;
@@ -222,12 +228,12 @@ function paxPath(data: Uint8Array): string | null {
   return path;
 }
 
-function isZeroBlock(bytes: Uint8Array, offset: number): boolean {
+export function isZeroBlock(bytes: Uint8Array, offset: number): boolean {
   const end = Math.min(offset + TAR_BLOCK_SIZE, bytes.length);
   for (let i = offset; i < end; i++) if (bytes[i] !== 0) return false;
   return true;
 }
 
-function stripDotSlash(name: string): string {
+export function stripDotSlash(name: string): string {
   return name.startsWith('./') ? name.slice(2) : name;
 }

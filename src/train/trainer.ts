@@ -349,9 +349,12 @@ export class Trainer {
       // End of epoch: evaluate, log, start the next permutation, checkpoint.
       const totals = this.epochTotals;
       const epochEnd = this.elapsed();
-      const limit = o.evaluationLimit;
-      const validation = o.validation && o.validation.count > 0 ? evaluate(o.net, o.validation, o.preprocessing, { limit }) : undefined;
-      const test = o.test && o.test.count > 0 ? evaluate(o.net, o.test, o.preprocessing, { limit }) : undefined;
+      // Evaluated in batches of the training batch size: the layers' buffers (outputs, im2col
+      // columns) already have that size, so evaluating allocates nothing new. Each example's
+      // scores do not depend on the batch it is in, so the figures are the same for any size.
+      const evaluation = { limit: o.evaluationLimit, batchSize: o.batchSize };
+      const validation = o.validation && o.validation.count > 0 ? evaluate(o.net, o.validation, o.preprocessing, evaluation) : undefined;
+      const test = o.test && o.test.count > 0 ? evaluate(o.net, o.test, o.preprocessing, evaluation) : undefined;
       const seconds = this.elapsed();
       secondsOutsideSteps += seconds - epochEnd;
       const line: TrainingMetricsLine = {
