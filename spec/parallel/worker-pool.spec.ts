@@ -174,12 +174,13 @@ describe('WorkerPool', () => {
     const root = fileURLToPath(new URL('../../', import.meta.url));
     const program = fileURLToPath(new URL('./fixtures/pool-without-close.ts', import.meta.url));
     const started = performance.now();
-    const child = spawnSync(process.execPath, ['--import', 'tsx', program], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+    // A pool that kept the process alive would never let it exit: the timeout catches that. How long
+    // the child takes to start is not this spec's business (it took 10 s at load 12).
+    const child = spawnSync(process.execPath, ['--import', 'tsx', program], { cwd: root, encoding: 'utf8', timeout: 60_000 });
     const seconds = (performance.now() - started) / 1000;
     assert.equal(child.signal, null, `killed after ${seconds.toFixed(1)} s: the pool kept the process alive`);
     assert.equal(child.status, 0, child.stderr);
     assert.equal(child.stdout.trim(), 'sum 512');
-    assert.ok(seconds < 10, `took ${seconds.toFixed(1)} s`);
   });
 
   it('throws a clear error once closed', async () => {
