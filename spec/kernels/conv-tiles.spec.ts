@@ -52,7 +52,7 @@ function runAll(g: ConvGeometry, kind: KernelTier, seed: number): Float32Array[]
   const weightsGrad = gaussianArray(weights.length, rng);
   const biasGrad = gaussianArray(g.filters, rng);
   const inputGrad = gaussianArray(input.length, rng);
-  const bytes = Math.max(planForward(g, 2).bytes, planForward(g, 4).bytes, planWeightGrad(g).bytes, planForward(flippedGeometry(g), 4).bytes);
+  const bytes = Math.max(planForward(g, 2, 4).bytes, planForward(g, 4, 8).bytes, planWeightGrad(g).bytes, planForward(flippedGeometry(g), 4, 8).bytes);
   const heap = createTileHeap(bytes, kind);
   assert.equal(heap.tier, kind);
   conv2dForwardImplicit({ ...g, input, weights, bias, output }, 0, g.batchSize, heap);

@@ -13,17 +13,17 @@
  * they agree); index arithmetic in conv-geometry.ts.
  *
  *   forward          y[n]  = w · cols(x[n]) + b                 split by image n
- *   backward-weights dw   += Σ_n dy[n] · cols(x[n])ᵀ,  db       split by 4 × 4 block of dw (weightGradWorkItems)
+ *   backward-weights dw   += Σ_n dy[n] · cols(x[n])ᵀ,  db       split by 4 × 8 block of dw (weightGradWorkItems)
  *   backward-data    dx[n] += dy[n] ⋆ w̃  (stride 1 only)         split by image n
  *
  * Why it is faster than the explicit im2col + GEMM. There, every image's C·FH·FW × H′·W′ patch
  * matrix is written by im2col, then copied again into the GEMM's panels, and the 4 × 4 tile's
  * partial sums go through a C block in KC-deep slices. Here the image is copied once (with its zero
- * border, FH·FW times smaller than its patches) and converted to double once, every output value is
- * summed over the full depth in registers, and nothing else moves. On the reference machine, with
- * both paths' inner loops in WebAssembly SIMD, that is 2–3× the explicit path's speed on the small
- * layers of a CIFAR-10 net (`npm run bench`). The price: the tiles read the image through the offset
- * table (one extra load per step), and each thread keeps a scratch heap big enough for one image.
+ * border, FH·FW times smaller than its patches), every output value is summed over the full depth
+ * in registers, and nothing else moves. On the reference machine, with both paths' inner loops in
+ * WebAssembly SIMD, that is 2–3× the explicit path's speed on the small layers of a CIFAR-10 net
+ * (`npm run bench`). The price: the tiles read the image through the offset table (one extra load
+ * per step), and each thread keeps a scratch heap big enough for one image.
  *
  * Backward-data for stride 1 is the forward loop on dy with the rotated filters w̃ (the identity and
  * flipWeights are in conv-backward-data-flipped.ts). For strides > 1 conv2d.ts uses conv-im2col.ts.
@@ -31,8 +31,12 @@
  * Determinism: each output value, dw entry and dx value is summed by exactly one thread in a fixed
  * order (p ascending; for dw, images then pixels ascending), so any split gives the same bits.
  *
- * Precision: the sums run in double precision over the whole depth and are rounded to float32 once,
- * when stored (the bias is added in double first).
+ * Precision: float32 arithmetic, every multiply and every add rounded (conv-tiles.ts explains the
+ * contract and why). forward: s = Σ_p f32(w·x) from +0, then y = f32(s + b); backward-data:
+ * dx = f32(dx + s); backward-weights: per image n, s_n = Σ_pixels f32(dy·x), dw = f32(dw + s_n). A
+ * sequential float32 sum of n terms is within about n·2⁻²⁴·Σ|terms| of the exact sum — conv-naive.ts
+ * sums in double and is the accuracy reference; the naive-vs-fast sweep (spec/layers/conv2d-sweep.spec.ts)
+ * checks that bound and reports how close the fast path comes.
  *
  * Reading order: the kernels first, then the planning code (where each region of the scratch heap
  * sits, the offset table, the padded copy) at the end of the file. The heap and the tier its tile
@@ -71,9 +75,10 @@ export function convTileKernelTier(): KernelTier {
   return tileHeapFor(1).tier;
 }
 
-/** The forward group of this thread's heap (sizing a plan before the heap is big enough). */
-function threadHeapGroup(): number {
-  return tileHeapFor(1).forwardGroup;
+/** The forward tile of this thread's heap (sizing a plan before the heap is big enough). */
+function threadForwardTile(): { group: number; width: number } {
+  const heap = tileHeapFor(1);
+  return { group: heap.forwardGroup, width: heap.forwardWidth };
 }
 
 /**
@@ -86,9 +91,10 @@ function convolveImages(
   target: Float32Array, imageStart: number, imageEnd: number, heap: TileHeap | undefined,
 ): void {
   if (imageStart >= imageEnd) return;
-  const scratch = heap ?? tileHeapFor(planForward(g, threadHeapGroup()).bytes);
-  const plan = planForward(g, scratch.forwardGroup);
-  const { f64, i32 } = scratch;
+  const tile = threadForwardTile();
+  const scratch = heap ?? tileHeapFor(planForward(g, tile.group, tile.width).bytes);
+  const plan = planForward(g, scratch.forwardGroup, scratch.forwardWidth);
+  const { f32, i32 } = scratch;
   const { group, filterGroups, depth, paddedOutputWidth, paddedHeight, paddedWidth } = plan;
   const { filters, inputChannels, outputHeight, outputWidth } = g;
   // Weight panels: panel j, step p holds w[G·j .. G·j+G−1][p] (G = group); filters past K are zero.
@@ -96,30 +102,31 @@ function convolveImages(
     for (let lane = 0; lane < group; lane++) {
       const k = panelIndex * group + lane;
       const panel = plan.weightsAt + panelIndex * depth * group + lane;
-      for (let p = 0; p < depth; p++) f64[panel + p * group] = k < filters ? weights[k * depth + p] : 0;
+      for (let p = 0; p < depth; p++) f32[panel + p * group] = k < filters ? weights[k * depth + p] : 0;
     }
   }
-  fillOffsetTable(g, i32, 2 * plan.tableAt, paddedHeight, paddedWidth, 0, depth);
-  f64.fill(0, plan.inputAt, plan.outputAt);
+  fillOffsetTable(g, i32, plan.tableAt, paddedHeight, paddedWidth, 0, depth);
+  f32.fill(0, plan.inputAt, plan.outputAt);
   const tileArgs = {
     filterGroups, depth, outputHeight, paddedOutputWidth,
     rowStep: g.strideH * paddedWidth, columnStep: g.strideW,
-    weightsAt: plan.weightsAt, tableAt: 2 * plan.tableAt, inputAt: plan.inputAt, outputAt: plan.outputAt,
+    weightsAt: plan.weightsAt, tableAt: plan.tableAt, inputAt: plan.inputAt, outputAt: plan.outputAt,
   };
   const plane = outputHeight * paddedOutputWidth;
   const targetImage = filters * outputHeight * outputWidth;
   for (let n = imageStart; n < imageEnd; n++) {
-    copyPadded(g, input, n, f64, plan.inputAt, paddedHeight, paddedWidth, 0, inputChannels);
+    copyPadded(g, input, n, f32, plan.inputAt, paddedHeight, paddedWidth, 0, inputChannels);
     scratch.forwardTiles(tileArgs);
     for (let k = 0; k < filters; k++) {
       for (let y = 0; y < outputHeight; y++) {
         const from = plan.outputAt + k * plane + y * paddedOutputWidth;
         const to = n * targetImage + (k * outputHeight + y) * outputWidth;
+        // The Float32Array store rounds each double sum of two floats once: f32(s + b), f32(dx + s).
         if (bias !== null) {
           const b = bias[k];
-          for (let x = 0; x < outputWidth; x++) target[to + x] = f64[from + x] + b;
+          for (let x = 0; x < outputWidth; x++) target[to + x] = f32[from + x] + b;
         } else {
-          for (let x = 0; x < outputWidth; x++) target[to + x] += f64[from + x];
+          for (let x = 0; x < outputWidth; x++) target[to + x] += f32[from + x];
         }
       }
     }
@@ -137,8 +144,9 @@ export function conv2dBackwardDataImplicit(args: ConvBackwardDataImplicitArgs, i
 }
 
 /**
- * The work items of backward-weights: every (group of 4 filters, group of 4 patch entries) pair —
- * one 4 × 4 block of dw — numbered filter-group-major: item = quad · ⌈depth/4⌉ + entryGroup.
+ * The work items of backward-weights: every (group of 4 filters, group of 8 patch entries) pair —
+ * one 4 × 8 block of dw, the SIMD tile's 8 sums — numbered filter-group-major:
+ * item = quad · ⌈depth/8⌉ + entryGroup.
  *
  * Why this numbering: a contiguous range of items is mostly whole filter groups, so a thread packs
  * dy only for its own filters, and it still splits finely inside a group when there are few of them
@@ -147,11 +155,11 @@ export function conv2dBackwardDataImplicit(args: ConvBackwardDataImplicitArgs, i
  * sixth of each thread's work, done twice.
  */
 export function weightGradWorkItems(g: ConvGeometry): number {
-  return Math.ceil(g.filters / 4) * Math.ceil((g.inputChannels * g.filterHeight * g.filterWidth) / 4);
+  return Math.ceil(g.filters / 4) * Math.ceil((g.inputChannels * g.filterHeight * g.filterWidth) / ENTRY_GROUP);
 }
 
 /**
- * dw[k, r] += Σ_n Σ_pixels dy[n, k, pixel] · cols(x[n])[r, pixel] for the 4 × 4 blocks (filters k,
+ * dw[k, r] += Σ_n Σ_pixels dy[n, k, pixel] · cols(x[n])[r, pixel] for the 4 × 8 blocks (filters k,
  * patch entries r) of work items [itemStart, itemEnd) (weightGradWorkItems), and db[k] for the
  * filter groups whose first item is in the range. Entries and filters past the real ones (padding of
  * the last group) are computed and not written.
@@ -160,11 +168,11 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
   const { batchSize, filters, outputGrad, weightsGrad, biasGrad } = args;
   const pixels = args.outputHeight * args.outputWidth;
   const depth = args.inputChannels * args.filterHeight * args.filterWidth;
-  const entryGroups = Math.ceil(depth / 4);
+  const entryGroups = Math.ceil(depth / ENTRY_GROUP);
   if (itemStart >= itemEnd) return;
   const plan = planWeightGrad(args);
   const scratch = heap ?? tileHeapFor(plan.bytes);
-  const { f64, i32 } = scratch;
+  const { f32, i32 } = scratch;
   const { paddedDepth, paddedHeight, paddedWidth } = plan;
   // The filter groups this range touches, and for each the patch entries [tileStart, tileEnd) it owns.
   const quadStart = Math.floor(itemStart / entryGroups);
@@ -173,7 +181,7 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
   for (let quad = quadStart; quad < quadEnd; quad++) {
     const first = Math.max(itemStart, quad * entryGroups) - quad * entryGroups;
     const last = Math.min(itemEnd, (quad + 1) * entryGroups) - quad * entryGroups;
-    blocks.push({ quad, tileStart: 4 * first, tileEnd: 4 * last });
+    blocks.push({ quad, tileStart: ENTRY_GROUP * first, tileEnd: ENTRY_GROUP * last });
   }
   // Only the input channels these patch entries read are copied.
   const tileStart = Math.min(...blocks.map((block) => block.tileStart));
@@ -182,23 +190,23 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
   const channelStart = Math.floor(tileStart / taps);
   const channelEnd = Math.min(args.inputChannels, Math.ceil(tileEnd / taps));
   const filterEnd = Math.min(filters, 4 * quadEnd);
-  fillOffsetTable(args, i32, 2 * plan.tableAt, paddedHeight, paddedWidth, tileStart, tileEnd);
-  f64.fill(0, plan.gradAt, plan.tableAt);
-  f64.fill(0, plan.outputGradAt, plan.bytes / 8);
+  fillOffsetTable(args, i32, plan.tableAt, paddedHeight, paddedWidth, tileStart, tileEnd);
+  f32.fill(0, plan.gradAt, plan.tableAt);
+  f32.fill(0, plan.outputGradAt, plan.bytes / 4);
   for (let n = 0; n < batchSize; n++) {
-    copyPadded(args, args.input, n, f64, plan.inputAt, paddedHeight, paddedWidth, channelStart, channelEnd);
+    copyPadded(args, args.input, n, f32, plan.inputAt, paddedHeight, paddedWidth, channelStart, channelEnd);
     // dy panels of this range's filter groups: panel q, pixel p holds dy[n][4q..4q+3][p] (filters past K stay zero).
     for (let k = 4 * quadStart; k < filterEnd; k++) {
       const source = (n * filters + k) * pixels;
       const destination = plan.outputGradAt + (k >> 2) * pixels * 4 + (k & 3);
-      for (let q = 0; q < pixels; q++) f64[destination + 4 * q] = outputGrad[source + q];
+      for (let q = 0; q < pixels; q++) f32[destination + 4 * q] = outputGrad[source + q];
     }
     for (const block of blocks) {
       scratch.weightGradTiles({
         filterQuads: 1, tileStart: block.tileStart, tileEnd: block.tileEnd, paddedDepth,
         outputHeight: args.outputHeight, outputWidth: args.outputWidth,
         rowStep: args.strideH * paddedWidth, columnStep: args.strideW,
-        gradAt: plan.gradAt + block.quad * paddedDepth * 4, tableAt: 2 * plan.tableAt,
+        gradAt: plan.gradAt + block.quad * paddedDepth * 4, tableAt: plan.tableAt,
         outputGradAt: plan.outputGradAt + block.quad * pixels * 4, inputAt: plan.inputAt,
       });
     }
@@ -206,7 +214,7 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
   for (const { quad, tileStart: start, tileEnd: end } of blocks) {
     for (let k = 4 * quad; k < Math.min(filters, 4 * quad + 4); k++) {
       const accumulators = plan.gradAt + quad * paddedDepth * 4 + (k & 3);
-      for (let r = start; r < Math.min(end, depth); r++) weightsGrad[k * depth + r] += f64[accumulators + r * 4];
+      for (let r = start; r < Math.min(end, depth); r++) weightsGrad[k * depth + r] += f32[accumulators + r * 4];
     }
     // db of a filter group goes with its first item.
     if (quad * entryGroups >= itemStart) {
@@ -223,14 +231,18 @@ export const conv2dBackwardWeightsImplicitKernel = defineKernel('conv2dBackwardW
 // ---------------------------------------------------------------------------------------------
 // Planning: where each region of the scratch heap sits, the offset table, the padded copy.
 
-const roundUpTo4 = (value: number): number => Math.ceil(value / 4) * 4;
+const roundUpTo = (value: number, multiple: number): number => Math.ceil(value / multiple) * multiple;
+
+/** Patch entries per weight-gradient tile (and work item): the SIMD tile's 8 sums of 4 filters each. */
+const ENTRY_GROUP = 8;
 
 /**
- * Heap regions of the forward loop (Float64 element addresses), for one image at a time:
- *   weights [⌈K/G⌉][depth][G] · table (depth Int32s) · x_padded [C][Hp][Wp] · y [G⌈K/G⌉][H′][W′ rounded up to 4]
- * with G the heap's forwardGroup (filters per weight panel).
- * x_padded holds every input pixel the tiles read: Hp = (H′−1)·SH + (FH−1)·DH + 1 rows and
- * Wp = (W′₄−1)·SW + (FW−1)·DW + 1 columns, input pixel (h, w) at (h + PH, w + PW), zeros elsewhere.
+ * Heap regions of the forward loop (4-byte element addresses), for one image at a time:
+ *   weights [⌈K/G⌉][depth][G] · table (depth Int32s) · x_padded [C][Hp][Wp] · y [G⌈K/G⌉][H′][W′_T]
+ * with G × T the heap's forward tile (filters per weight panel × output pixels per tile) and W′_T =
+ * W′ rounded up to T. x_padded holds every input pixel the tiles read: Hp = (H′−1)·SH + (FH−1)·DH + 1
+ * rows and Wp = (W′_T−1)·SW + (FW−1)·DW + 1 columns, input pixel (h, w) at (h + PH, w + PW), zeros
+ * elsewhere. Regions start on 16-byte boundaries (whole SIMD registers).
  */
 export interface ForwardPlan {
   readonly group: number;
@@ -247,24 +259,24 @@ export interface ForwardPlan {
   readonly bytes: number;
 }
 
-export function planForward(g: ConvGeometry, group: number): ForwardPlan {
+export function planForward(g: ConvGeometry, group: number, width: number): ForwardPlan {
   const filterGroups = Math.ceil(g.filters / group);
   const depth = g.inputChannels * g.filterHeight * g.filterWidth;
-  const paddedOutputWidth = roundUpTo4(g.outputWidth);
+  const paddedOutputWidth = roundUpTo(g.outputWidth, width);
   const paddedHeight = (g.outputHeight - 1) * g.strideH + (g.filterHeight - 1) * g.dilationH + 1;
   const paddedWidth = (paddedOutputWidth - 1) * g.strideW + (g.filterWidth - 1) * g.dilationW + 1;
   const weightsAt = 0;
-  const tableAt = weightsAt + filterGroups * depth * group;
-  const inputAt = tableAt + Math.ceil(depth / 2);
-  const outputAt = inputAt + g.inputChannels * paddedHeight * paddedWidth;
+  const tableAt = roundUpTo(weightsAt + filterGroups * depth * group, 4);
+  const inputAt = roundUpTo(tableAt + depth, 4);
+  const outputAt = roundUpTo(inputAt + g.inputChannels * paddedHeight * paddedWidth, 4);
   const end = outputAt + filterGroups * group * g.outputHeight * paddedOutputWidth;
-  return { group, filterGroups, depth, paddedOutputWidth, paddedHeight, paddedWidth, weightsAt, tableAt, inputAt, outputAt, bytes: end * 8 };
+  return { group, filterGroups, depth, paddedOutputWidth, paddedHeight, paddedWidth, weightsAt, tableAt, inputAt, outputAt, bytes: end * 4 };
 }
 
 /**
- * Heap regions of the weight-gradient loop:
- *   dw accumulators [⌈K/4⌉][depth₄][4] · table (depth₄ Int32s) · dy panels [⌈K/4⌉][H′W′][4] · x_padded [C][Hp][Wp]
- * with depth₄ = C·FH·FW rounded up to 4 and Hp, Wp as in the forward plan but for W′ itself.
+ * Heap regions of the weight-gradient loop (4-byte elements):
+ *   dw accumulators [⌈K/4⌉][depth₈][4] · table (depth₈ Int32s) · dy panels [⌈K/4⌉][H′W′][4] · x_padded [C][Hp][Wp]
+ * with depth₈ = C·FH·FW rounded up to 8 (ENTRY_GROUP) and Hp, Wp as in the forward plan but for W′ itself.
  */
 export interface WeightGradPlan {
   readonly filterQuads: number;
@@ -282,15 +294,15 @@ export interface WeightGradPlan {
 export function planWeightGrad(g: ConvGeometry): WeightGradPlan {
   const filterQuads = Math.ceil(g.filters / 4);
   const depth = g.inputChannels * g.filterHeight * g.filterWidth;
-  const paddedDepth = roundUpTo4(depth);
+  const paddedDepth = roundUpTo(depth, ENTRY_GROUP);
   const paddedHeight = (g.outputHeight - 1) * g.strideH + (g.filterHeight - 1) * g.dilationH + 1;
   const paddedWidth = (g.outputWidth - 1) * g.strideW + (g.filterWidth - 1) * g.dilationW + 1;
   const gradAt = 0;
   const tableAt = gradAt + filterQuads * 4 * paddedDepth;
-  const outputGradAt = tableAt + paddedDepth / 2;
+  const outputGradAt = tableAt + paddedDepth;
   const inputAt = outputGradAt + filterQuads * g.outputHeight * g.outputWidth * 4;
   const end = inputAt + g.inputChannels * paddedHeight * paddedWidth;
-  return { filterQuads, depth, paddedDepth, paddedHeight, paddedWidth, gradAt, tableAt, outputGradAt, inputAt, bytes: end * 8 };
+  return { filterQuads, depth, paddedDepth, paddedHeight, paddedWidth, gradAt, tableAt, outputGradAt, inputAt, bytes: end * 4 };
 }
 
 /**
@@ -315,7 +327,7 @@ function fillOffsetTable(g: ConvGeometry, i32: Int32Array, tableAt: number, padd
  * The border is not touched: the caller zeroes the region once and every image leaves it zero.
  */
 function copyPadded(
-  g: ConvGeometry, input: Float32Array, n: number, f64: Float64Array, inputAt: number,
+  g: ConvGeometry, input: Float32Array, n: number, f32: Float32Array, inputAt: number,
   paddedHeight: number, paddedWidth: number, channelStart: number, channelEnd: number,
 ): void {
   const { inputHeight, inputWidth, padH, padW } = g;
@@ -325,7 +337,7 @@ function copyPadded(
     for (let h = 0; h < rows; h++) {
       const source = ((n * g.inputChannels + c) * inputHeight + h) * inputWidth;
       const destination = inputAt + (c * paddedHeight + h + padH) * paddedWidth + padW;
-      for (let w = 0; w < columns; w++) f64[destination + w] = input[source + w];
+      for (let w = 0; w < columns; w++) f32[destination + w] = input[source + w];
     }
   }
 }

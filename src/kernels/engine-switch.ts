@@ -65,15 +65,17 @@ export function createScratchHeap(ceiling: KernelTier = kernelTier()): ScratchHe
 export interface TileHeap {
   /** Size in bytes (≥ what was asked for). */
   readonly bytes: number;
-  readonly f64: Float64Array;
+  /** The heap as floats (the tiles' arithmetic is float32) and as Int32 (the offset table): same addresses. */
+  readonly f32: Float32Array;
   readonly i32: Int32Array;
   /** The tier that runs, and the setting it was built under. */
   readonly tier: KernelTier;
   readonly ceiling: KernelTier;
-  /** Filters per forward weight panel: 4 for the SIMD tiles, 2 for the scalar ones. */
+  /** The forward tile: filters per weight panel (G) × neighbouring output pixels (T); 4 × 8 SIMD, 2 × 4 scalar. */
   readonly forwardGroup: 2 | 4;
+  readonly forwardWidth: 4 | 8;
   forwardTiles(args: ForwardTileArgs): void;
-  /** Adds one image into the accumulators; tileStart and tileEnd must be multiples of 4. */
+  /** Adds one image into the accumulators; tileStart and tileEnd must be multiples of 8. */
   weightGradTiles(args: WeightGradTileArgs): void;
 }
 
@@ -81,19 +83,19 @@ type TileLoops = Omit<TileHeap, 'tier' | 'ceiling'>;
 
 type CompiledTiles = (...args: number[]) => void;
 
-/** Calls compiled forward tiles: the fields in bytes (× 8), except tableAt, an Int32 index. */
+/** Calls compiled forward tiles: every field in bytes (× 4). */
 function callForward(tiles: CompiledTiles, a: ForwardTileArgs): void {
   tiles(
-    a.filterGroups, a.depth, a.outputHeight, a.paddedOutputWidth, a.rowStep * 8, a.columnStep * 8,
-    a.weightsAt * 8, a.tableAt, a.inputAt * 8, a.outputAt * 8,
+    a.filterGroups, a.depth, a.outputHeight, a.paddedOutputWidth, a.rowStep * 4, a.columnStep * 4,
+    a.weightsAt * 4, a.tableAt * 4, a.inputAt * 4, a.outputAt * 4,
   );
 }
 
 /** Calls compiled weight-gradient tiles, in the same units. */
 function callWeightGrad(tiles: CompiledTiles, a: WeightGradTileArgs): void {
   tiles(
-    a.filterQuads, a.tileStart, a.tileEnd, a.paddedDepth, a.outputHeight, a.outputWidth, a.rowStep * 8,
-    a.columnStep * 8, a.gradAt * 8, a.tableAt, a.outputGradAt * 8, a.inputAt * 8,
+    a.filterQuads, a.tileStart, a.tileEnd, a.paddedDepth, a.outputHeight, a.outputWidth, a.rowStep * 4,
+    a.columnStep * 4, a.gradAt * 4, a.tableAt * 4, a.outputGradAt * 4, a.inputAt * 4,
   );
 }
 
@@ -108,8 +110,8 @@ export function createTileHeap(bytes: number, ceiling: KernelTier = kernelTier()
       if (simd === undefined) return undefined;
       const { memory, tiles } = simd;
       return {
-        bytes: memory.buffer.byteLength, f64: new Float64Array(memory.buffer), i32: new Int32Array(memory.buffer),
-        forwardGroup: 4,
+        bytes: memory.buffer.byteLength, f32: new Float32Array(memory.buffer), i32: new Int32Array(memory.buffer),
+        forwardGroup: 4, forwardWidth: 8,
         forwardTiles: (a) => callForward(a.columnStep === 1 ? tiles.forwardTiles : tiles.forwardTilesStrided, a),
         weightGradTiles: (a) => callWeightGrad(tiles.weightGradTiles, a),
       };
@@ -119,19 +121,19 @@ export function createTileHeap(bytes: number, ceiling: KernelTier = kernelTier()
       const asm = compileAsmTiles(buffer);
       if (asm === undefined) return undefined;
       return {
-        bytes: buffer.byteLength, f64: new Float64Array(buffer), i32: new Int32Array(buffer), forwardGroup: 2,
+        bytes: buffer.byteLength, f32: new Float32Array(buffer), i32: new Int32Array(buffer), forwardGroup: 2, forwardWidth: 4,
         forwardTiles: (a) => callForward(asm.forwardTiles, a),
         weightGradTiles: (a) => callWeightGrad(asm.weightGradTiles, a),
       };
     },
     portable: () => {
       const buffer = new ArrayBuffer(asmHeapSize(bytes));
-      const f64 = new Float64Array(buffer);
+      const f32 = new Float32Array(buffer);
       const i32 = new Int32Array(buffer);
       return {
-        bytes: buffer.byteLength, f64, i32, forwardGroup: 2,
-        forwardTiles: (a) => forwardTilesPortable(f64, i32, a),
-        weightGradTiles: (a) => weightGradTilesPortable(f64, i32, a),
+        bytes: buffer.byteLength, f32, i32, forwardGroup: 2, forwardWidth: 4,
+        forwardTiles: (a) => forwardTilesPortable(f32, i32, a),
+        weightGradTiles: (a) => weightGradTilesPortable(f32, i32, a),
       };
     },
   }, ceiling);

@@ -1,22 +1,27 @@
 /**
- * The implicit-GEMM tiles of kernels/conv-tiles.ts as WebAssembly SIMD: each v128 register holds two doubles,
- * so one f64x2.mul and one f64x2.add do the work of two scalar multiply-adds. Lane-wise they are the
- * same IEEE operations as the scalar loops, applied to every sum in the same order, so the results
- * are bit-identical to forwardTilesPortable / weightGradTilesPortable (a spec checks it). Measured
- * on the reference machine: 2–3× the asm.js tiles.
+ * The implicit-GEMM tiles of kernels/conv-tiles.ts as WebAssembly SIMD: each v128 register holds four
+ * floats, so one f32x4.mul and one f32x4.add do the work of four scalar multiply-adds. Lane-wise they
+ * are the IEEE single-precision operations of the scalar loops (two roundings per multiply-add, never
+ * fused: WebAssembly has no FMA outside relaxed SIMD), and the lanes run across independent sums —
+ * neighbouring output pixels, or filters — never across the terms of one sum. So every sum adds its
+ * terms in the same order as forwardTilesPortable / weightGradTilesPortable, and the bits are the same
+ * (a spec checks it), even though the tiles here are larger.
  *
- * With twice the lanes the tiles grow to 16 sums in 8 registers (x86-64 has 16):
+ * Four lanes make the tiles 8 registers of 4 sums (x86-64 has 16 vector registers; 8 sums plus the
+ * values of one step fit without spilling):
  *
- * - forward, 4 filters × 4 neighbouring pixels: per patch entry p, the pixels' values load as two
- *   pairs (one v128 load each when SW = 1 — neighbouring output pixels read neighbouring inputs —
- *   and two scalar loads per pair otherwise), each filter's weight is loaded into both lanes, and
- *   sums[filter][pixel pair] += weight · pair. Weight panels hold 4 filters per step ([depth][4]).
- * - weight gradient, 4 filters × 4 patch entries: per output pixel, dy of the 4 filters loads as two
- *   pairs, each entry's input value into both lanes, sums[entry][filter pair] += value · dy pair.
+ * - forward, 4 filters × 8 neighbouring output pixels: per patch entry p, the 8 pixels' values load
+ *   as two quads — one v128 load each when SW = 1 (neighbouring output pixels read neighbouring
+ *   inputs), lane by lane otherwise (forwardTilesStrided: the same values, so the same bits) —
+ *   each filter's weight is splatted into all four lanes, and sums[filter][quad] += weight · quad.
+ *   Weight panels hold 4 filters per step ([depth][4]).
+ * - weight gradient, 4 filters × 8 patch entries, one image per call: per output pixel, dy of the 4
+ *   filters loads as one quad (the dy panel is [pixel][4]), each entry's input value is splatted,
+ *   sums[entry] += dy quad · value; at the end accumulators[entry] += sums[entry] (the per-image sum).
+ *   Lanes across filters, not pixels: the pixels are the terms of one sum.
  *
- * Arguments are the fields of ForwardTileArgs / WeightGradTileArgs in bytes (× 8), except tableAt,
- * an Int32 index, as for the asm.js tiles. The loops test their condition at the bottom: every
- * count here is ≥ 1 (the caller never passes an empty range).
+ * Arguments are the fields of ForwardTileArgs / WeightGradTileArgs in bytes (× 4). The loops test
+ * their condition at the bottom: every count here is ≥ 1 (the caller never passes an empty range).
  */
 import { I32, V128, assembleModule, compileModule, fn, instantiate, op } from './wasm-module.ts';
 import type { Code, CompiledModule, Locals, WasmFunction, WasmMemory } from './wasm-module.ts';
@@ -26,67 +31,71 @@ function increment({ get, set }: Locals, name: string, amount: string | number):
   return [get(name), typeof amount === 'number' ? op.i32Const(amount) : get(amount), op.i32Add, set(name)];
 }
 
-/** sum = sum + a · b, lane-wise. */
+/** sum = sum + a · b, lane-wise in float32: f32x4.mul rounds the products, f32x4.add the sums. */
 function multiplyAdd({ get, set }: Locals, sum: string, a: string, b: string): Code {
-  return [get(sum), get(a), get(b), op.f64x2Mul, op.f64x2Add, set(sum)];
+  return [get(sum), get(a), get(b), op.f32x4Mul, op.f32x4Add, set(sum)];
 }
 
 const FORWARD_PARAMETERS = [
   'filterQuads', 'depth', 'outputHeight', 'paddedOutputWidth', 'rowStep', 'columnStep', 'weightsAt', 'tableAt', 'inputAt', 'outputAt',
 ];
 
-/** Forward tiles; `unitStride` loads each pixel pair with one v128 load (valid only when columnStep = 8 bytes). */
+const FILTERS = [0, 1, 2, 3];
+
+/** Forward tiles; `unitStride` loads each quad of pixels with one v128 load (valid only when columnStep = 4 bytes). */
 function forwardTiles(name: string, unitStride: boolean): WasmFunction {
-  const sums = ['sum0a', 'sum0b', 'sum1a', 'sum1b', 'sum2a', 'sum2b', 'sum3a', 'sum3b'];
+  const sums = FILTERS.flatMap((filter) => [`sum${filter}a`, `sum${filter}b`]);
+  const steps = [1, 2, 3, 4, 5, 6, 7].map((j) => `step${j}`);
   return fn(name, FORWARD_PARAMETERS, [
-    [I32, ['quad', 'y', 'x', 'panel', 'rowBase', 'base', 'w', 't', 'tEnd', 'at', 'plane', 'out']],
+    [I32, ['quad', 'y', 'x', 'panel', 'rowBase', 'base', 'w', 't', 'tEnd', 'at', 'plane', 'out', ...steps]],
     [V128, ['weight', 'pixelsA', 'pixelsB', ...sums]],
   ], (locals) => {
     const { get, set } = locals;
-    // Pixels x..x+1 into pixelsA and x+2..x+3 into pixelsB, for the patch entry at byte offset `at`.
+    // Pixels x..x+3 into pixelsA and x+4..x+7 into pixelsB, for the patch entry at byte address `at`.
+    const address = (j: number): Code => (j === 0 ? get('at') : [get('at'), get(`step${j}`), op.i32Add]);
     const loadPixels: Code = unitStride
-      ? [get('at'), op.v128Load(0), set('pixelsA'), get('at'), op.v128Load(16), set('pixelsB')]
-      : ['pixelsA', 'pixelsB'].map((pair, half) => [
-        // at + 2·half·columnStep, then the next pixel columnStep further.
-        get('at'), get('columnStep'), op.i32Const(2 * half), op.i32Mul, op.i32Add, op.f64Load(0), op.f64x2Splat,
-        get('at'), get('columnStep'), op.i32Const(2 * half + 1), op.i32Mul, op.i32Add, op.f64Load(0), op.f64x2ReplaceLane(1),
-        set(pair),
+      ? [get('at'), op.v128Load4Floats(0), set('pixelsA'), get('at'), op.v128Load4Floats(16), set('pixelsB')]
+      : ['pixelsA', 'pixelsB'].map((quad, half) => [
+        address(4 * half), op.f32Load(0), op.f32x4Splat,
+        [1, 2, 3].map((lane) => [address(4 * half + lane), op.f32Load(0), op.f32x4ReplaceLane(lane)]),
+        set(quad),
       ]);
     return [
-      get('outputHeight'), get('paddedOutputWidth'), op.i32Mul, op.i32Const(3), op.i32Shl, set('plane'),
+      steps.map((step, j) => [get('columnStep'), op.i32Const(j + 1), op.i32Mul, set(step)]),
+      get('outputHeight'), get('paddedOutputWidth'), op.i32Mul, op.i32Const(2), op.i32Shl, set('plane'),
       op.i32Const(0), set('quad'),
       op.loop, // over groups of 4 filters
-      get('weightsAt'), get('quad'), get('depth'), op.i32Mul, op.i32Const(5), op.i32Shl, op.i32Add, set('panel'),
+      get('weightsAt'), get('quad'), get('depth'), op.i32Mul, op.i32Const(4), op.i32Shl, op.i32Add, set('panel'),
       op.i32Const(0), set('y'),
       op.loop, // over output rows
       get('inputAt'), get('y'), get('rowStep'), op.i32Mul, op.i32Add, set('rowBase'),
       op.i32Const(0), set('x'),
-      op.loop, // over tiles of 4 output pixels
+      op.loop, // over tiles of 8 output pixels
       get('rowBase'), get('x'), get('columnStep'), op.i32Mul, op.i32Add, set('base'),
       sums.map((sum) => [op.v128Zero, set(sum)]),
       get('panel'), set('w'),
-      get('tableAt'), op.i32Const(2), op.i32Shl, set('t'),
+      get('tableAt'), set('t'),
       get('t'), get('depth'), op.i32Const(2), op.i32Shl, op.i32Add, set('tEnd'),
       op.loop, // over patch entries p
-      get('base'), get('t'), op.i32Load(0), op.i32Const(3), op.i32Shl, op.i32Add, set('at'),
+      get('base'), get('t'), op.i32Load(0), op.i32Const(2), op.i32Shl, op.i32Add, set('at'),
       loadPixels,
-      [0, 1, 2, 3].map((filter) => [
-        get('w'), op.v128Load64Splat(8 * filter), set('weight'),
+      FILTERS.map((filter) => [
+        get('w'), op.v128Load32Splat(4 * filter), set('weight'),
         multiplyAdd(locals, `sum${filter}a`, 'weight', 'pixelsA'),
         multiplyAdd(locals, `sum${filter}b`, 'weight', 'pixelsB'),
       ]),
-      increment(locals, 'w', 32), increment(locals, 't', 4),
+      increment(locals, 'w', 16), increment(locals, 't', 4),
       get('t'), get('tEnd'), op.i32LtS, op.brIf(0),
       op.end,
-      // out = outputAt + 4·quad·plane + (y·paddedOutputWidth + x)·8; one row of 4 pixels per filter.
+      // out = outputAt + 4·quad·plane + (y·paddedOutputWidth + x)·4; one row of 8 pixels per filter.
       get('outputAt'), get('quad'), op.i32Const(2), op.i32Shl, get('plane'), op.i32Mul, op.i32Add,
-      get('y'), get('paddedOutputWidth'), op.i32Mul, get('x'), op.i32Add, op.i32Const(3), op.i32Shl, op.i32Add, set('out'),
-      [0, 1, 2, 3].map((filter) => [
-        get('out'), get(`sum${filter}a`), op.v128Store(0),
-        get('out'), get(`sum${filter}b`), op.v128Store(16),
+      get('y'), get('paddedOutputWidth'), op.i32Mul, get('x'), op.i32Add, op.i32Const(2), op.i32Shl, op.i32Add, set('out'),
+      FILTERS.map((filter) => [
+        get('out'), get(`sum${filter}a`), op.v128Store4Floats(0),
+        get('out'), get(`sum${filter}b`), op.v128Store4Floats(16),
         increment(locals, 'out', 'plane'),
       ]),
-      increment(locals, 'x', 4), get('x'), get('paddedOutputWidth'), op.i32LtS, op.brIf(0),
+      increment(locals, 'x', 8), get('x'), get('paddedOutputWidth'), op.i32LtS, op.brIf(0),
       op.end,
       increment(locals, 'y', 1), get('y'), get('outputHeight'), op.i32LtS, op.brIf(0),
       op.end,
@@ -96,59 +105,57 @@ function forwardTiles(name: string, unitStride: boolean): WasmFunction {
   });
 }
 
+const ENTRIES = [0, 1, 2, 3, 4, 5, 6, 7];
+
 /**
  * Weight-gradient tiles. Accumulators [quad][paddedDepth][4]: the 4 filters of entry p are
- * contiguous, so sums for entry j load and store as two pairs.
+ * contiguous, so the sums of entry p load and store as one quad.
  */
 function weightGradTiles(): WasmFunction {
-  const sums = ['sum0a', 'sum0b', 'sum1a', 'sum1b', 'sum2a', 'sum2b', 'sum3a', 'sum3b'];
+  const sums = ENTRIES.map((entry) => `sum${entry}`);
+  const pointers = ENTRIES.map((entry) => `at${entry}`);
   return fn('weightGradTiles', [
     'filterQuads', 'tileStart', 'tileEnd', 'paddedDepth', 'outputHeight', 'outputWidth', 'rowStep', 'columnStep',
     'gradAt', 'tableAt', 'outputGradAt', 'inputAt',
   ], [
-    [I32, ['quad', 'p', 'y', 'grad', 'd', 'dEnd', 'row', 't', 'at0', 'at1', 'at2', 'at3', 'rowBytes', 'panelBytes']],
-    [V128, ['gradsA', 'gradsB', 'value', ...sums]],
+    [I32, ['quad', 'p', 'y', 'grad', 'd', 'dEnd', 'row', 't', 'rowBytes', 'panelBytes', ...pointers]],
+    [V128, ['grads', 'value', ...sums]],
   ], (locals) => {
     const { get, set } = locals;
     return [
-      get('outputWidth'), op.i32Const(5), op.i32Shl, set('rowBytes'),
-      get('outputHeight'), get('outputWidth'), op.i32Mul, op.i32Const(5), op.i32Shl, set('panelBytes'),
+      get('outputWidth'), op.i32Const(4), op.i32Shl, set('rowBytes'),
+      get('outputHeight'), get('outputWidth'), op.i32Mul, op.i32Const(4), op.i32Shl, set('panelBytes'),
       op.i32Const(0), set('quad'),
       op.loop, // over groups of 4 filters
       get('tileStart'), set('p'),
-      op.loop, // over groups of 4 patch entries
-      get('gradAt'), get('quad'), get('paddedDepth'), op.i32Mul, get('p'), op.i32Add, op.i32Const(5), op.i32Shl, op.i32Add, set('grad'),
-      [0, 1, 2, 3].map((entry) => [
-        get('grad'), op.v128Load(32 * entry), set(`sum${entry}a`),
-        get('grad'), op.v128Load(32 * entry + 16), set(`sum${entry}b`),
-      ]),
+      op.loop, // over groups of 8 patch entries
+      sums.map((sum) => [op.v128Zero, set(sum)]),
       get('outputGradAt'), get('quad'), get('panelBytes'), op.i32Mul, op.i32Add, set('d'),
       get('inputAt'), set('row'),
-      get('tableAt'), get('p'), op.i32Add, op.i32Const(2), op.i32Shl, set('t'),
+      get('tableAt'), get('p'), op.i32Const(2), op.i32Shl, op.i32Add, set('t'),
       op.i32Const(0), set('y'),
       op.loop, // over output rows
-      [0, 1, 2, 3].map((entry) => [get('row'), get('t'), op.i32Load(4 * entry), op.i32Const(3), op.i32Shl, op.i32Add, set(`at${entry}`)]),
+      ENTRIES.map((entry) => [get('row'), get('t'), op.i32Load(4 * entry), op.i32Const(2), op.i32Shl, op.i32Add, set(`at${entry}`)]),
       get('d'), get('rowBytes'), op.i32Add, set('dEnd'),
       op.loop, // over the pixels of the row
-      get('d'), op.v128Load(0), set('gradsA'),
-      get('d'), op.v128Load(16), set('gradsB'),
-      [0, 1, 2, 3].map((entry) => [
-        get(`at${entry}`), op.v128Load64Splat(0), set('value'),
-        multiplyAdd(locals, `sum${entry}a`, 'gradsA', 'value'),
-        multiplyAdd(locals, `sum${entry}b`, 'gradsB', 'value'),
+      get('d'), op.v128Load4Floats(0), set('grads'),
+      ENTRIES.map((entry) => [
+        get(`at${entry}`), op.v128Load32Splat(0), set('value'),
+        multiplyAdd(locals, `sum${entry}`, 'grads', 'value'),
       ]),
-      increment(locals, 'd', 32),
-      [0, 1, 2, 3].map((entry) => increment(locals, `at${entry}`, 'columnStep')),
+      increment(locals, 'd', 16),
+      ENTRIES.map((entry) => increment(locals, `at${entry}`, 'columnStep')),
       get('d'), get('dEnd'), op.i32LtS, op.brIf(0),
       op.end,
       increment(locals, 'row', 'rowStep'),
       increment(locals, 'y', 1), get('y'), get('outputHeight'), op.i32LtS, op.brIf(0),
       op.end,
-      [0, 1, 2, 3].map((entry) => [
-        get('grad'), get(`sum${entry}a`), op.v128Store(32 * entry),
-        get('grad'), get(`sum${entry}b`), op.v128Store(32 * entry + 16),
+      // accumulators += this image's sums: dw = f32(dw + s).
+      get('gradAt'), get('quad'), get('paddedDepth'), op.i32Mul, get('p'), op.i32Add, op.i32Const(4), op.i32Shl, op.i32Add, set('grad'),
+      ENTRIES.map((entry) => [
+        get('grad'), get('grad'), op.v128Load4Floats(16 * entry), get(`sum${entry}`), op.f32x4Add, op.v128Store4Floats(16 * entry),
       ]),
-      increment(locals, 'p', 4), get('p'), get('tileEnd'), op.i32LtS, op.brIf(0),
+      increment(locals, 'p', 8), get('p'), get('tileEnd'), op.i32LtS, op.brIf(0),
       op.end,
       increment(locals, 'quad', 1), get('quad'), get('filterQuads'), op.i32LtS, op.brIf(0),
       op.end,
