@@ -183,6 +183,14 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
     const last = Math.min(itemEnd, (quad + 1) * entryGroups) - quad * entryGroups;
     blocks.push({ quad, tileStart: ENTRY_GROUP * first, tileEnd: ENTRY_GROUP * last });
   }
+  // Neighbouring filter groups with the same entries go to the tiles in one call (the SIMD tier then
+  // runs them two at a time, 8 filters per tile).
+  const runs: Array<{ quad: number; quads: number; tileStart: number; tileEnd: number }> = [];
+  for (const { quad, tileStart, tileEnd } of blocks) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last.tileStart === tileStart && last.tileEnd === tileEnd) runs[runs.length - 1] = { ...last, quads: last.quads + 1 };
+    else runs.push({ quad, quads: 1, tileStart, tileEnd });
+  }
   // Only the input channels these patch entries read are copied.
   const tileStart = Math.min(...blocks.map((block) => block.tileStart));
   const tileEnd = Math.max(...blocks.map((block) => block.tileEnd));
@@ -201,9 +209,9 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
       const destination = plan.outputGradAt + (k >> 2) * pixels * 4 + (k & 3);
       for (let q = 0; q < pixels; q++) f32[destination + 4 * q] = outputGrad[source + q];
     }
-    for (const block of blocks) {
+    for (const block of runs) {
       scratch.weightGradTiles({
-        filterQuads: 1, tileStart: block.tileStart, tileEnd: block.tileEnd, paddedDepth,
+        filterQuads: block.quads, tileStart: block.tileStart, tileEnd: block.tileEnd, paddedDepth,
         outputHeight: args.outputHeight, outputWidth: args.outputWidth,
         rowStep: args.strideH * paddedWidth, columnStep: args.strideW,
         gradAt: plan.gradAt + block.quad * paddedDepth * 4, tableAt: plan.tableAt,

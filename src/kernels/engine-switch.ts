@@ -113,7 +113,17 @@ export function createTileHeap(bytes: number, ceiling: KernelTier = kernelTier()
         bytes: memory.buffer.byteLength, f32: new Float32Array(memory.buffer), i32: new Int32Array(memory.buffer),
         forwardGroup: 4, forwardWidth: 8,
         forwardTiles: (a) => callForward(a.columnStep === 1 ? tiles.forwardTiles : tiles.forwardTilesStrided, a),
-        weightGradTiles: (a) => callWeightGrad(tiles.weightGradTiles, a),
+        // Pairs of quads on the 8-filter tile, an odd last quad on the 4-filter one (same sums, same bits).
+        weightGradTiles: (a) => {
+          const paired = a.filterQuads & ~1;
+          if (paired > 0) callWeightGrad(tiles.weightGradTilesPaired, { ...a, filterQuads: paired });
+          if (paired < a.filterQuads) {
+            const pixels = a.outputHeight * a.outputWidth;
+            callWeightGrad(tiles.weightGradTiles, {
+              ...a, filterQuads: 1, gradAt: a.gradAt + paired * a.paddedDepth * 4, outputGradAt: a.outputGradAt + paired * pixels * 4,
+            });
+          }
+        },
       };
     },
     asm: () => {

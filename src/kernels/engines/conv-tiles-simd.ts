@@ -163,10 +163,80 @@ function weightGradTiles(): WasmFunction {
   });
 }
 
+const QUAD_ENTRIES = [0, 1, 2, 3];
+
+/**
+ * Weight-gradient tiles for pairs of filter quads (filterQuads even): 8 filters × 4 patch entries.
+ * The same sums as weightGradTiles, with the two quads' dy panels loaded side by side — two dy loads
+ * and four splats per pixel instead of one and eight, and half the address registers (4 entry
+ * pointers instead of 8: x86-64 has about 12 general registers free for a loop, and 8 pointers plus
+ * the loop's own made V8 spill).
+ */
+function weightGradTilesPaired(): WasmFunction {
+  const sums = QUAD_ENTRIES.flatMap((entry) => [`sum${entry}a`, `sum${entry}b`]);
+  const pointers = QUAD_ENTRIES.map((entry) => `at${entry}`);
+  return fn('weightGradTilesPaired', [
+    'filterQuads', 'tileStart', 'tileEnd', 'paddedDepth', 'outputHeight', 'outputWidth', 'rowStep', 'columnStep',
+    'gradAt', 'tableAt', 'outputGradAt', 'inputAt',
+  ], [
+    [I32, ['quad', 'p', 'y', 'grad', 'd', 'd2', 'dEnd', 'row', 't', 'rowBytes', 'panelBytes', 'quadBytes', ...pointers]],
+    [V128, ['gradsA', 'gradsB', 'value', ...sums]],
+  ], (locals) => {
+    const { get, set } = locals;
+    return [
+      get('outputWidth'), op.i32Const(4), op.i32Shl, set('rowBytes'),
+      get('outputHeight'), get('outputWidth'), op.i32Mul, op.i32Const(4), op.i32Shl, set('panelBytes'),
+      get('paddedDepth'), op.i32Const(4), op.i32Shl, set('quadBytes'),
+      op.i32Const(0), set('quad'),
+      op.loop, // over pairs of filter quads
+      get('tileStart'), set('p'),
+      op.loop, // over groups of 4 patch entries
+      sums.map((sum) => [op.v128Zero, set(sum)]),
+      get('outputGradAt'), get('quad'), get('panelBytes'), op.i32Mul, op.i32Add, set('d'),
+      get('d'), get('panelBytes'), op.i32Add, set('d2'),
+      get('inputAt'), set('row'),
+      get('tableAt'), get('p'), op.i32Const(2), op.i32Shl, op.i32Add, set('t'),
+      op.i32Const(0), set('y'),
+      op.loop, // over output rows
+      QUAD_ENTRIES.map((entry) => [get('row'), get('t'), op.i32Load(4 * entry), op.i32Const(2), op.i32Shl, op.i32Add, set(`at${entry}`)]),
+      get('d'), get('rowBytes'), op.i32Add, set('dEnd'),
+      op.loop, // over the pixels of the row
+      get('d'), op.v128Load4Floats(0), set('gradsA'),
+      get('d2'), op.v128Load4Floats(0), set('gradsB'),
+      QUAD_ENTRIES.map((entry) => [
+        get(`at${entry}`), op.v128Load32Splat(0), set('value'),
+        multiplyAdd(locals, `sum${entry}a`, 'gradsA', 'value'),
+        multiplyAdd(locals, `sum${entry}b`, 'gradsB', 'value'),
+      ]),
+      increment(locals, 'd', 16), increment(locals, 'd2', 16),
+      QUAD_ENTRIES.map((entry) => increment(locals, `at${entry}`, 'columnStep')),
+      get('d'), get('dEnd'), op.i32LtS, op.brIf(0),
+      op.end,
+      increment(locals, 'row', 'rowStep'),
+      increment(locals, 'y', 1), get('y'), get('outputHeight'), op.i32LtS, op.brIf(0),
+      op.end,
+      // accumulators += this image's sums, for quad and quad + 1.
+      get('gradAt'), get('quad'), get('paddedDepth'), op.i32Mul, get('p'), op.i32Add, op.i32Const(4), op.i32Shl, op.i32Add, set('grad'),
+      QUAD_ENTRIES.map((entry) => [
+        get('grad'), get('grad'), op.v128Load4Floats(16 * entry), get(`sum${entry}a`), op.f32x4Add, op.v128Store4Floats(16 * entry),
+      ]),
+      increment(locals, 'grad', 'quadBytes'),
+      QUAD_ENTRIES.map((entry) => [
+        get('grad'), get('grad'), op.v128Load4Floats(16 * entry), get(`sum${entry}b`), op.f32x4Add, op.v128Store4Floats(16 * entry),
+      ]),
+      increment(locals, 'p', 4), get('p'), get('tileEnd'), op.i32LtS, op.brIf(0),
+      op.end,
+      increment(locals, 'quad', 2), get('quad'), get('filterQuads'), op.i32LtS, op.brIf(0),
+      op.end,
+    ];
+  });
+}
+
 export interface SimdTiles {
   forwardTiles(...args: number[]): void;
   forwardTilesStrided(...args: number[]): void;
   weightGradTiles(...args: number[]): void;
+  weightGradTilesPaired(...args: number[]): void;
 }
 
 /** The compiled module, once per thread; null when this engine has no WebAssembly SIMD. */
@@ -175,7 +245,7 @@ let compiled: CompiledModule | null | undefined;
 /** The SIMD tiles bound to a fresh memory of `pages` × 64 KiB, or undefined without WebAssembly SIMD. */
 export function instantiateSimdTiles(pages: number): { memory: WasmMemory; tiles: SimdTiles } | undefined {
   compiled ??= compileModule(() => assembleModule([
-    forwardTiles('forwardTiles', true), forwardTiles('forwardTilesStrided', false), weightGradTiles(),
+    forwardTiles('forwardTiles', true), forwardTiles('forwardTilesStrided', false), weightGradTiles(), weightGradTilesPaired(),
   ]));
   if (compiled === null) return undefined;
   const { memory, exports } = instantiate(compiled, pages);
