@@ -13,7 +13,7 @@
  * they agree); index arithmetic in conv-geometry.ts.
  *
  *   forward          y[n]  = w · cols(x[n]) + b                 split by image n
- *   backward-weights dw   += Σ_n dy[n] · cols(x[n])ᵀ,  db       split by 4 × 8 block of dw (weightGradWorkItems)
+ *   backward-weights dw   += Σ_n dy[n] · cols(x[n])ᵀ,  db       split by 4 × 4 block of dw (weightGradWorkItems)
  *   backward-data    dx[n] += dy[n] ⋆ w̃  (stride 1 only)         split by image n
  *
  * Why it is faster than the explicit im2col + GEMM. There, every image's C·FH·FW × H′·W′ patch
@@ -144,9 +144,8 @@ export function conv2dBackwardDataImplicit(args: ConvBackwardDataImplicitArgs, i
 }
 
 /**
- * The work items of backward-weights: every (group of 4 filters, group of 8 patch entries) pair —
- * one 4 × 8 block of dw, the SIMD tile's 8 sums — numbered filter-group-major:
- * item = quad · ⌈depth/8⌉ + entryGroup.
+ * The work items of backward-weights: every (group of 4 filters, group of 4 patch entries) pair —
+ * one 4 × 4 block of dw — numbered filter-group-major: item = quad · ⌈depth/4⌉ + entryGroup.
  *
  * Why this numbering: a contiguous range of items is mostly whole filter groups, so a thread packs
  * dy only for its own filters, and it still splits finely inside a group when there are few of them
@@ -159,7 +158,7 @@ export function weightGradWorkItems(g: ConvGeometry): number {
 }
 
 /**
- * dw[k, r] += Σ_n Σ_pixels dy[n, k, pixel] · cols(x[n])[r, pixel] for the 4 × 8 blocks (filters k,
+ * dw[k, r] += Σ_n Σ_pixels dy[n, k, pixel] · cols(x[n])[r, pixel] for the 4 × 4 blocks (filters k,
  * patch entries r) of work items [itemStart, itemEnd) (weightGradWorkItems), and db[k] for the
  * filter groups whose first item is in the range. Entries and filters past the real ones (padding of
  * the last group) are computed and not written.
@@ -216,6 +215,7 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
         rowStep: args.strideH * paddedWidth, columnStep: args.strideW,
         gradAt: plan.gradAt + block.quad * paddedDepth * 4, tableAt: plan.tableAt,
         outputGradAt: plan.outputGradAt + block.quad * pixels * 4, inputAt: plan.inputAt,
+        spareGradAt: plan.spareGradAt, spareOutputGradAt: plan.spareOutputGradAt,
       });
     }
   }
@@ -241,8 +241,8 @@ export const conv2dBackwardWeightsImplicitKernel = defineKernel('conv2dBackwardW
 
 const roundUpTo = (value: number, multiple: number): number => Math.ceil(value / multiple) * multiple;
 
-/** Patch entries per weight-gradient tile (and work item): the SIMD tile's 8 sums of 4 filters each. */
-const ENTRY_GROUP = 8;
+/** Patch entries per work item of backward-weights (the tiles step through them 2 or 4 at a time). */
+const ENTRY_GROUP = 4;
 
 /**
  * Heap regions of the forward loop (4-byte element addresses), for one image at a time:
@@ -283,8 +283,10 @@ export function planForward(g: ConvGeometry, group: number, width: number): Forw
 
 /**
  * Heap regions of the weight-gradient loop (4-byte elements):
- *   dw accumulators [⌈K/4⌉][depth₈][4] · table (depth₈ Int32s) · dy panels [⌈K/4⌉][H′W′][4] · x_padded [C][Hp][Wp]
- * with depth₈ = C·FH·FW rounded up to 8 (ENTRY_GROUP) and Hp, Wp as in the forward plan but for W′ itself.
+ *   dw accumulators [⌈K/4⌉][depth₄][4] · table (depth₄ Int32s) · dy panels [⌈K/4⌉][H′W′][4] · x_padded [C][Hp][Wp] ·
+ *   spare accumulators [depth₄][4] · zero dy panel [H′W′][4]
+ * with depth₄ = C·FH·FW rounded up to 4 and Hp, Wp as in the forward plan but for W′ itself. The spare
+ * block and zero panel let a tile of 8 filters run an odd last quad (WeightGradTileArgs).
  */
 export interface WeightGradPlan {
   readonly filterQuads: number;
@@ -296,6 +298,8 @@ export interface WeightGradPlan {
   readonly tableAt: number;
   readonly outputGradAt: number;
   readonly inputAt: number;
+  readonly spareGradAt: number;
+  readonly spareOutputGradAt: number;
   readonly bytes: number;
 }
 
@@ -309,8 +313,12 @@ export function planWeightGrad(g: ConvGeometry): WeightGradPlan {
   const tableAt = gradAt + filterQuads * 4 * paddedDepth;
   const outputGradAt = tableAt + paddedDepth;
   const inputAt = outputGradAt + filterQuads * g.outputHeight * g.outputWidth * 4;
-  const end = inputAt + g.inputChannels * paddedHeight * paddedWidth;
-  return { filterQuads, depth, paddedDepth, paddedHeight, paddedWidth, gradAt, tableAt, outputGradAt, inputAt, bytes: end * 4 };
+  const spareGradAt = roundUpTo(inputAt + g.inputChannels * paddedHeight * paddedWidth, 4);
+  const spareOutputGradAt = spareGradAt + paddedDepth * 4;
+  const end = spareOutputGradAt + g.outputHeight * g.outputWidth * 4;
+  return {
+    filterQuads, depth, paddedDepth, paddedHeight, paddedWidth, gradAt, tableAt, outputGradAt, inputAt, spareGradAt, spareOutputGradAt, bytes: end * 4,
+  };
 }
 
 /**

@@ -75,7 +75,7 @@ export interface TileHeap {
   readonly forwardGroup: 2 | 4;
   readonly forwardWidth: 4 | 8;
   forwardTiles(args: ForwardTileArgs): void;
-  /** Adds one image into the accumulators; tileStart and tileEnd must be multiples of 8. */
+  /** Adds one image into the accumulators; tileStart and tileEnd must be multiples of 4. */
   weightGradTiles(args: WeightGradTileArgs): void;
 }
 
@@ -99,6 +99,16 @@ function callWeightGrad(tiles: CompiledTiles, a: WeightGradTileArgs): void {
   );
 }
 
+/** Calls the SIMD weight-gradient tiles on `quads` quads from gradAt / outputGradAt, pair steps in elements. */
+function callWeightGradPairs(
+  tiles: CompiledTiles, a: WeightGradTileArgs, quads: number, gradAt: number, outputGradAt: number, pairPanelStep: number, pairGradStep: number,
+): void {
+  tiles(
+    quads, a.tileStart, a.tileEnd, a.paddedDepth, a.outputHeight, a.outputWidth, a.rowStep * 4, a.columnStep * 4,
+    gradAt * 4, a.tableAt * 4, outputGradAt * 4, a.inputAt * 4, pairPanelStep * 4, pairGradStep * 4,
+  );
+}
+
 /**
  * A fresh heap of at least `bytes` bound to the fastest tile loops at or below `ceiling` (default:
  * the setting in force; specs ask for each tier to compare them).
@@ -113,15 +123,15 @@ export function createTileHeap(bytes: number, ceiling: KernelTier = kernelTier()
         bytes: memory.buffer.byteLength, f32: new Float32Array(memory.buffer), i32: new Int32Array(memory.buffer),
         forwardGroup: 4, forwardWidth: 8,
         forwardTiles: (a) => callForward(a.columnStep === 1 ? tiles.forwardTiles : tiles.forwardTilesStrided, a),
-        // Pairs of quads on the 8-filter tile, an odd last quad on the 4-filter one (same sums, same bits).
+        // Quads two at a time on the 8-filter tile; an odd last quad paired with the zero panel and
+        // spare accumulators (same sums, same bits: the lanes of the second quad are independent).
         weightGradTiles: (a) => {
           const paired = a.filterQuads & ~1;
-          if (paired > 0) callWeightGrad(tiles.weightGradTilesPaired, { ...a, filterQuads: paired });
+          const panel = a.outputHeight * a.outputWidth * 4, block = a.paddedDepth * 4;
+          if (paired > 0) callWeightGradPairs(tiles.weightGradTiles, a, paired, a.gradAt, a.outputGradAt, panel, block);
           if (paired < a.filterQuads) {
-            const pixels = a.outputHeight * a.outputWidth;
-            callWeightGrad(tiles.weightGradTiles, {
-              ...a, filterQuads: 1, gradAt: a.gradAt + paired * a.paddedDepth * 4, outputGradAt: a.outputGradAt + paired * pixels * 4,
-            });
+            const gradAt = a.gradAt + paired * block, outputGradAt = a.outputGradAt + paired * panel;
+            callWeightGradPairs(tiles.weightGradTiles, a, 1, gradAt, outputGradAt, a.spareOutputGradAt - outputGradAt, a.spareGradAt - gradAt);
           }
         },
       };

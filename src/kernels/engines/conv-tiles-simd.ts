@@ -15,12 +15,13 @@
  *   inputs), lane by lane otherwise (forwardTilesStrided: the same values, so the same bits) —
  *   each filter's weight is splatted into all four lanes, and sums[filter][quad] += weight · quad.
  *   Weight panels hold 4 filters per step ([depth][4]).
- * - weight gradient, 4 filters × 8 patch entries, one image per call: per output pixel, dy of the 4
- *   filters loads as one quad (the dy panel is [pixel][4]), each entry's input value is splatted,
- *   sums[entry] += dy quad · value; at the end accumulators[entry] += sums[entry] (the per-image sum).
- *   Lanes across filters, not pixels: the pixels are the terms of one sum.
+ * - weight gradient, 8 filters × 4 patch entries, one image per call: per output pixel, dy of two
+ *   quads of filters loads as two v128 (the dy panels are [pixel][4]), each entry's input value is
+ *   splatted, sums[entry][quad] += dy quad · value; at the end accumulators += sums (the per-image
+ *   sum). Lanes across filters, not pixels: the pixels are the terms of one sum.
  *
- * Arguments are the fields of ForwardTileArgs / WeightGradTileArgs in bytes (× 4). The loops test
+ * Arguments are the fields of ForwardTileArgs / WeightGradTileArgs in bytes (× 4), plus the pair
+ * steps of the weight-gradient tile (see there). The loops test
  * their condition at the bottom: every count here is ≥ 1 (the caller never passes an empty range).
  */
 import { I32, V128, assembleModule, compileModule, fn, instantiate, op } from './wasm-module.ts';
@@ -105,32 +106,41 @@ function forwardTiles(name: string, unitStride: boolean): WasmFunction {
   });
 }
 
-const ENTRIES = [0, 1, 2, 3, 4, 5, 6, 7];
+const ENTRIES = [0, 1, 2, 3];
 
 /**
- * Weight-gradient tiles. Accumulators [quad][paddedDepth][4]: the 4 filters of entry p are
- * contiguous, so the sums of entry p load and store as one quad.
+ * Weight-gradient tiles, 8 filters (two quads) × 4 patch entries. Accumulators [quad][paddedDepth][4]:
+ * the 4 filters of entry p are contiguous, so each quad's sums of entry p load and store as one v128.
+ * Per output pixel: two dy loads (the two quads' panels), one splat per entry, 8 multiply-adds.
+ *
+ * Why pairs of quads, not 4 filters × 8 entries: that tile needs 8 entry pointers, and with the loop's
+ * own registers V8 ran out of x86-64's general registers and spilled — measured 3–5× slower per
+ * multiply-add than this tile, whose 4 entry pointers fit. The second quad of a pair is
+ * `pairPanelStep` bytes after the first's dy panel and `pairGradStep` after its accumulators: the
+ * next quad for whole pairs; for an odd last quad the caller points it at a zero panel and a spare
+ * accumulator block (8 lanes of work for 4 — still faster than any 4-filter tile).
  */
 function weightGradTiles(): WasmFunction {
-  const sums = ENTRIES.map((entry) => `sum${entry}`);
+  const sums = ENTRIES.flatMap((entry) => [`sum${entry}a`, `sum${entry}b`]);
   const pointers = ENTRIES.map((entry) => `at${entry}`);
   return fn('weightGradTiles', [
     'filterQuads', 'tileStart', 'tileEnd', 'paddedDepth', 'outputHeight', 'outputWidth', 'rowStep', 'columnStep',
-    'gradAt', 'tableAt', 'outputGradAt', 'inputAt',
+    'gradAt', 'tableAt', 'outputGradAt', 'inputAt', 'pairPanelStep', 'pairGradStep',
   ], [
-    [I32, ['quad', 'p', 'y', 'grad', 'd', 'dEnd', 'row', 't', 'rowBytes', 'panelBytes', ...pointers]],
-    [V128, ['grads', 'value', ...sums]],
+    [I32, ['quad', 'p', 'y', 'grad', 'd', 'd2', 'dEnd', 'row', 't', 'rowBytes', 'panelBytes', ...pointers]],
+    [V128, ['gradsA', 'gradsB', 'value', ...sums]],
   ], (locals) => {
     const { get, set } = locals;
     return [
       get('outputWidth'), op.i32Const(4), op.i32Shl, set('rowBytes'),
       get('outputHeight'), get('outputWidth'), op.i32Mul, op.i32Const(4), op.i32Shl, set('panelBytes'),
       op.i32Const(0), set('quad'),
-      op.loop, // over groups of 4 filters
+      op.loop, // over pairs of filter quads
       get('tileStart'), set('p'),
-      op.loop, // over groups of 8 patch entries
+      op.loop, // over groups of 4 patch entries
       sums.map((sum) => [op.v128Zero, set(sum)]),
       get('outputGradAt'), get('quad'), get('panelBytes'), op.i32Mul, op.i32Add, set('d'),
+      get('d'), get('pairPanelStep'), op.i32Add, set('d2'),
       get('inputAt'), set('row'),
       get('tableAt'), get('p'), op.i32Const(2), op.i32Shl, op.i32Add, set('t'),
       op.i32Const(0), set('y'),
@@ -138,90 +148,27 @@ function weightGradTiles(): WasmFunction {
       ENTRIES.map((entry) => [get('row'), get('t'), op.i32Load(4 * entry), op.i32Const(2), op.i32Shl, op.i32Add, set(`at${entry}`)]),
       get('d'), get('rowBytes'), op.i32Add, set('dEnd'),
       op.loop, // over the pixels of the row
-      get('d'), op.v128Load4Floats(0), set('grads'),
+      get('d'), op.v128Load4Floats(0), set('gradsA'),
+      get('d2'), op.v128Load4Floats(0), set('gradsB'),
       ENTRIES.map((entry) => [
         get(`at${entry}`), op.v128Load32Splat(0), set('value'),
-        multiplyAdd(locals, `sum${entry}`, 'grads', 'value'),
+        multiplyAdd(locals, `sum${entry}a`, 'gradsA', 'value'),
+        multiplyAdd(locals, `sum${entry}b`, 'gradsB', 'value'),
       ]),
-      increment(locals, 'd', 16),
+      increment(locals, 'd', 16), increment(locals, 'd2', 16),
       ENTRIES.map((entry) => increment(locals, `at${entry}`, 'columnStep')),
       get('d'), get('dEnd'), op.i32LtS, op.brIf(0),
       op.end,
       increment(locals, 'row', 'rowStep'),
       increment(locals, 'y', 1), get('y'), get('outputHeight'), op.i32LtS, op.brIf(0),
       op.end,
-      // accumulators += this image's sums: dw = f32(dw + s).
+      // accumulators += this image's sums (dw = f32(dw + s)), for both quads of the pair.
       get('gradAt'), get('quad'), get('paddedDepth'), op.i32Mul, get('p'), op.i32Add, op.i32Const(4), op.i32Shl, op.i32Add, set('grad'),
       ENTRIES.map((entry) => [
-        get('grad'), get('grad'), op.v128Load4Floats(16 * entry), get(`sum${entry}`), op.f32x4Add, op.v128Store4Floats(16 * entry),
-      ]),
-      increment(locals, 'p', 8), get('p'), get('tileEnd'), op.i32LtS, op.brIf(0),
-      op.end,
-      increment(locals, 'quad', 1), get('quad'), get('filterQuads'), op.i32LtS, op.brIf(0),
-      op.end,
-    ];
-  });
-}
-
-const QUAD_ENTRIES = [0, 1, 2, 3];
-
-/**
- * Weight-gradient tiles for pairs of filter quads (filterQuads even): 8 filters × 4 patch entries.
- * The same sums as weightGradTiles, with the two quads' dy panels loaded side by side — two dy loads
- * and four splats per pixel instead of one and eight, and half the address registers (4 entry
- * pointers instead of 8: x86-64 has about 12 general registers free for a loop, and 8 pointers plus
- * the loop's own made V8 spill).
- */
-function weightGradTilesPaired(): WasmFunction {
-  const sums = QUAD_ENTRIES.flatMap((entry) => [`sum${entry}a`, `sum${entry}b`]);
-  const pointers = QUAD_ENTRIES.map((entry) => `at${entry}`);
-  return fn('weightGradTilesPaired', [
-    'filterQuads', 'tileStart', 'tileEnd', 'paddedDepth', 'outputHeight', 'outputWidth', 'rowStep', 'columnStep',
-    'gradAt', 'tableAt', 'outputGradAt', 'inputAt',
-  ], [
-    [I32, ['quad', 'p', 'y', 'grad', 'd', 'd2', 'dEnd', 'row', 't', 'rowBytes', 'panelBytes', 'quadBytes', ...pointers]],
-    [V128, ['gradsA', 'gradsB', 'value', ...sums]],
-  ], (locals) => {
-    const { get, set } = locals;
-    return [
-      get('outputWidth'), op.i32Const(4), op.i32Shl, set('rowBytes'),
-      get('outputHeight'), get('outputWidth'), op.i32Mul, op.i32Const(4), op.i32Shl, set('panelBytes'),
-      get('paddedDepth'), op.i32Const(4), op.i32Shl, set('quadBytes'),
-      op.i32Const(0), set('quad'),
-      op.loop, // over pairs of filter quads
-      get('tileStart'), set('p'),
-      op.loop, // over groups of 4 patch entries
-      sums.map((sum) => [op.v128Zero, set(sum)]),
-      get('outputGradAt'), get('quad'), get('panelBytes'), op.i32Mul, op.i32Add, set('d'),
-      get('d'), get('panelBytes'), op.i32Add, set('d2'),
-      get('inputAt'), set('row'),
-      get('tableAt'), get('p'), op.i32Const(2), op.i32Shl, op.i32Add, set('t'),
-      op.i32Const(0), set('y'),
-      op.loop, // over output rows
-      QUAD_ENTRIES.map((entry) => [get('row'), get('t'), op.i32Load(4 * entry), op.i32Const(2), op.i32Shl, op.i32Add, set(`at${entry}`)]),
-      get('d'), get('rowBytes'), op.i32Add, set('dEnd'),
-      op.loop, // over the pixels of the row
-      get('d'), op.v128Load4Floats(0), set('gradsA'),
-      get('d2'), op.v128Load4Floats(0), set('gradsB'),
-      QUAD_ENTRIES.map((entry) => [
-        get(`at${entry}`), op.v128Load32Splat(0), set('value'),
-        multiplyAdd(locals, `sum${entry}a`, 'gradsA', 'value'),
-        multiplyAdd(locals, `sum${entry}b`, 'gradsB', 'value'),
-      ]),
-      increment(locals, 'd', 16), increment(locals, 'd2', 16),
-      QUAD_ENTRIES.map((entry) => increment(locals, `at${entry}`, 'columnStep')),
-      get('d'), get('dEnd'), op.i32LtS, op.brIf(0),
-      op.end,
-      increment(locals, 'row', 'rowStep'),
-      increment(locals, 'y', 1), get('y'), get('outputHeight'), op.i32LtS, op.brIf(0),
-      op.end,
-      // accumulators += this image's sums, for quad and quad + 1.
-      get('gradAt'), get('quad'), get('paddedDepth'), op.i32Mul, get('p'), op.i32Add, op.i32Const(4), op.i32Shl, op.i32Add, set('grad'),
-      QUAD_ENTRIES.map((entry) => [
         get('grad'), get('grad'), op.v128Load4Floats(16 * entry), get(`sum${entry}a`), op.f32x4Add, op.v128Store4Floats(16 * entry),
       ]),
-      increment(locals, 'grad', 'quadBytes'),
-      QUAD_ENTRIES.map((entry) => [
+      increment(locals, 'grad', 'pairGradStep'),
+      ENTRIES.map((entry) => [
         get('grad'), get('grad'), op.v128Load4Floats(16 * entry), get(`sum${entry}b`), op.f32x4Add, op.v128Store4Floats(16 * entry),
       ]),
       increment(locals, 'p', 4), get('p'), get('tileEnd'), op.i32LtS, op.brIf(0),
@@ -236,7 +183,6 @@ export interface SimdTiles {
   forwardTiles(...args: number[]): void;
   forwardTilesStrided(...args: number[]): void;
   weightGradTiles(...args: number[]): void;
-  weightGradTilesPaired(...args: number[]): void;
 }
 
 /** The compiled module, once per thread; null when this engine has no WebAssembly SIMD. */
@@ -245,7 +191,7 @@ let compiled: CompiledModule | null | undefined;
 /** The SIMD tiles bound to a fresh memory of `pages` × 64 KiB, or undefined without WebAssembly SIMD. */
 export function instantiateSimdTiles(pages: number): { memory: WasmMemory; tiles: SimdTiles } | undefined {
   compiled ??= compileModule(() => assembleModule([
-    forwardTiles('forwardTiles', true), forwardTiles('forwardTilesStrided', false), weightGradTiles(), weightGradTilesPaired(),
+    forwardTiles('forwardTiles', true), forwardTiles('forwardTilesStrided', false), weightGradTiles(),
   ]));
   if (compiled === null) return undefined;
   const { memory, exports } = instantiate(compiled, pages);
