@@ -105,27 +105,33 @@ function convolveImages(
       for (let p = 0; p < depth; p++) f32[panel + p * group] = k < filters ? weights[k * depth + p] : 0;
     }
   }
+  // The tiles add the bias to each finished sum; −0 when there is none (s + (−0) = s, bit for bit).
+  for (let k = 0; k < filterGroups * group; k++) f32[plan.biasAt + k] = bias !== null && k < filters ? bias[k] : -0;
   fillOffsetTable(g, i32, plan.tableAt, paddedHeight, paddedWidth, 0, depth);
   f32.fill(0, plan.inputAt, plan.outputAt);
   const tileArgs = {
     filterGroups, depth, outputHeight, paddedOutputWidth,
     rowStep: g.strideH * paddedWidth, columnStep: g.strideW,
-    weightsAt: plan.weightsAt, tableAt: plan.tableAt, inputAt: plan.inputAt, outputAt: plan.outputAt,
+    weightsAt: plan.weightsAt, biasAt: plan.biasAt, tableAt: plan.tableAt, inputAt: plan.inputAt, outputAt: plan.outputAt,
   };
   const plane = outputHeight * paddedOutputWidth;
   const targetImage = filters * outputHeight * outputWidth;
   for (let n = imageStart; n < imageEnd; n++) {
     copyPadded(g, input, n, f32, plan.inputAt, paddedHeight, paddedWidth, 0, inputChannels);
     scratch.forwardTiles(tileArgs);
+    if (bias !== null && paddedOutputWidth === outputWidth) {
+      // y planes [K][H′][W′] in the heap are exactly image n of the target: one block copy.
+      target.set(f32.subarray(plan.outputAt, plan.outputAt + targetImage), n * targetImage);
+      continue;
+    }
     for (let k = 0; k < filters; k++) {
       for (let y = 0; y < outputHeight; y++) {
         const from = plan.outputAt + k * plane + y * paddedOutputWidth;
         const to = n * targetImage + (k * outputHeight + y) * outputWidth;
-        // The Float32Array store rounds each double sum of two floats once: f32(s + b), f32(dx + s).
         if (bias !== null) {
-          const b = bias[k];
-          for (let x = 0; x < outputWidth; x++) target[to + x] = f32[from + x] + b;
+          target.set(f32.subarray(from, from + outputWidth), to);
         } else {
+          // dx = f32(dx + s): the Float32Array store rounds the double sum of two floats once.
           for (let x = 0; x < outputWidth; x++) target[to + x] += f32[from + x];
         }
       }
@@ -246,7 +252,7 @@ const ENTRY_GROUP = 4;
 
 /**
  * Heap regions of the forward loop (4-byte element addresses), for one image at a time:
- *   weights [⌈K/G⌉][depth][G] · table (depth Int32s) · x_padded [C][Hp][Wp] · y [G⌈K/G⌉][H′][W′_T]
+ *   weights [⌈K/G⌉][depth][G] · bias [G⌈K/G⌉] · table (depth Int32s) · x_padded [C][Hp][Wp] · y [G⌈K/G⌉][H′][W′_T]
  * with G × T the heap's forward tile (filters per weight panel × output pixels per tile) and W′_T =
  * W′ rounded up to T. x_padded holds every input pixel the tiles read: Hp = (H′−1)·SH + (FH−1)·DH + 1
  * rows and Wp = (W′_T−1)·SW + (FW−1)·DW + 1 columns, input pixel (h, w) at (h + PH, w + PW), zeros
@@ -260,6 +266,7 @@ export interface ForwardPlan {
   readonly paddedHeight: number;
   readonly paddedWidth: number;
   readonly weightsAt: number;
+  readonly biasAt: number;
   readonly tableAt: number;
   readonly inputAt: number;
   readonly outputAt: number;
@@ -274,11 +281,12 @@ export function planForward(g: ConvGeometry, group: number, width: number): Forw
   const paddedHeight = (g.outputHeight - 1) * g.strideH + (g.filterHeight - 1) * g.dilationH + 1;
   const paddedWidth = (paddedOutputWidth - 1) * g.strideW + (g.filterWidth - 1) * g.dilationW + 1;
   const weightsAt = 0;
-  const tableAt = roundUpTo(weightsAt + filterGroups * depth * group, 4);
+  const biasAt = roundUpTo(weightsAt + filterGroups * depth * group, 4);
+  const tableAt = roundUpTo(biasAt + filterGroups * group, 4);
   const inputAt = roundUpTo(tableAt + depth, 4);
   const outputAt = roundUpTo(inputAt + g.inputChannels * paddedHeight * paddedWidth, 4);
   const end = outputAt + filterGroups * group * g.outputHeight * paddedOutputWidth;
-  return { group, filterGroups, depth, paddedOutputWidth, paddedHeight, paddedWidth, weightsAt, tableAt, inputAt, outputAt, bytes: end * 4 };
+  return { group, filterGroups, depth, paddedOutputWidth, paddedHeight, paddedWidth, weightsAt, biasAt, tableAt, inputAt, outputAt, bytes: end * 4 };
 }
 
 /**
@@ -352,8 +360,7 @@ function copyPadded(
   for (let c = channelStart; c < channelEnd; c++) {
     for (let h = 0; h < rows; h++) {
       const source = ((n * g.inputChannels + c) * inputHeight + h) * inputWidth;
-      const destination = inputAt + (c * paddedHeight + h + padH) * paddedWidth + padW;
-      for (let w = 0; w < columns; w++) f32[destination + w] = input[source + w];
+      f32.set(input.subarray(source, source + columns), inputAt + (c * paddedHeight + h + padH) * paddedWidth + padW);
     }
   }
 }
