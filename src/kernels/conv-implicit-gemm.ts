@@ -43,7 +43,6 @@
  * loops run on come from engine-switch.ts.
  */
 import type { ConvGeometry } from './conv-geometry.ts';
-import { sumOutputGrad } from './conv-naive.ts';
 import type { ConvBackwardWeightsArgs, ConvForwardArgs } from './conv-naive.ts';
 import { flippedGeometry } from './conv-backward-data-flipped.ts';
 import type { ConvBackwardDataFlippedArgs } from './conv-backward-data-flipped.ts';
@@ -129,7 +128,7 @@ function convolveImages(
         const from = plan.outputAt + k * plane + y * paddedOutputWidth;
         const to = n * targetImage + (k * outputHeight + y) * outputWidth;
         if (bias !== null) {
-          target.set(f32.subarray(from, from + outputWidth), to);
+          for (let x = 0; x < outputWidth; x++) target[to + x] = f32[from + x];
         } else {
           // dx = f32(dx + s): the Float32Array store rounds the double sum of two floats once.
           for (let x = 0; x < outputWidth; x++) target[to + x] += f32[from + x];
@@ -206,13 +205,21 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
   fillOffsetTable(args, i32, plan.tableAt, paddedHeight, paddedWidth, tileStart, tileEnd);
   f32.fill(0, plan.gradAt, plan.tableAt);
   f32.fill(0, plan.outputGradAt, plan.bytes / 4);
+  const biasSums = new Float64Array(Math.max(0, filterEnd - 4 * quadStart));
   for (let n = 0; n < batchSize; n++) {
     copyPadded(args, args.input, n, f32, plan.inputAt, paddedHeight, paddedWidth, channelStart, channelEnd);
-    // dy panels of this range's filter groups: panel q, pixel p holds dy[n][4q..4q+3][p] (filters past K stay zero).
+    // dy panels of this range's filter groups: panel q, pixel p holds dy[n][4q..4q+3][p] (filters past K
+    // stay zero). The same pass sums db in double, in sumOutputGrad's order (n, then pixels, ascending).
     for (let k = 4 * quadStart; k < filterEnd; k++) {
       const source = (n * filters + k) * pixels;
       const destination = plan.outputGradAt + (k >> 2) * pixels * 4 + (k & 3);
-      for (let q = 0; q < pixels; q++) f32[destination + 4 * q] = outputGrad[source + q];
+      let sum = biasSums[k - 4 * quadStart];
+      for (let q = 0; q < pixels; q++) {
+        const value = outputGrad[source + q];
+        f32[destination + 4 * q] = value;
+        sum += value;
+      }
+      biasSums[k - 4 * quadStart] = sum;
     }
     for (const block of runs) {
       scratch.weightGradTiles({
@@ -232,7 +239,7 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
     }
     // db of a filter group goes with its first item.
     if (quad * entryGroups >= itemStart) {
-      for (let k = 4 * quad; k < Math.min(filters, 4 * quad + 4); k++) biasGrad[k] += sumOutputGrad(outputGrad, batchSize, filters, pixels, k);
+      for (let k = 4 * quad; k < Math.min(filters, 4 * quad + 4); k++) biasGrad[k] += biasSums[k - 4 * quadStart];
     }
   }
 }
@@ -359,8 +366,10 @@ function copyPadded(
   const columns = Math.min(inputWidth, paddedWidth - padW);
   for (let c = channelStart; c < channelEnd; c++) {
     for (let h = 0; h < rows; h++) {
+      // An element loop, not set(subarray): rows are short, and a subarray per row costs more than the copy.
       const source = ((n * g.inputChannels + c) * inputHeight + h) * inputWidth;
-      f32.set(input.subarray(source, source + columns), inputAt + (c * paddedHeight + h + padH) * paddedWidth + padW);
+      const destination = inputAt + (c * paddedHeight + h + padH) * paddedWidth + padW;
+      for (let w = 0; w < columns; w++) f32[destination + w] = input[source + w];
     }
   }
 }
