@@ -178,3 +178,31 @@ export function weightGradTilesPortable(f32: Float32Array, i32: Int32Array, args
     }
   }
 }
+
+/** Where copyPlanes copies from and to; every address and stride in 4-byte elements. */
+export interface CopyPlanesArgs {
+  readonly from: number;
+  readonly to: number;
+  readonly planes: number;
+  readonly rows: number;
+  readonly width: number;
+  readonly fromPlaneStride: number;
+  readonly toPlaneStride: number;
+  readonly fromRowStride: number;
+  readonly toRowStride: number;
+}
+
+/**
+ * Copies `planes` × `rows` rows of `width` values inside the heap (the padded copy of an image, from
+ * the staging area it was block-copied to). Not arithmetic: the SIMD tier does the same with
+ * memory.copy, faster than a JavaScript element loop.
+ */
+export function copyPlanesPortable(f32: Float32Array, args: CopyPlanesArgs): void {
+  for (let plane = 0; plane < args.planes; plane++) {
+    for (let row = 0; row < args.rows; row++) {
+      const from = args.from + plane * args.fromPlaneStride + row * args.fromRowStride;
+      const to = args.to + plane * args.toPlaneStride + row * args.toRowStride;
+      f32.copyWithin(to, from, from + args.width);
+    }
+  }
+}

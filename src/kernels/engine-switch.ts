@@ -14,8 +14,8 @@
  */
 import { HEAP_BYTES, MACRO_KERNEL_LAYOUT, macroKernelPortable } from './gemm-macro-kernel.ts';
 import type { MacroKernel } from './gemm-macro-kernel.ts';
-import { forwardTilesPortable, weightGradTilesPortable } from './conv-tiles.ts';
-import type { ForwardTileArgs, WeightGradTileArgs } from './conv-tiles.ts';
+import { copyPlanesPortable, forwardTilesPortable, weightGradTilesPortable } from './conv-tiles.ts';
+import type { CopyPlanesArgs, ForwardTileArgs, WeightGradTileArgs } from './conv-tiles.ts';
 import { kernelTier, pickFastestTier } from './engines/kernel-tier.ts';
 import type { KernelTier } from './engines/kernel-tier.ts';
 import { instantiateSimdMacroKernel } from './engines/gemm-macro-kernel-simd.ts';
@@ -77,6 +77,8 @@ export interface TileHeap {
   forwardTiles(args: ForwardTileArgs): void;
   /** Adds one image into the accumulators; tileStart and tileEnd must be multiples of 4. */
   weightGradTiles(args: WeightGradTileArgs): void;
+  /** Copies rows inside the heap (the padded copy of an image); planes and rows ≥ 1. */
+  copyPlanes(args: CopyPlanesArgs): void;
 }
 
 type TileLoops = Omit<TileHeap, 'tier' | 'ceiling'>;
@@ -134,16 +136,21 @@ export function createTileHeap(bytes: number, ceiling: KernelTier = kernelTier()
             callWeightGradPairs(tiles.weightGradTiles, a, 1, gradAt, outputGradAt, a.spareOutputGradAt - outputGradAt, a.spareGradAt - gradAt);
           }
         },
+        copyPlanes: (a) => tiles.copyPlanes(
+          a.from * 4, a.to * 4, a.planes, a.rows, a.width * 4, a.fromPlaneStride * 4, a.toPlaneStride * 4, a.fromRowStride * 4, a.toRowStride * 4,
+        ),
       };
     },
     asm: () => {
       const buffer = new ArrayBuffer(asmHeapSize(bytes));
       const asm = compileAsmTiles(buffer);
       if (asm === undefined) return undefined;
+      const f32 = new Float32Array(buffer);
       return {
-        bytes: buffer.byteLength, f32: new Float32Array(buffer), i32: new Int32Array(buffer), forwardGroup: 2, forwardWidth: 4,
+        bytes: buffer.byteLength, f32, i32: new Int32Array(buffer), forwardGroup: 2, forwardWidth: 4,
         forwardTiles: (a) => callForward(asm.forwardTiles, a),
         weightGradTiles: (a) => callWeightGrad(asm.weightGradTiles, a),
+        copyPlanes: (a) => copyPlanesPortable(f32, a),
       };
     },
     portable: () => {
@@ -154,6 +161,7 @@ export function createTileHeap(bytes: number, ceiling: KernelTier = kernelTier()
         bytes: buffer.byteLength, f32, i32, forwardGroup: 2, forwardWidth: 4,
         forwardTiles: (a) => forwardTilesPortable(f32, i32, a),
         weightGradTiles: (a) => weightGradTilesPortable(f32, i32, a),
+        copyPlanes: (a) => copyPlanesPortable(f32, a),
       };
     },
   }, ceiling);

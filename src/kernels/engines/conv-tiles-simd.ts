@@ -185,10 +185,39 @@ function weightGradTiles(): WasmFunction {
   });
 }
 
+/**
+ * Copies `planes` planes of `rows` rows of `rowBytes` bytes, with the given plane and row strides in
+ * bytes: the padded copy of an image, from a staging area the caller filled with one block copy.
+ * Not arithmetic, so nothing to match; it only replaces a JavaScript element loop (a float read and
+ * write per pixel) by memory.copy per row.
+ */
+function copyPlanes(): WasmFunction {
+  return fn('copyPlanes', [
+    'from', 'to', 'planes', 'rows', 'rowBytes', 'fromPlaneStride', 'toPlaneStride', 'fromRowStride', 'toRowStride',
+  ], [[I32, ['plane', 'row', 'source', 'destination']]], (locals) => {
+    const { get, set } = locals;
+    return [
+      op.i32Const(0), set('plane'),
+      op.loop, // over planes
+      get('from'), set('source'), get('to'), set('destination'),
+      op.i32Const(0), set('row'),
+      op.loop, // over rows
+      get('destination'), get('source'), get('rowBytes'), op.memoryCopy,
+      increment(locals, 'source', 'fromRowStride'), increment(locals, 'destination', 'toRowStride'),
+      increment(locals, 'row', 1), get('row'), get('rows'), op.i32LtS, op.brIf(0),
+      op.end,
+      increment(locals, 'from', 'fromPlaneStride'), increment(locals, 'to', 'toPlaneStride'),
+      increment(locals, 'plane', 1), get('plane'), get('planes'), op.i32LtS, op.brIf(0),
+      op.end,
+    ];
+  });
+}
+
 export interface SimdTiles {
   forwardTiles(...args: number[]): void;
   forwardTilesStrided(...args: number[]): void;
   weightGradTiles(...args: number[]): void;
+  copyPlanes(...args: number[]): void;
 }
 
 /** The compiled module, once per thread; null when this engine has no WebAssembly SIMD. */
@@ -197,7 +226,7 @@ let compiled: CompiledModule | null | undefined;
 /** The SIMD tiles bound to a fresh memory of `pages` × 64 KiB, or undefined without WebAssembly SIMD. */
 export function instantiateSimdTiles(pages: number): { memory: WasmMemory; tiles: SimdTiles } | undefined {
   compiled ??= compileModule(() => assembleModule([
-    forwardTiles('forwardTiles', true), forwardTiles('forwardTilesStrided', false), weightGradTiles(),
+    forwardTiles('forwardTiles', true), forwardTiles('forwardTilesStrided', false), weightGradTiles(), copyPlanes(),
   ]));
   if (compiled === null) return undefined;
   const { memory, exports } = instantiate(compiled, pages);

@@ -104,6 +104,12 @@ export const op = {
   f32x4Add: [0xfd, ...unsignedLeb(0xe4)],
   f32x4Mul: [0xfd, ...unsignedLeb(0xe6)],
   f32x4Max: [0xfd, ...unsignedLeb(0xe9)],
+
+  /**
+   * memory.copy (bulk memory, in every engine that has SIMD): takes destination, source and byte
+   * count from the stack and copies like memmove — a row of pixels in one instruction.
+   */
+  memoryCopy: [0xfc, ...unsignedLeb(10), 0x00, 0x00],
 };
 
 export interface WasmFunction {
