@@ -205,22 +205,17 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
   fillOffsetTable(args, i32, plan.tableAt, paddedHeight, paddedWidth, tileStart, tileEnd);
   f32.fill(0, plan.gradAt, plan.tableAt);
   f32.fill(0, plan.outputGradAt, plan.bytes / 4);
-  const biasSums = new Float64Array(Math.max(0, filterEnd - 4 * quadStart));
+  const biasSums = new Float64Array(f32.buffer, f32.byteOffset + plan.biasSumsAt * 4, 4 * (quadEnd - quadStart));
+  const quads = quadEnd - quadStart;
+  const imageGrad = filters * pixels;
   for (let n = 0; n < batchSize; n++) {
     copyPadded(args, args.input, n, scratch, plan.inputAt, plan.stagingAt, paddedHeight, paddedWidth, channelStart, channelEnd);
     // dy panels of this range's filter groups: panel q, pixel p holds dy[n][4q..4q+3][p] (filters past K
-    // stay zero). The same pass sums db in double, in sumOutputGrad's order (n, then pixels, ascending).
-    for (let k = 4 * quadStart; k < filterEnd; k++) {
-      const source = (n * filters + k) * pixels;
-      const destination = plan.outputGradAt + (k >> 2) * pixels * 4 + (k & 3);
-      let sum = biasSums[k - 4 * quadStart];
-      for (let q = 0; q < pixels; q++) {
-        const value = outputGrad[source + q];
-        f32[destination + 4 * q] = value;
-        sum += value;
-      }
-      biasSums[k - 4 * quadStart] = sum;
-    }
+    // are zero rows). The same pass sums db in double, in sumOutputGrad's order (n, then pixels, ascending).
+    const source = n * imageGrad + 4 * quadStart * pixels;
+    f32.set(outputGrad.subarray(source, n * imageGrad + filterEnd * pixels), plan.stagingAt);
+    f32.fill(0, plan.stagingAt + (filterEnd - 4 * quadStart) * pixels, plan.stagingAt + 4 * quads * pixels);
+    scratch.packPanels({ from: plan.stagingAt, to: plan.outputGradAt + quadStart * pixels * 4, quads, pixels, sumsAt: plan.biasSumsAt });
     for (const block of runs) {
       scratch.weightGradTiles({
         filterQuads: block.quads, tileStart: block.tileStart, tileEnd: block.tileEnd, paddedDepth,
@@ -305,7 +300,8 @@ export function planForward(g: ConvGeometry, group: number, width: number): Forw
 /**
  * Heap regions of the weight-gradient loop (4-byte elements):
  *   dw accumulators [⌈K/4⌉][depth₄][4] · table (depth₄ Int32s) · dy panels [⌈K/4⌉][H′W′][4] · x_padded [C][Hp][Wp] ·
- *   spare accumulators [depth₄][4] · zero dy panel [H′W′][4] · staging [C][H][W]
+ *   spare accumulators [depth₄][4] · zero dy panel [H′W′][4] · db sums (doubles) [4⌈K/4⌉] ·
+ *   staging [C][H][W] or [4⌈K/4⌉][H′W′], whichever is larger
  * with depth₄ = C·FH·FW rounded up to 4 and Hp, Wp as in the forward plan but for W′ itself. The spare
  * block and zero panel let a tile of 8 filters run an odd last quad (WeightGradTileArgs).
  */
@@ -321,6 +317,8 @@ export interface WeightGradPlan {
   readonly inputAt: number;
   readonly spareGradAt: number;
   readonly spareOutputGradAt: number;
+  /** Running double sums of dy per filter (db), 2 elements each. */
+  readonly biasSumsAt: number;
   readonly stagingAt: number;
   readonly bytes: number;
 }
@@ -337,10 +335,11 @@ export function planWeightGrad(g: ConvGeometry): WeightGradPlan {
   const inputAt = outputGradAt + filterQuads * g.outputHeight * g.outputWidth * 4;
   const spareGradAt = roundUpTo(inputAt + g.inputChannels * paddedHeight * paddedWidth, 4);
   const spareOutputGradAt = spareGradAt + paddedDepth * 4;
-  const stagingAt = spareOutputGradAt + g.outputHeight * g.outputWidth * 4;
-  const end = stagingAt + g.inputChannels * g.inputHeight * g.inputWidth;
+  const biasSumsAt = spareOutputGradAt + g.outputHeight * g.outputWidth * 4;
+  const stagingAt = biasSumsAt + 2 * 4 * filterQuads;
+  const end = stagingAt + Math.max(g.inputChannels * g.inputHeight * g.inputWidth, 4 * filterQuads * g.outputHeight * g.outputWidth);
   return {
-    filterQuads, depth, paddedDepth, paddedHeight, paddedWidth, gradAt, tableAt, outputGradAt, inputAt, spareGradAt, spareOutputGradAt, stagingAt,
+    filterQuads, depth, paddedDepth, paddedHeight, paddedWidth, gradAt, tableAt, outputGradAt, inputAt, spareGradAt, spareOutputGradAt, biasSumsAt, stagingAt,
     bytes: end * 4,
   };
 }

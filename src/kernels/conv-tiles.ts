@@ -206,3 +206,35 @@ export function copyPlanesPortable(f32: Float32Array, args: CopyPlanesArgs): voi
     }
   }
 }
+
+/** Where packPanels reads and writes; addresses in 4-byte elements (sumsAt even: doubles). */
+export interface PackPanelsArgs {
+  /** dy rows [4·quads][pixels]. */
+  readonly from: number;
+  /** Panels [quads][pixels][4]. */
+  readonly to: number;
+  readonly quads: number;
+  readonly pixels: number;
+  /** One running double sum per row (db), at element address sumsAt (8-byte aligned). */
+  readonly sumsAt: number;
+}
+
+/**
+ * The dy panels of backward-weights: rows [4·quads][pixels] → panels [quads][pixels][4] (row k to
+ * lane k & 3 of panel k >> 2), and each row's values added in double, pixel by pixel, to its running
+ * sum (db, in sumOutputGrad's order). f64 views the same heap as f32.
+ */
+export function packPanelsPortable(f32: Float32Array, f64: Float64Array, args: PackPanelsArgs): void {
+  const { from, to, quads, pixels, sumsAt } = args;
+  for (let row = 0; row < 4 * quads; row++) {
+    const source = from + row * pixels;
+    const destination = to + (row >> 2) * pixels * 4 + (row & 3);
+    let sum = f64[sumsAt / 2 + row];
+    for (let q = 0; q < pixels; q++) {
+      const value = f32[source + q];
+      f32[destination + 4 * q] = value;
+      sum += value;
+    }
+    f64[sumsAt / 2 + row] = sum;
+  }
+}

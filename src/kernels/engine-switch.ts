@@ -14,8 +14,8 @@
  */
 import { HEAP_BYTES, MACRO_KERNEL_LAYOUT, macroKernelPortable } from './gemm-macro-kernel.ts';
 import type { MacroKernel } from './gemm-macro-kernel.ts';
-import { copyPlanesPortable, forwardTilesPortable, weightGradTilesPortable } from './conv-tiles.ts';
-import type { CopyPlanesArgs, ForwardTileArgs, WeightGradTileArgs } from './conv-tiles.ts';
+import { copyPlanesPortable, forwardTilesPortable, packPanelsPortable, weightGradTilesPortable } from './conv-tiles.ts';
+import type { CopyPlanesArgs, ForwardTileArgs, PackPanelsArgs, WeightGradTileArgs } from './conv-tiles.ts';
 import { kernelTier, pickFastestTier } from './engines/kernel-tier.ts';
 import type { KernelTier } from './engines/kernel-tier.ts';
 import { instantiateSimdMacroKernel } from './engines/gemm-macro-kernel-simd.ts';
@@ -79,6 +79,8 @@ export interface TileHeap {
   weightGradTiles(args: WeightGradTileArgs): void;
   /** Copies rows inside the heap (the padded copy of an image); planes and rows ≥ 1. */
   copyPlanes(args: CopyPlanesArgs): void;
+  /** dy rows → the panels of backward-weights, summing db on the way (conv-tiles.ts). */
+  packPanels(args: PackPanelsArgs): void;
 }
 
 type TileLoops = Omit<TileHeap, 'tier' | 'ceiling'>;
@@ -139,6 +141,7 @@ export function createTileHeap(bytes: number, ceiling: KernelTier = kernelTier()
         copyPlanes: (a) => tiles.copyPlanes(
           a.from * 4, a.to * 4, a.planes, a.rows, a.width * 4, a.fromPlaneStride * 4, a.toPlaneStride * 4, a.fromRowStride * 4, a.toRowStride * 4,
         ),
+        packPanels: (a) => tiles.packPanels(a.from * 4, a.to * 4, a.quads, a.pixels, a.sumsAt * 4),
       };
     },
     asm: () => {
@@ -146,22 +149,26 @@ export function createTileHeap(bytes: number, ceiling: KernelTier = kernelTier()
       const asm = compileAsmTiles(buffer);
       if (asm === undefined) return undefined;
       const f32 = new Float32Array(buffer);
+      const f64 = new Float64Array(buffer);
       return {
         bytes: buffer.byteLength, f32, i32: new Int32Array(buffer), forwardGroup: 2, forwardWidth: 4,
         forwardTiles: (a) => callForward(asm.forwardTiles, a),
         weightGradTiles: (a) => callWeightGrad(asm.weightGradTiles, a),
         copyPlanes: (a) => copyPlanesPortable(f32, a),
+        packPanels: (a) => packPanelsPortable(f32, f64, a),
       };
     },
     portable: () => {
       const buffer = new ArrayBuffer(asmHeapSize(bytes));
       const f32 = new Float32Array(buffer);
       const i32 = new Int32Array(buffer);
+      const f64 = new Float64Array(buffer);
       return {
         bytes: buffer.byteLength, f32, i32, forwardGroup: 2, forwardWidth: 4,
         forwardTiles: (a) => forwardTilesPortable(f32, i32, a),
         weightGradTiles: (a) => weightGradTilesPortable(f32, i32, a),
         copyPlanes: (a) => copyPlanesPortable(f32, a),
+        packPanels: (a) => packPanelsPortable(f32, f64, a),
       };
     },
   }, ceiling);
