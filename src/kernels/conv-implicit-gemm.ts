@@ -104,36 +104,38 @@ function convolveImages(
       for (let p = 0; p < depth; p++) f32[panel + p * group] = k < filters ? weights[k * depth + p] : 0;
     }
   }
-  // The tiles add the bias to each finished sum; −0 when there is none (s + (−0) = s, bit for bit).
-  for (let k = 0; k < filterGroups * group; k++) f32[plan.biasAt + k] = bias !== null && k < filters ? bias[k] : -0;
   fillOffsetTable(g, i32, plan.tableAt, paddedHeight, paddedWidth, 0, depth);
-  f32.fill(0, plan.inputAt, plan.outputAt);
+  f32.fill(0, plan.inputAt, plan.stagingAt);
   const tileArgs = {
     filterGroups, depth, outputHeight, paddedOutputWidth,
     rowStep: g.strideH * paddedWidth, columnStep: g.strideW,
-    weightsAt: plan.weightsAt, biasAt: plan.biasAt, tableAt: plan.tableAt, inputAt: plan.inputAt, outputAt: plan.outputAt,
+    weightsAt: plan.weightsAt, tableAt: plan.tableAt, inputAt: plan.inputAt, outputAt: plan.outputAt,
   };
   const plane = outputHeight * paddedOutputWidth;
   const targetImage = filters * outputHeight * outputWidth;
+  // The y planes with padded rows ↔ a block [K][H′][W′] in the staging area (when W′ ≠ W′_T).
+  const rowsOf = (from: number, to: number, fromRow: number, toRow: number, fromPlane: number, toPlane: number) => ({
+    from, to, planes: filters, rows: outputHeight, width: outputWidth,
+    fromPlaneStride: fromPlane, toPlaneStride: toPlane, fromRowStride: fromRow, toRowStride: toRow,
+  });
+  const contiguous = paddedOutputWidth === outputWidth;
   for (let n = imageStart; n < imageEnd; n++) {
     copyPadded(g, input, n, scratch, plan.inputAt, plan.stagingAt, paddedHeight, paddedWidth, 0, inputChannels);
-    scratch.forwardTiles(tileArgs);
-    if (bias !== null && paddedOutputWidth === outputWidth) {
-      // y planes [K][H′][W′] in the heap are exactly image n of the target: one block copy.
-      target.set(f32.subarray(plan.outputAt, plan.outputAt + targetImage), n * targetImage);
-      continue;
+    // The tiles add each finished sum to what the y planes hold: the bias, or target[n] (dx += s).
+    if (bias !== null) {
+      for (let k = 0; k < filters; k++) f32.fill(bias[k], plan.outputAt + k * plane, plan.outputAt + (k + 1) * plane);
+    } else if (contiguous) {
+      f32.set(target.subarray(n * targetImage, (n + 1) * targetImage), plan.outputAt);
+    } else {
+      f32.set(target.subarray(n * targetImage, (n + 1) * targetImage), plan.stagingAt);
+      scratch.copyPlanes(rowsOf(plan.stagingAt, plan.outputAt, outputWidth, paddedOutputWidth, outputHeight * outputWidth, plane));
     }
-    for (let k = 0; k < filters; k++) {
-      for (let y = 0; y < outputHeight; y++) {
-        const from = plan.outputAt + k * plane + y * paddedOutputWidth;
-        const to = n * targetImage + (k * outputHeight + y) * outputWidth;
-        if (bias !== null) {
-          for (let x = 0; x < outputWidth; x++) target[to + x] = f32[from + x];
-        } else {
-          // dx = f32(dx + s): the Float32Array store rounds the double sum of two floats once.
-          for (let x = 0; x < outputWidth; x++) target[to + x] += f32[from + x];
-        }
-      }
+    scratch.forwardTiles(tileArgs);
+    if (contiguous) {
+      target.set(f32.subarray(plan.outputAt, plan.outputAt + targetImage), n * targetImage);
+    } else {
+      scratch.copyPlanes(rowsOf(plan.outputAt, plan.stagingAt, paddedOutputWidth, outputWidth, plane, outputHeight * outputWidth));
+      target.set(f32.subarray(plan.stagingAt, plan.stagingAt + targetImage), n * targetImage);
     }
   }
 }
@@ -254,8 +256,8 @@ const ENTRY_GROUP = 4;
 
 /**
  * Heap regions of the forward loop (4-byte element addresses), for one image at a time:
- *   weights [⌈K/G⌉][depth][G] · bias [G⌈K/G⌉] · table (depth Int32s) · x_padded [C][Hp][Wp] · y [G⌈K/G⌉][H′][W′_T] ·
- *   staging [C][H][W] (copyPadded)
+ *   weights [⌈K/G⌉][depth][G] · table (depth Int32s) · x_padded [C][Hp][Wp] · y [G⌈K/G⌉][H′][W′_T] ·
+ *   staging [C][H][W] or [K][H′][W′], whichever is larger (copyPadded, and y when W′_T ≠ W′)
  * with G × T the heap's forward tile (filters per weight panel × output pixels per tile) and W′_T =
  * W′ rounded up to T. x_padded holds every input pixel the tiles read: Hp = (H′−1)·SH + (FH−1)·DH + 1
  * rows and Wp = (W′_T−1)·SW + (FW−1)·DW + 1 columns, input pixel (h, w) at (h + PH, w + PW), zeros
@@ -269,7 +271,6 @@ export interface ForwardPlan {
   readonly paddedHeight: number;
   readonly paddedWidth: number;
   readonly weightsAt: number;
-  readonly biasAt: number;
   readonly tableAt: number;
   readonly inputAt: number;
   readonly outputAt: number;
@@ -286,14 +287,13 @@ export function planForward(g: ConvGeometry, group: number, width: number): Forw
   const paddedHeight = (g.outputHeight - 1) * g.strideH + (g.filterHeight - 1) * g.dilationH + 1;
   const paddedWidth = (paddedOutputWidth - 1) * g.strideW + (g.filterWidth - 1) * g.dilationW + 1;
   const weightsAt = 0;
-  const biasAt = roundUpTo(weightsAt + filterGroups * depth * group, 4);
-  const tableAt = roundUpTo(biasAt + filterGroups * group, 4);
+  const tableAt = roundUpTo(weightsAt + filterGroups * depth * group, 4);
   const inputAt = roundUpTo(tableAt + depth, 4);
   const outputAt = roundUpTo(inputAt + g.inputChannels * paddedHeight * paddedWidth, 4);
   const stagingAt = outputAt + filterGroups * group * g.outputHeight * paddedOutputWidth;
-  const end = stagingAt + g.inputChannels * g.inputHeight * g.inputWidth;
+  const end = stagingAt + Math.max(g.inputChannels * g.inputHeight * g.inputWidth, g.filters * g.outputHeight * g.outputWidth);
   return {
-    group, filterGroups, depth, paddedOutputWidth, paddedHeight, paddedWidth, weightsAt, biasAt, tableAt, inputAt, outputAt, stagingAt, bytes: end * 4,
+    group, filterGroups, depth, paddedOutputWidth, paddedHeight, paddedWidth, weightsAt, tableAt, inputAt, outputAt, stagingAt, bytes: end * 4,
   };
 }
 

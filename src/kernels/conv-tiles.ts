@@ -25,9 +25,10 @@
  *
  * - forward tile, 2 filters × 4 neighbouring output pixels of one row:
  *     s = Σ_{p = 0 .. depth−1, ascending} w[k][p] · x_padded[base(y, x + j) + table[p]]   (from +0)
- *     y[k][y][x + j] = f32(s + bias[k])
- *   The bias is added after the sum, not used as its start, so the sum's order does not depend on
- *   it. Without a bias the caller passes −0: s + (−0) = s exactly, for every s (also s = −0).
+ *     y[k][y][x + j] = f32(y[k][y][x + j] + s)
+ *   The tile adds its finished sum to what the output region holds: the bias (forward: y = f32(b + s))
+ *   or dx (backward-data: dx = f32(dx + s)), both placed there by the caller with block copies. So the
+ *   sum's order never depends on them, and no JavaScript loop touches the outputs one by one.
  *   Backward-data of a stride-1 convolution is this same loop on dy with rotated filters
  *   (conv-backward-data-flipped.ts gives the identity).
  * - weight-gradient tile, 4 filters × 2 patch entries, one image per call:
@@ -49,7 +50,7 @@
  * bits. A port can skip engines/ entirely; this file imports nothing engine-specific.
  *
  * Heap (4-byte elements: Float32 values and the Int32 offset table share one address space):
- *   forward:  weight panels [⌈K/G⌉][depth][G] · bias [G·⌈K/G⌉] · table[depth] · x_padded [C][Hp][Wp] ·
+ *   forward:  weight panels [⌈K/G⌉][depth][G] · table[depth] · x_padded [C][Hp][Wp] ·
  *             y [G·⌈K/G⌉][H′][W′ rounded up to T]   (G × T = TileHeap's forward tile: 4 × 8 SIMD, 2 × 4 scalar)
  *   weights:  dw accumulators [⌈K/4⌉][depth rounded up to 4][4] · table · dy panels [⌈K/4⌉][H′W′][4] · x_padded
  *             (and a spare accumulator block and zero dy panel, for tiles of 8 filters)
@@ -71,12 +72,10 @@ export interface ForwardTileArgs {
   readonly columnStep: number;
   /** Weight panels: panel g holds filters G·g .. G·g+G−1, p-major ([depth][G]). */
   readonly weightsAt: number;
-  /** One bias per (padded) filter, added to each finished sum (−0 for none). */
-  readonly biasAt: number;
   /** table[0] (Int32 offsets, in elements). */
   readonly tableAt: number;
   readonly inputAt: number;
-  /** y planes of H′ × paddedOutputWidth, one per (padded) filter. */
+  /** y planes of H′ × paddedOutputWidth, one per (padded) filter: read (bias or dx) and written. */
   readonly outputAt: number;
 }
 
@@ -132,13 +131,11 @@ export function forwardTilesPortable(f32: Float32Array, i32: Int32Array, args: F
           c10 = fround(c10 + fround(a1 * b0)); c11 = fround(c11 + fround(a1 * b1));
           c12 = fround(c12 + fround(a1 * b2)); c13 = fround(c13 + fround(a1 * b3));
         }
-        const bias0 = f32[args.biasAt + 2 * pair], bias1 = f32[args.biasAt + 2 * pair + 1];
-        c00 = fround(c00 + bias0); c01 = fround(c01 + bias0); c02 = fround(c02 + bias0); c03 = fround(c03 + bias0);
-        c10 = fround(c10 + bias1); c11 = fround(c11 + bias1); c12 = fround(c12 + bias1); c13 = fround(c13 + bias1);
+        // y = f32(y + s): the Float32Array store rounds the double sum of two floats once.
         const out0 = args.outputAt + pair * 2 * plane + y * paddedOutputWidth + x;
-        f32[out0] = c00; f32[out0 + 1] = c01; f32[out0 + 2] = c02; f32[out0 + 3] = c03;
+        f32[out0] += c00; f32[out0 + 1] += c01; f32[out0 + 2] += c02; f32[out0 + 3] += c03;
         const out1 = out0 + plane;
-        f32[out1] = c10; f32[out1 + 1] = c11; f32[out1 + 2] = c12; f32[out1 + 3] = c13;
+        f32[out1] += c10; f32[out1 + 1] += c11; f32[out1 + 2] += c12; f32[out1 + 3] += c13;
       }
     }
   }

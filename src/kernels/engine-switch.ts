@@ -91,7 +91,7 @@ type CompiledTiles = (...args: number[]) => void;
 function callForward(tiles: CompiledTiles, a: ForwardTileArgs): void {
   tiles(
     a.filterGroups, a.depth, a.outputHeight, a.paddedOutputWidth, a.rowStep * 4, a.columnStep * 4,
-    a.weightsAt * 4, a.biasAt * 4, a.tableAt * 4, a.inputAt * 4, a.outputAt * 4,
+    a.weightsAt * 4, a.tableAt * 4, a.inputAt * 4, a.outputAt * 4,
   );
 }
 

@@ -35,14 +35,13 @@ const ASM_SOURCE = `
   var I = new stdlib.Int32Array(heap);
   var imul = stdlib.Math.imul;
   var fround = stdlib.Math.fround;
-  function forwardTiles(filterGroups, depth, outputHeight, paddedOutputWidth, rowStep, columnStep, weightsAt, biasAt, tableAt, inputAt, outputAt) {
+  function forwardTiles(filterGroups, depth, outputHeight, paddedOutputWidth, rowStep, columnStep, weightsAt, tableAt, inputAt, outputAt) {
     filterGroups = filterGroups | 0; depth = depth | 0; outputHeight = outputHeight | 0;
     paddedOutputWidth = paddedOutputWidth | 0; rowStep = rowStep | 0; columnStep = columnStep | 0;
-    weightsAt = weightsAt | 0; biasAt = biasAt | 0; tableAt = tableAt | 0; inputAt = inputAt | 0; outputAt = outputAt | 0;
+    weightsAt = weightsAt | 0; tableAt = tableAt | 0; inputAt = inputAt | 0; outputAt = outputAt | 0;
     var pair = 0, y = 0, x = 0, panel = 0, rowBase = 0, base = 0, w = 0, t = 0, tEnd = 0, at = 0;
     var plane = 0, step2 = 0, step3 = 0, out = 0;
     var a0 = fround(0), a1 = fround(0), b0 = fround(0), b1 = fround(0), b2 = fround(0), b3 = fround(0);
-    var bias0 = fround(0), bias1 = fround(0);
     var c00 = fround(0), c01 = fround(0), c02 = fround(0), c03 = fround(0);
     var c10 = fround(0), c11 = fround(0), c12 = fround(0), c13 = fround(0);
     plane = imul(outputHeight, paddedOutputWidth) << 2;
@@ -71,13 +70,12 @@ const ASM_SOURCE = `
             w = (w + 8) | 0;
             t = (t + 4) | 0;
           }
-          bias0 = fround(H[(biasAt + (pair << 3)) >> 2]); bias1 = fround(H[(biasAt + (pair << 3) + 4) >> 2]);
-          c00 = fround(c00 + bias0); c01 = fround(c01 + bias0); c02 = fround(c02 + bias0); c03 = fround(c03 + bias0);
-          c10 = fround(c10 + bias1); c11 = fround(c11 + bias1); c12 = fround(c12 + bias1); c13 = fround(c13 + bias1);
           out = (outputAt + imul(pair << 1, plane) + (imul(y, paddedOutputWidth) << 2) + (x << 2)) | 0;
-          H[out >> 2] = c00; H[(out + 4) >> 2] = c01; H[(out + 8) >> 2] = c02; H[(out + 12) >> 2] = c03;
+          H[out >> 2] = fround(fround(H[out >> 2]) + c00); H[(out + 4) >> 2] = fround(fround(H[(out + 4) >> 2]) + c01);
+          H[(out + 8) >> 2] = fround(fround(H[(out + 8) >> 2]) + c02); H[(out + 12) >> 2] = fround(fround(H[(out + 12) >> 2]) + c03);
           out = (out + plane) | 0;
-          H[out >> 2] = c10; H[(out + 4) >> 2] = c11; H[(out + 8) >> 2] = c12; H[(out + 12) >> 2] = c13;
+          H[out >> 2] = fround(fround(H[out >> 2]) + c10); H[(out + 4) >> 2] = fround(fround(H[(out + 4) >> 2]) + c11);
+          H[(out + 8) >> 2] = fround(fround(H[(out + 8) >> 2]) + c12); H[(out + 12) >> 2] = fround(fround(H[(out + 12) >> 2]) + c13);
         }
       }
     }

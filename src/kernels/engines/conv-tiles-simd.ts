@@ -38,7 +38,7 @@ function multiplyAdd({ get, set }: Locals, sum: string, a: string, b: string): C
 }
 
 const FORWARD_PARAMETERS = [
-  'filterQuads', 'depth', 'outputHeight', 'paddedOutputWidth', 'rowStep', 'columnStep', 'weightsAt', 'biasAt', 'tableAt', 'inputAt', 'outputAt',
+  'filterQuads', 'depth', 'outputHeight', 'paddedOutputWidth', 'rowStep', 'columnStep', 'weightsAt', 'tableAt', 'inputAt', 'outputAt',
 ];
 
 const FILTERS = [0, 1, 2, 3];
@@ -88,18 +88,13 @@ function forwardTiles(name: string, unitStride: boolean): WasmFunction {
       increment(locals, 'w', 16), increment(locals, 't', 4),
       get('t'), get('tEnd'), op.i32LtS, op.brIf(0),
       op.end,
-      // y = f32(s + bias), the bias of each filter splatted (−0 when there is none: s + (−0) = s).
-      FILTERS.map((filter) => [
-        get('biasAt'), get('quad'), op.i32Const(4), op.i32Shl, op.i32Add, op.v128Load32Splat(4 * filter), set('weight'),
-        get(`sum${filter}a`), get('weight'), op.f32x4Add, set(`sum${filter}a`),
-        get(`sum${filter}b`), get('weight'), op.f32x4Add, set(`sum${filter}b`),
-      ]),
       // out = outputAt + 4·quad·plane + (y·paddedOutputWidth + x)·4; one row of 8 pixels per filter.
       get('outputAt'), get('quad'), op.i32Const(2), op.i32Shl, get('plane'), op.i32Mul, op.i32Add,
       get('y'), get('paddedOutputWidth'), op.i32Mul, get('x'), op.i32Add, op.i32Const(2), op.i32Shl, op.i32Add, set('out'),
+      // y = f32(y + s): the output region holds the bias or dx.
       FILTERS.map((filter) => [
-        get('out'), get(`sum${filter}a`), op.v128Store4Floats(0),
-        get('out'), get(`sum${filter}b`), op.v128Store4Floats(16),
+        get('out'), get('out'), op.v128Load4Floats(0), get(`sum${filter}a`), op.f32x4Add, op.v128Store4Floats(0),
+        get('out'), get('out'), op.v128Load4Floats(16), get(`sum${filter}b`), op.f32x4Add, op.v128Store4Floats(16),
         increment(locals, 'out', 'plane'),
       ]),
       increment(locals, 'x', 8), get('x'), get('paddedOutputWidth'), op.i32LtS, op.brIf(0),
