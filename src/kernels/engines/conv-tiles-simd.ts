@@ -216,29 +216,37 @@ function copyPlanes(): WasmFunction {
  * on a shallow layer.
  */
 function packPanels(): WasmFunction {
+  const lanes = [0, 1, 2, 3];
   return fn('packPanels', ['from', 'to', 'quads', 'pixels', 'sumsAt'], [
-    [I32, ['row', 'rows', 'source', 'sourceEnd', 'destination', 'sumAt']], [F32, ['value']], [F64, ['sum']],
+    [I32, ['quad', 'source', 'sourceEnd', 'destination', 'rowBytes', 'offset2', 'offset3']],
+    [F32, lanes.map((lane) => `value${lane}`)], [F64, lanes.map((lane) => `sum${lane}`)],
   ], (locals) => {
     const { get, set } = locals;
+    // Lane r of the quad reads row r: source + r·rowBytes.
+    const rowAddress = (lane: number): Code =>
+      [get('source'), ...(lane === 0 ? [] : [get(['', 'rowBytes', 'offset2', 'offset3'][lane]), op.i32Add])];
     return [
-      get('quads'), op.i32Const(2), op.i32Shl, set('rows'),
-      get('from'), set('source'),
-      op.i32Const(0), set('row'),
-      op.loop, // over filters: row k goes to lane k & 3 of panel k >> 2
-      get('to'), get('row'), op.i32Const(2), op.i32Shr, get('pixels'), op.i32Mul, op.i32Const(4), op.i32Shl, op.i32Add,
-      get('row'), op.i32Const(3), op.i32And, op.i32Const(2), op.i32Shl, op.i32Add, set('destination'),
-      get('sumsAt'), get('row'), op.i32Const(3), op.i32Shl, op.i32Add, set('sumAt'),
-      get('sumAt'), op.f64Load(0), set('sum'),
-      get('source'), get('pixels'), op.i32Const(2), op.i32Shl, op.i32Add, set('sourceEnd'),
+      get('pixels'), op.i32Const(2), op.i32Shl, set('rowBytes'),
+      get('rowBytes'), op.i32Const(1), op.i32Shl, set('offset2'),
+      get('offset2'), get('rowBytes'), op.i32Add, set('offset3'),
+      get('from'), set('source'), get('to'), set('destination'),
+      op.i32Const(0), set('quad'),
+      op.loop, // over quads: 4 rows, 4 running sums (4 independent chains hide the add latency)
+      lanes.map((lane) => [get('sumsAt'), op.f64Load(8 * lane), set(`sum${lane}`)]),
+      get('source'), get('rowBytes'), op.i32Add, set('sourceEnd'),
       op.loop, // over pixels
-      get('source'), op.f32Load(0), set('value'),
-      get('destination'), get('value'), op.f32Store(0),
-      get('sum'), get('value'), op.f64PromoteF32, op.f64Add, set('sum'),
+      lanes.map((lane) => [
+        rowAddress(lane), op.f32Load(0), set(`value${lane}`),
+        get('destination'), get(`value${lane}`), op.f32Store(4 * lane),
+        get(`sum${lane}`), get(`value${lane}`), op.f64PromoteF32, op.f64Add, set(`sum${lane}`),
+      ]),
       increment(locals, 'source', 4), increment(locals, 'destination', 16),
       get('source'), get('sourceEnd'), op.i32LtS, op.brIf(0),
       op.end,
-      get('sumAt'), get('sum'), op.f64Store(0),
-      increment(locals, 'row', 1), get('row'), get('rows'), op.i32LtS, op.brIf(0),
+      lanes.map((lane) => [get('sumsAt'), get(`sum${lane}`), op.f64Store(8 * lane)]),
+      increment(locals, 'sumsAt', 32),
+      get('source'), get('offset3'), op.i32Add, set('source'), // past the quad's 4 rows
+      increment(locals, 'quad', 1), get('quad'), get('quads'), op.i32LtS, op.brIf(0),
       op.end,
     ];
   });
