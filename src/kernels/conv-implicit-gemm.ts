@@ -33,10 +33,16 @@
  *
  * Precision: float32 arithmetic, every multiply and every add rounded (conv-tiles.ts explains the
  * contract and why). forward: s = Σ_p f32(w·x) from +0, then y = f32(s + b); backward-data:
- * dx = f32(dx + s); backward-weights: per image n, s_n = Σ_pixels f32(dy·x), dw = f32(dw + s_n). A
- * sequential float32 sum of n terms is within about n·2⁻²⁴·Σ|terms| of the exact sum — conv-naive.ts
+ * dx = f32(dx + s); backward-weights: per image n, s_n = Σ_pixels f32(dy·x), acc = f32(acc + s_n)
+ * (acc from +0), then dw = f32(dw + acc). db stays a double sum (sumOutputGrad's order in conv-naive.ts).
+ * A sequential float32 sum of n terms is within about n·2⁻²⁴·Σ|terms| of the exact sum — conv-naive.ts
  * sums in double and is the accuracy reference; the naive-vs-fast sweep (spec/layers/conv2d-sweep.spec.ts)
  * checks that bound and reports how close the fast path comes.
+ *
+ * Data movement: images, dy and outputs enter and leave the scratch heap as block copies (set, and
+ * the heap's copyPlanes / packPanels, WebAssembly on the SIMD tier); the tiles add into y planes
+ * that already hold the bias or dx. With float32 tiles twice as fast as the old double ones, a
+ * JavaScript loop touching every value once had grown to 10–50 % of a shallow layer's time.
  *
  * Reading order: the kernels first, then the planning code (where each region of the scratch heap
  * sits, the offset table, the padded copy) at the end of the file. The heap and the tier its tile
