@@ -37,6 +37,10 @@ const GEOMETRIES: ConvGeometry[] = [
   geometry({ batchSize: 3, inputChannels: 3, inputHeight: 6, inputWidth: 7, filters: 6, filterHeight: 3, filterWidth: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1 }),
   // Stride 2 × 3, dilation 2 × 1, non-square; K = 5 (a zero-padded pair of filters in forward).
   geometry({ batchSize: 2, inputChannels: 2, inputHeight: 9, inputWidth: 11, filters: 5, filterHeight: 3, filterWidth: 2, strideH: 2, strideW: 3, padH: 2, padW: 0, dilationH: 2, dilationW: 1 }),
+  // Few filters on a wide image (K = 3, and C = 2 filters for backward-data), several tiles per row.
+  geometry({ batchSize: 2, inputChannels: 2, inputHeight: 3, inputWidth: 32, filters: 3, filterHeight: 3, filterWidth: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1 }),
+  // One filter, stride 2, W′ = 17: strided tiles (lane by lane) and a padded last tile.
+  geometry({ batchSize: 2, inputChannels: 2, inputHeight: 5, inputWidth: 33, filters: 1, filterHeight: 3, filterWidth: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, dilationH: 1, dilationW: 1 }),
   // A CIFAR-10 layer shape: 16 → 20 channels, 5×5 pad 2.
   geometry({ batchSize: 2, inputChannels: 16, inputHeight: 8, inputWidth: 8, filters: 20, filterHeight: 5, filterWidth: 5, strideH: 1, strideW: 1, padH: 2, padW: 2, dilationH: 1, dilationW: 1 }),
 ];
