@@ -57,7 +57,8 @@ function runAll(g: ConvGeometry, kind: KernelTier, seed: number): Float32Array[]
   const weightsGrad = gaussianArray(weights.length, rng);
   const biasGrad = gaussianArray(g.filters, rng);
   const inputGrad = gaussianArray(input.length, rng);
-  const bytes = Math.max(planForward(g, 2, 4).bytes, planForward(g, 4, 8).bytes, planWeightGrad(g).bytes, planForward(flippedGeometry(g), 4, 8).bytes);
+  const shapes = [[2, 4], [4, 8], [3, 8]];
+  const bytes = Math.max(planWeightGrad(g).bytes, ...shapes.flatMap(([group, width]) => [planForward(g, group, width).bytes, planForward(flippedGeometry(g), group, width).bytes]));
   const heap = createTileHeap(bytes, kind);
   assert.equal(heap.tier, kind);
   conv2dForwardImplicit({ ...g, input, weights, bias, output }, 0, g.batchSize, heap);
@@ -171,10 +172,11 @@ test('every tier computes exactly the float32 contract: same bits as the formula
   });
 });
 
-test('Node gets the WebAssembly SIMD tiles by default, 4 filters per forward panel', () => {
+test('Node gets the WebAssembly SIMD tiles by default: 4 filters × 8 pixels, 3 × 8 when that pads fewer filters', () => {
   const heap = createTileHeap(1000);
   assert.equal(heap.tier, 'simd');
-  assert.equal(heap.forwardGroup, 4);
+  assert.deepEqual([16, 20, 64, 3, 6, 5, 1].map((filters) => heap.forwardTile(filters).group), [4, 4, 4, 3, 3, 3, 3]);
+  assert.deepEqual(createTileHeap(1000, 'asm').forwardTile(3), { group: 2, width: 4 });
   assert.ok(heap.bytes >= 1000);
 });
 

@@ -80,10 +80,9 @@ export function convTileKernelTier(): KernelTier {
   return tileHeapFor(1).tier;
 }
 
-/** The forward tile of this thread's heap (sizing a plan before the heap is big enough). */
-function threadForwardTile(): { group: number; width: number } {
-  const heap = tileHeapFor(1);
-  return { group: heap.forwardGroup, width: heap.forwardWidth };
+/** The forward tile this thread's heap would use for K filters (sizing a plan before the heap is big enough). */
+function threadForwardTile(filters: number): { group: number; width: number } {
+  return tileHeapFor(1).forwardTile(filters);
 }
 
 /**
@@ -96,9 +95,10 @@ function convolveImages(
   target: Float32Array, imageStart: number, imageEnd: number, heap: TileHeap | undefined,
 ): void {
   if (imageStart >= imageEnd) return;
-  const tile = threadForwardTile();
+  const tile = threadForwardTile(g.filters);
   const scratch = heap ?? tileHeapFor(planForward(g, tile.group, tile.width).bytes);
-  const plan = planForward(g, scratch.forwardGroup, scratch.forwardWidth);
+  const { group: tileGroup, width: tileWidth } = scratch.forwardTile(g.filters);
+  const plan = planForward(g, tileGroup, tileWidth);
   const { f32, i32 } = scratch;
   const { group, filterGroups, depth, paddedOutputWidth, paddedHeight, paddedWidth } = plan;
   const { filters, inputChannels, outputHeight, outputWidth } = g;
@@ -113,7 +113,7 @@ function convolveImages(
   fillOffsetTable(g, i32, plan.tableAt, paddedHeight, paddedWidth, 0, depth);
   f32.fill(0, plan.inputAt, plan.stagingAt);
   const tileArgs = {
-    filterGroups, depth, outputHeight, paddedOutputWidth,
+    group, filterGroups, depth, outputHeight, paddedOutputWidth,
     rowStep: g.strideH * paddedWidth, columnStep: g.strideW,
     weightsAt: plan.weightsAt, tableAt: plan.tableAt, inputAt: plan.inputAt, outputAt: plan.outputAt,
   };

@@ -44,14 +44,15 @@
  * The functions below are the version to read, and the 'portable' kernel tier. The same sums in the
  * same order are computed, for speed, by
  *   engines/conv-tiles-simd.ts   tier 'simd': WebAssembly SIMD, four floats per register, tiles of
- *                                4 filters × 8 pixels (forward) and 8 filters × 4 entries (dw)
+ *                                4 (or 3) filters × 8 pixels (forward) and 8 filters × 4 entries (dw)
  *   engines/conv-tiles-asm.ts    tier 'asm': these loops line for line in asm.js (float locals, fround)
  * and engine-switch.ts picks one per thread (createTileHeap). A spec checks the three give the same
  * bits. A port can skip engines/ entirely; this file imports nothing engine-specific.
  *
  * Heap (4-byte elements: Float32 values and the Int32 offset table share one address space):
  *   forward:  weight panels [⌈K/G⌉][depth][G] · table[depth] · x_padded [C][Hp][Wp] ·
- *             y [G·⌈K/G⌉][H′][W′ rounded up to T]   (G × T = TileHeap's forward tile: 4 × 8 SIMD, 2 × 4 scalar)
+ *             y [G·⌈K/G⌉][H′][W′ rounded up to T]   (G × T = TileHeap's forward tile: 4 × 8 or 3 × 8
+ *             SIMD, 2 × 4 scalar)
  *   weights:  dw accumulators [⌈K/4⌉][depth rounded up to 4][4] · table · dy panels [⌈K/4⌉][H′W′][4] · x_padded
  *             (and a spare accumulator block and zero dy panel, for tiles of 8 filters)
  * Every address below is relative to the heap's start; the caller places the regions.
@@ -59,7 +60,9 @@
 
 /** Forward tile loop arguments; every address and step is in 4-byte elements of the heap. */
 export interface ForwardTileArgs {
-  /** ⌈K/G⌉ groups of G filters (G = TileHeap.forwardGroup); K is padded with zero filters. */
+  /** G, filters per weight panel (TileHeap.forwardTile; the scalar tiles always use 2). */
+  readonly group: number;
+  /** ⌈K/G⌉ groups of G filters; K is padded with zero filters. */
   readonly filterGroups: number;
   /** C·FH·FW, the GEMM's depth. */
   readonly depth: number;

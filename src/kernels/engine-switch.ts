@@ -71,9 +71,12 @@ export interface TileHeap {
   /** The tier that runs, and the setting it was built under. */
   readonly tier: KernelTier;
   readonly ceiling: KernelTier;
-  /** The forward tile: filters per weight panel (G) × neighbouring output pixels (T); 4 × 8 SIMD, 2 × 4 scalar. */
-  readonly forwardGroup: 2 | 4;
-  readonly forwardWidth: 4 | 8;
+  /**
+   * The forward tile for K filters: filters per weight panel (G) × neighbouring output pixels (T).
+   * Scalar tiers: 2 × 4. SIMD: 4 × 8, or 3 × 8 when that pads fewer filters (K = 3, 6, 9, …). The
+   * shape changes speed only, never bits.
+   */
+  forwardTile(filters: number): { readonly group: number; readonly width: number };
   forwardTiles(args: ForwardTileArgs): void;
   /** Adds one image into the accumulators; tileStart and tileEnd must be multiples of 4. */
   weightGradTiles(args: WeightGradTileArgs): void;
@@ -125,8 +128,8 @@ export function createTileHeap(bytes: number, ceiling: KernelTier = kernelTier()
       const { memory, tiles } = simd;
       return {
         bytes: memory.buffer.byteLength, f32: new Float32Array(memory.buffer), i32: new Int32Array(memory.buffer),
-        forwardGroup: 4, forwardWidth: 8,
-        forwardTiles: (a) => callForward(a.columnStep === 1 ? tiles.forwardTiles : tiles.forwardTilesStrided, a),
+        forwardTile: (filters) => ({ group: Math.ceil(filters / 3) * 3 < Math.ceil(filters / 4) * 4 ? 3 : 4, width: 8 }),
+        forwardTiles: (a) => callForward(tiles[`${a.columnStep === 1 ? 'forwardTiles' : 'forwardTilesStrided'}${a.group}`], a),
         // Quads two at a time on the 8-filter tile; an odd last quad paired with the zero panel and
         // spare accumulators (same sums, same bits: the lanes of the second quad are independent).
         weightGradTiles: (a) => {
@@ -151,7 +154,7 @@ export function createTileHeap(bytes: number, ceiling: KernelTier = kernelTier()
       const f32 = new Float32Array(buffer);
       const f64 = new Float64Array(buffer);
       return {
-        bytes: buffer.byteLength, f32, i32: new Int32Array(buffer), forwardGroup: 2, forwardWidth: 4,
+        bytes: buffer.byteLength, f32, i32: new Int32Array(buffer), forwardTile: () => ({ group: 2, width: 4 }),
         forwardTiles: (a) => callForward(asm.forwardTiles, a),
         weightGradTiles: (a) => callWeightGrad(asm.weightGradTiles, a),
         copyPlanes: (a) => copyPlanesPortable(f32, a),
@@ -164,7 +167,7 @@ export function createTileHeap(bytes: number, ceiling: KernelTier = kernelTier()
       const i32 = new Int32Array(buffer);
       const f64 = new Float64Array(buffer);
       return {
-        bytes: buffer.byteLength, f32, i32, forwardGroup: 2, forwardWidth: 4,
+        bytes: buffer.byteLength, f32, i32, forwardTile: () => ({ group: 2, width: 4 }),
         forwardTiles: (a) => forwardTilesPortable(f32, i32, a),
         weightGradTiles: (a) => weightGradTilesPortable(f32, i32, a),
         copyPlanes: (a) => copyPlanesPortable(f32, a),

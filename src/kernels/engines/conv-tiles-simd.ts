@@ -41,10 +41,18 @@ const FORWARD_PARAMETERS = [
   'filterQuads', 'depth', 'outputHeight', 'paddedOutputWidth', 'rowStep', 'columnStep', 'weightsAt', 'tableAt', 'inputAt', 'outputAt',
 ];
 
-const FILTERS = [0, 1, 2, 3];
+/**
+ * The forward tile has G filters: 4 (8 sums), or 3 when that pads fewer filters (K = 3, 6, 9 …: above
+ * all backward-data of an RGB input, a convolution with C = 3 "filters" that 4 would pad to 4).
+ */
+export const FORWARD_GROUPS = [4, 3] as const;
 
-/** Forward tiles; `unitStride` loads each quad of pixels with one v128 load (valid only when columnStep = 4 bytes). */
-function forwardTiles(name: string, unitStride: boolean): WasmFunction {
+/**
+ * Forward tiles of G filters × 8 pixels; `unitStride` loads each quad of pixels with one v128 load
+ * (valid only when columnStep = 4 bytes).
+ */
+function forwardTiles(name: string, unitStride: boolean, group: number): WasmFunction {
+  const FILTERS = Array.from({ length: group }, (_, filter) => filter);
   const sums = FILTERS.flatMap((filter) => [`sum${filter}a`, `sum${filter}b`]);
   const steps = [1, 2, 3, 4, 5, 6, 7].map((j) => `step${j}`);
   return fn(name, FORWARD_PARAMETERS, [
@@ -66,7 +74,7 @@ function forwardTiles(name: string, unitStride: boolean): WasmFunction {
       get('outputHeight'), get('paddedOutputWidth'), op.i32Mul, op.i32Const(2), op.i32Shl, set('plane'),
       op.i32Const(0), set('quad'),
       op.loop, // over groups of 4 filters
-      get('weightsAt'), get('quad'), get('depth'), op.i32Mul, op.i32Const(4), op.i32Shl, op.i32Add, set('panel'),
+      get('weightsAt'), get('quad'), get('depth'), op.i32Mul, op.i32Const(4 * group), op.i32Mul, op.i32Add, set('panel'),
       op.i32Const(0), set('y'),
       op.loop, // over output rows
       get('inputAt'), get('y'), get('rowStep'), op.i32Mul, op.i32Add, set('rowBase'),
@@ -85,11 +93,11 @@ function forwardTiles(name: string, unitStride: boolean): WasmFunction {
         multiplyAdd(locals, `sum${filter}a`, 'weight', 'pixelsA'),
         multiplyAdd(locals, `sum${filter}b`, 'weight', 'pixelsB'),
       ]),
-      increment(locals, 'w', 16), increment(locals, 't', 4),
+      increment(locals, 'w', 4 * group), increment(locals, 't', 4),
       get('t'), get('tEnd'), op.i32LtS, op.brIf(0),
       op.end,
-      // out = outputAt + 4·quad·plane + (y·paddedOutputWidth + x)·4; one row of 8 pixels per filter.
-      get('outputAt'), get('quad'), op.i32Const(2), op.i32Shl, get('plane'), op.i32Mul, op.i32Add,
+      // out = outputAt + G·quad·plane + (y·paddedOutputWidth + x)·4; one row of 8 pixels per filter.
+      get('outputAt'), get('quad'), op.i32Const(group), op.i32Mul, get('plane'), op.i32Mul, op.i32Add,
       get('y'), get('paddedOutputWidth'), op.i32Mul, get('x'), op.i32Add, op.i32Const(2), op.i32Shl, op.i32Add, set('out'),
       // y = f32(y + s): the output region holds the bias or dx.
       FILTERS.map((filter) => [
@@ -253,8 +261,8 @@ function packPanels(): WasmFunction {
 }
 
 export interface SimdTiles {
-  forwardTiles(...args: number[]): void;
-  forwardTilesStrided(...args: number[]): void;
+  /** forwardTiles{G} and forwardTilesStrided{G}, G in FORWARD_GROUPS. */
+  [forward: `forwardTiles${string}`]: (...args: number[]) => void;
   weightGradTiles(...args: number[]): void;
   copyPlanes(...args: number[]): void;
   packPanels(...args: number[]): void;
@@ -266,7 +274,10 @@ let compiled: CompiledModule | null | undefined;
 /** The SIMD tiles bound to a fresh memory of `pages` × 64 KiB, or undefined without WebAssembly SIMD. */
 export function instantiateSimdTiles(pages: number): { memory: WasmMemory; tiles: SimdTiles } | undefined {
   compiled ??= compileModule(() => assembleModule([
-    forwardTiles('forwardTiles', true), forwardTiles('forwardTilesStrided', false), weightGradTiles(), copyPlanes(), packPanels(),
+    ...FORWARD_GROUPS.flatMap((group) => [
+      forwardTiles(`forwardTiles${group}`, true, group), forwardTiles(`forwardTilesStrided${group}`, false, group),
+    ]),
+    weightGradTiles(), copyPlanes(), packPanels(),
   ]));
   if (compiled === null) return undefined;
   const { memory, exports } = instantiate(compiled, pages);
