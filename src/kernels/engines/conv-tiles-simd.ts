@@ -43,7 +43,7 @@ function multiplyAdd({ get, set }: Locals, sum: string, a: string, b: string): C
 }
 
 const FORWARD_PARAMETERS = [
-  'filterQuads', 'depth', 'outputHeight', 'paddedOutputWidth', 'rowStep', 'columnStep', 'weightsAt', 'tableAt', 'inputAt', 'outputAt',
+  'filterGroups', 'depth', 'outputHeight', 'paddedOutputWidth', 'rowStep', 'columnStep', 'weightsAt', 'tableAt', 'inputAt', 'outputAt',
 ];
 
 /**
@@ -61,7 +61,7 @@ function forwardTiles(name: string, unitStride: boolean, group: number): WasmFun
   const sums = FILTERS.flatMap((filter) => [`sum${filter}a`, `sum${filter}b`]);
   const steps = [1, 2, 3, 4, 5, 6, 7].map((j) => `step${j}`);
   return fn(name, FORWARD_PARAMETERS, [
-    [I32, ['quad', 'y', 'x', 'panel', 'rowBase', 'base', 'w', 't', 'tEnd', 'at', 'plane', 'out', ...steps]],
+    [I32, ['panelIndex', 'y', 'x', 'panel', 'rowBase', 'base', 'w', 't', 'tEnd', 'at', 'plane', 'out', ...steps]],
     [V128, ['weight', 'pixelsA', 'pixelsB', ...sums]],
   ], (locals) => {
     const { get, set } = locals;
@@ -77,9 +77,9 @@ function forwardTiles(name: string, unitStride: boolean, group: number): WasmFun
     return [
       steps.map((step, j) => [get('columnStep'), op.i32Const(j + 1), op.i32Mul, set(step)]),
       get('outputHeight'), get('paddedOutputWidth'), op.i32Mul, op.i32Const(2), op.i32Shl, set('plane'),
-      op.i32Const(0), set('quad'),
-      op.loop, // over groups of 4 filters
-      get('weightsAt'), get('quad'), get('depth'), op.i32Mul, op.i32Const(4 * group), op.i32Mul, op.i32Add, set('panel'),
+      op.i32Const(0), set('panelIndex'),
+      op.loop, // over groups of G filters
+      get('weightsAt'), get('panelIndex'), get('depth'), op.i32Mul, op.i32Const(4 * group), op.i32Mul, op.i32Add, set('panel'),
       op.i32Const(0), set('y'),
       op.loop, // over output rows
       get('inputAt'), get('y'), get('rowStep'), op.i32Mul, op.i32Add, set('rowBase'),
@@ -101,8 +101,8 @@ function forwardTiles(name: string, unitStride: boolean, group: number): WasmFun
       increment(locals, 'w', 4 * group), increment(locals, 't', 4),
       get('t'), get('tEnd'), op.i32LtS, op.brIf(0),
       op.end,
-      // out = outputAt + G·quad·plane + (y·paddedOutputWidth + x)·4; one row of 8 pixels per filter.
-      get('outputAt'), get('quad'), op.i32Const(group), op.i32Mul, get('plane'), op.i32Mul, op.i32Add,
+      // out = outputAt + G·panelIndex·plane + (y·paddedOutputWidth + x)·4; one row of 8 pixels per filter.
+      get('outputAt'), get('panelIndex'), op.i32Const(group), op.i32Mul, get('plane'), op.i32Mul, op.i32Add,
       get('y'), get('paddedOutputWidth'), op.i32Mul, get('x'), op.i32Add, op.i32Const(2), op.i32Shl, op.i32Add, set('out'),
       // y = f32(y + s): the output region holds the bias or dx.
       FILTERS.map((filter) => [
@@ -114,7 +114,7 @@ function forwardTiles(name: string, unitStride: boolean, group: number): WasmFun
       op.end,
       increment(locals, 'y', 1), get('y'), get('outputHeight'), op.i32LtS, op.brIf(0),
       op.end,
-      increment(locals, 'quad', 1), get('quad'), get('filterQuads'), op.i32LtS, op.brIf(0),
+      increment(locals, 'panelIndex', 1), get('panelIndex'), get('filterGroups'), op.i32LtS, op.brIf(0),
       op.end,
     ];
   });
