@@ -24,7 +24,7 @@
  * in units of 2⁻²⁴·Σ|terms|, is a small fraction of n — rounding errors of a sequential sum mostly
  * cancel. On this sweep the float32 implicit GEMM stays within 3.5 units (forward 3.4, dx 3.5, dw
  * 3.0; db is summed in double, 0), i.e. within about 2⁻²²·Σ|terms| of the float64 naive sums, where
- * the bound allows n + 2 units (up to 786 here); the explicit im2col path, whose patch matrices are
+ * the bound allows n + 2 units (up to 787 here); the explicit im2col path, whose patch matrices are
  * stored as float32, within 3.2.
  */
 import assert from 'node:assert/strict';
