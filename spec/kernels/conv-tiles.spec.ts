@@ -1,6 +1,7 @@
 /**
  * The implicit-GEMM tiles (src/kernels/conv-tiles.ts): the WebAssembly SIMD loops, the asm.js loops
- * and the portable TypeScript loops give the same bits; Node really gets the SIMD tiles; V8 really
+ * and the portable TypeScript loops give the same bits, and those are the bits of the float32
+ * contract's formula written as plain loops; Node really gets the SIMD tiles; V8 really
  * validates and links the asm.js (it reports a rejected module only as a process warning, and then
  * runs it as slow ordinary JavaScript); heap sizes follow the asm.js rules.
  */
@@ -36,6 +37,10 @@ const GEOMETRIES: ConvGeometry[] = [
   geometry({ batchSize: 3, inputChannels: 3, inputHeight: 6, inputWidth: 7, filters: 6, filterHeight: 3, filterWidth: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1 }),
   // Stride 2 × 3, dilation 2 × 1, non-square; K = 5 (a zero-padded pair of filters in forward).
   geometry({ batchSize: 2, inputChannels: 2, inputHeight: 9, inputWidth: 11, filters: 5, filterHeight: 3, filterWidth: 2, strideH: 2, strideW: 3, padH: 2, padW: 0, dilationH: 2, dilationW: 1 }),
+  // Few filters on a wide image (K = 3, and C = 2 filters for backward-data), several tiles per row.
+  geometry({ batchSize: 2, inputChannels: 2, inputHeight: 3, inputWidth: 32, filters: 3, filterHeight: 3, filterWidth: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1 }),
+  // One filter, stride 2, W′ = 17: strided tiles (lane by lane) and a padded last tile.
+  geometry({ batchSize: 2, inputChannels: 2, inputHeight: 5, inputWidth: 33, filters: 1, filterHeight: 3, filterWidth: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, dilationH: 1, dilationW: 1 }),
   // A CIFAR-10 layer shape: 16 → 20 channels, 5×5 pad 2.
   geometry({ batchSize: 2, inputChannels: 16, inputHeight: 8, inputWidth: 8, filters: 20, filterHeight: 5, filterWidth: 5, strideH: 1, strideW: 1, padH: 2, padW: 2, dilationH: 1, dilationW: 1 }),
 ];
@@ -52,7 +57,8 @@ function runAll(g: ConvGeometry, kind: KernelTier, seed: number): Float32Array[]
   const weightsGrad = gaussianArray(weights.length, rng);
   const biasGrad = gaussianArray(g.filters, rng);
   const inputGrad = gaussianArray(input.length, rng);
-  const bytes = Math.max(planForward(g, 2).bytes, planForward(g, 4).bytes, planWeightGrad(g).bytes, planForward(flippedGeometry(g), 4).bytes);
+  const shapes = [[2, 4], [4, 8], [3, 8]];
+  const bytes = Math.max(planWeightGrad(g).bytes, ...shapes.flatMap(([group, width]) => [planForward(g, group, width).bytes, planForward(flippedGeometry(g), group, width).bytes]));
   const heap = createTileHeap(bytes, kind);
   assert.equal(heap.tier, kind);
   conv2dForwardImplicit({ ...g, input, weights, bias, output }, 0, g.batchSize, heap);
@@ -76,10 +82,101 @@ test('the simd, asm and portable tiers of the tiles give the same bits (forward,
   });
 });
 
-test('Node gets the WebAssembly SIMD tiles by default, 4 filters per forward panel', () => {
+/**
+ * The float32 contract written out as plain loops over the formula (no tiles, no heap): every
+ * multiply-add is s = f32(s + f32(a·b)), each sum starts at +0 and runs in the stated order.
+ *   forward:          s = Σ_{p = (c, fy, fx) row-major} w·x_padded,  y = f32(s + b)   (or f32(y + s), no bias)
+ *   backward-weights: per image n, s_n = Σ_{(y, x) row-major} dy·x_padded,  acc = f32(acc + s_n);  dw = f32(dw + acc)
+ * Padded positions are zeros and their products are summed like any other (as the tiles do).
+ */
+const fround = Math.fround;
+
+function contractConvolve(g: ConvGeometry, input: Float32Array, weights: Float32Array, bias: Float32Array | null, target: Float32Array): void {
+  const { inputChannels: C, inputHeight: H, inputWidth: W, filters: K, filterHeight: FH, filterWidth: FW } = g;
+  for (let n = 0; n < g.batchSize; n++) {
+    for (let k = 0; k < K; k++) {
+      for (let y = 0; y < g.outputHeight; y++) {
+        for (let x = 0; x < g.outputWidth; x++) {
+          let sum = 0;
+          for (let c = 0; c < C; c++) {
+            for (let fy = 0; fy < FH; fy++) {
+              for (let fx = 0; fx < FW; fx++) {
+                const h = y * g.strideH - g.padH + fy * g.dilationH, w = x * g.strideW - g.padW + fx * g.dilationW;
+                const value = h >= 0 && h < H && w >= 0 && w < W ? input[((n * C + c) * H + h) * W + w] : 0;
+                sum = fround(sum + fround(weights[((k * C + c) * FH + fy) * FW + fx] * value));
+              }
+            }
+          }
+          const at = ((n * K + k) * g.outputHeight + y) * g.outputWidth + x;
+          target[at] = bias !== null ? fround(sum + bias[k]) : fround(target[at] + sum);
+        }
+      }
+    }
+  }
+}
+
+function contractWeightGrad(g: ConvGeometry, input: Float32Array, outputGrad: Float32Array, weightsGrad: Float32Array): void {
+  const { inputChannels: C, inputHeight: H, inputWidth: W, filters: K, filterHeight: FH, filterWidth: FW, outputHeight: OH, outputWidth: OW } = g;
+  for (let k = 0; k < K; k++) {
+    for (let c = 0; c < C; c++) {
+      for (let fy = 0; fy < FH; fy++) {
+        for (let fx = 0; fx < FW; fx++) {
+          let accumulator = 0;
+          for (let n = 0; n < g.batchSize; n++) {
+            let sum = 0;
+            for (let y = 0; y < OH; y++) {
+              for (let x = 0; x < OW; x++) {
+                const h = y * g.strideH - g.padH + fy * g.dilationH, w = x * g.strideW - g.padW + fx * g.dilationW;
+                const value = h >= 0 && h < H && w >= 0 && w < W ? input[((n * C + c) * H + h) * W + w] : 0;
+                sum = fround(sum + fround(outputGrad[((n * K + k) * OH + y) * OW + x] * value));
+              }
+            }
+            accumulator = fround(accumulator + sum);
+          }
+          const at = ((k * C + c) * FH + fy) * FW + fx;
+          weightsGrad[at] = fround(weightsGrad[at] + accumulator);
+        }
+      }
+    }
+  }
+}
+
+test('every tier computes exactly the float32 contract: same bits as the formula written as plain fround loops (forward, dx, dw)', () => {
+  GEOMETRIES.forEach((g, index) => {
+    const rng = new Rng(50 + index);
+    const depth = g.inputChannels * g.filterHeight * g.filterWidth;
+    // The same draws, in the same order, as runAll.
+    const input = gaussianArray(g.batchSize * g.inputChannels * g.inputHeight * g.inputWidth, rng);
+    const weights = gaussianArray(g.filters * depth, rng);
+    const bias = gaussianArray(g.filters, rng);
+    const output = new Float32Array(g.batchSize * g.filters * g.outputHeight * g.outputWidth);
+    const outputGrad = gaussianArray(output.length, rng);
+    const weightsGrad = gaussianArray(weights.length, rng);
+    gaussianArray(g.filters, rng);
+    const inputGrad = gaussianArray(input.length, rng);
+    contractConvolve(g, input, weights, bias, output);
+    contractWeightGrad(g, input, outputGrad, weightsGrad);
+    // Backward-data is the forward loop on dy (runAll passes w itself as the rotated filters).
+    const unitStride = g.strideH === 1 && g.strideW === 1;
+    if (unitStride) contractConvolve(flippedGeometry(g), outputGrad, weights, null, inputGrad);
+    for (const kind of ['simd', 'asm', 'portable'] as const) {
+      const [fastOutput, fastWeightsGrad, , fastInputGrad] = runAll(g, kind, 50 + index);
+      const pairs: Array<[string, Float32Array, Float32Array]> = [['output', fastOutput, output], ['dw', fastWeightsGrad, weightsGrad]];
+      if (unitStride) pairs.push(['dx', fastInputGrad, inputGrad]);
+      for (const [name, fast, contract] of pairs) {
+        for (let i = 0; i < fast.length; i++) {
+          assert.ok(Object.is(fast[i], contract[i]), `geometry ${index}: ${name}[${i}] ${kind} ${fast[i]} vs the contract's ${contract[i]}`);
+        }
+      }
+    }
+  });
+});
+
+test('Node gets the WebAssembly SIMD tiles by default: 4 filters × 8 pixels, 3 × 8 when that pads fewer filters', () => {
   const heap = createTileHeap(1000);
   assert.equal(heap.tier, 'simd');
-  assert.equal(heap.forwardGroup, 4);
+  assert.deepEqual([16, 20, 64, 3, 6, 5, 1].map((filters) => heap.forwardTile(filters).group), [4, 4, 4, 3, 3, 3, 3]);
+  assert.deepEqual(createTileHeap(1000, 'asm').forwardTile(3), { group: 2, width: 4 });
   assert.ok(heap.bytes >= 1000);
 });
 

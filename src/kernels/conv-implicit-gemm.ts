@@ -19,11 +19,11 @@
  * Why it is faster than the explicit im2col + GEMM. There, every image's C·FH·FW × H′·W′ patch
  * matrix is written by im2col, then copied again into the GEMM's panels, and the 4 × 4 tile's
  * partial sums go through a C block in KC-deep slices. Here the image is copied once (with its zero
- * border, FH·FW times smaller than its patches) and converted to double once, every output value is
- * summed over the full depth in registers, and nothing else moves. On the reference machine, with
- * both paths' inner loops in WebAssembly SIMD, that is 2–3× the explicit path's speed on the small
- * layers of a CIFAR-10 net (`npm run bench`). The price: the tiles read the image through the offset
- * table (one extra load per step), and each thread keeps a scratch heap big enough for one image.
+ * border, FH·FW times smaller than its patches), every output value is summed over the full depth
+ * in registers, and nothing else moves. On the reference machine, with both paths' inner loops in
+ * WebAssembly SIMD, that is 2–3× the explicit path's speed on the small layers of a CIFAR-10 net
+ * (`npm run bench`). The price: the tiles read the image through the offset table (one extra load
+ * per step), and each thread keeps a scratch heap big enough for one image.
  *
  * Backward-data for stride 1 is the forward loop on dy with the rotated filters w̃ (the identity and
  * flipWeights are in conv-backward-data-flipped.ts). For strides > 1 conv2d.ts uses conv-im2col.ts.
@@ -31,15 +31,24 @@
  * Determinism: each output value, dw entry and dx value is summed by exactly one thread in a fixed
  * order (p ascending; for dw, images then pixels ascending), so any split gives the same bits.
  *
- * Precision: the sums run in double precision over the whole depth and are rounded to float32 once,
- * when stored (the bias is added in double first).
+ * Precision: float32 arithmetic, every multiply and every add rounded (conv-tiles.ts explains the
+ * contract and why). forward: s = Σ_p f32(w·x) from +0, then y = f32(s + b); backward-data:
+ * dx = f32(dx + s); backward-weights: per image n, s_n = Σ_pixels f32(dy·x), acc = f32(acc + s_n)
+ * (acc from +0), then dw = f32(dw + acc). db stays a double sum (sumOutputGrad's order in conv-naive.ts).
+ * A sequential float32 sum of n terms is within about n·2⁻²⁴·Σ|terms| of the exact sum — conv-naive.ts
+ * sums in double and is the accuracy reference; the naive-vs-fast sweep (spec/layers/conv2d-sweep.spec.ts)
+ * checks that bound and reports how close the fast path comes.
+ *
+ * Data movement: images, dy and outputs enter and leave the scratch heap as block copies (set, and
+ * the heap's copyPlanes / packPanels, WebAssembly on the SIMD tier); the tiles add into y planes
+ * that already hold the bias or dx. With float32 tiles twice as fast as the old double ones, a
+ * JavaScript loop touching every value once had grown to 10–50 % of a shallow layer's time.
  *
  * Reading order: the kernels first, then the planning code (where each region of the scratch heap
  * sits, the offset table, the padded copy) at the end of the file. The heap and the tier its tile
  * loops run on come from engine-switch.ts.
  */
 import type { ConvGeometry } from './conv-geometry.ts';
-import { sumOutputGrad } from './conv-naive.ts';
 import type { ConvBackwardWeightsArgs, ConvForwardArgs } from './conv-naive.ts';
 import { flippedGeometry } from './conv-backward-data-flipped.ts';
 import type { ConvBackwardDataFlippedArgs } from './conv-backward-data-flipped.ts';
@@ -71,9 +80,9 @@ export function convTileKernelTier(): KernelTier {
   return tileHeapFor(1).tier;
 }
 
-/** The forward group of this thread's heap (sizing a plan before the heap is big enough). */
-function threadHeapGroup(): number {
-  return tileHeapFor(1).forwardGroup;
+/** The forward tile this thread's heap would use for K filters (sizing a plan before the heap is big enough). */
+function threadForwardTile(filters: number): { group: number; width: number } {
+  return tileHeapFor(1).forwardTile(filters);
 }
 
 /**
@@ -86,9 +95,11 @@ function convolveImages(
   target: Float32Array, imageStart: number, imageEnd: number, heap: TileHeap | undefined,
 ): void {
   if (imageStart >= imageEnd) return;
-  const scratch = heap ?? tileHeapFor(planForward(g, threadHeapGroup()).bytes);
-  const plan = planForward(g, scratch.forwardGroup);
-  const { f64, i32 } = scratch;
+  const tile = threadForwardTile(g.filters);
+  const scratch = heap ?? tileHeapFor(planForward(g, tile.group, tile.width).bytes);
+  const { group: tileGroup, width: tileWidth } = scratch.forwardTile(g.filters);
+  const plan = planForward(g, tileGroup, tileWidth);
+  const { f32, i32 } = scratch;
   const { group, filterGroups, depth, paddedOutputWidth, paddedHeight, paddedWidth } = plan;
   const { filters, inputChannels, outputHeight, outputWidth } = g;
   // Weight panels: panel j, step p holds w[G·j .. G·j+G−1][p] (G = group); filters past K are zero.
@@ -96,32 +107,41 @@ function convolveImages(
     for (let lane = 0; lane < group; lane++) {
       const k = panelIndex * group + lane;
       const panel = plan.weightsAt + panelIndex * depth * group + lane;
-      for (let p = 0; p < depth; p++) f64[panel + p * group] = k < filters ? weights[k * depth + p] : 0;
+      for (let p = 0; p < depth; p++) f32[panel + p * group] = k < filters ? weights[k * depth + p] : 0;
     }
   }
-  fillOffsetTable(g, i32, 2 * plan.tableAt, paddedHeight, paddedWidth, 0, depth);
-  f64.fill(0, plan.inputAt, plan.outputAt);
+  fillOffsetTable(g, i32, plan.tableAt, paddedHeight, paddedWidth, 0, depth);
+  f32.fill(0, plan.inputAt, plan.stagingAt);
   const tileArgs = {
-    filterGroups, depth, outputHeight, paddedOutputWidth,
+    group, filterGroups, depth, outputHeight, paddedOutputWidth,
     rowStep: g.strideH * paddedWidth, columnStep: g.strideW,
-    weightsAt: plan.weightsAt, tableAt: 2 * plan.tableAt, inputAt: plan.inputAt, outputAt: plan.outputAt,
+    weightsAt: plan.weightsAt, tableAt: plan.tableAt, inputAt: plan.inputAt, outputAt: plan.outputAt,
   };
   const plane = outputHeight * paddedOutputWidth;
   const targetImage = filters * outputHeight * outputWidth;
+  // The y planes with padded rows ↔ a block [K][H′][W′] in the staging area (when W′ ≠ W′_T).
+  const rowsOf = (from: number, to: number, fromRow: number, toRow: number, fromPlane: number, toPlane: number) => ({
+    from, to, planes: filters, rows: outputHeight, width: outputWidth,
+    fromPlaneStride: fromPlane, toPlaneStride: toPlane, fromRowStride: fromRow, toRowStride: toRow,
+  });
+  const contiguous = paddedOutputWidth === outputWidth;
   for (let n = imageStart; n < imageEnd; n++) {
-    copyPadded(g, input, n, f64, plan.inputAt, paddedHeight, paddedWidth, 0, inputChannels);
+    copyPadded(g, input, n, scratch, plan.inputAt, plan.stagingAt, paddedHeight, paddedWidth, 0, inputChannels);
+    // The tiles add each finished sum to what the y planes hold: the bias, or target[n] (dx += s).
+    if (bias !== null) {
+      for (let k = 0; k < filters; k++) f32.fill(bias[k], plan.outputAt + k * plane, plan.outputAt + (k + 1) * plane);
+    } else if (contiguous) {
+      f32.set(target.subarray(n * targetImage, (n + 1) * targetImage), plan.outputAt);
+    } else {
+      f32.set(target.subarray(n * targetImage, (n + 1) * targetImage), plan.stagingAt);
+      scratch.copyPlanes(rowsOf(plan.stagingAt, plan.outputAt, outputWidth, paddedOutputWidth, outputHeight * outputWidth, plane));
+    }
     scratch.forwardTiles(tileArgs);
-    for (let k = 0; k < filters; k++) {
-      for (let y = 0; y < outputHeight; y++) {
-        const from = plan.outputAt + k * plane + y * paddedOutputWidth;
-        const to = n * targetImage + (k * outputHeight + y) * outputWidth;
-        if (bias !== null) {
-          const b = bias[k];
-          for (let x = 0; x < outputWidth; x++) target[to + x] = f64[from + x] + b;
-        } else {
-          for (let x = 0; x < outputWidth; x++) target[to + x] += f64[from + x];
-        }
-      }
+    if (contiguous) {
+      target.set(f32.subarray(plan.outputAt, plan.outputAt + targetImage), n * targetImage);
+    } else {
+      scratch.copyPlanes(rowsOf(plan.outputAt, plan.stagingAt, paddedOutputWidth, outputWidth, plane, outputHeight * outputWidth));
+      target.set(f32.subarray(plan.stagingAt, plan.stagingAt + targetImage), n * targetImage);
     }
   }
 }
@@ -147,7 +167,7 @@ export function conv2dBackwardDataImplicit(args: ConvBackwardDataImplicitArgs, i
  * sixth of each thread's work, done twice.
  */
 export function weightGradWorkItems(g: ConvGeometry): number {
-  return Math.ceil(g.filters / 4) * Math.ceil((g.inputChannels * g.filterHeight * g.filterWidth) / 4);
+  return Math.ceil(g.filters / 4) * Math.ceil((g.inputChannels * g.filterHeight * g.filterWidth) / ENTRY_GROUP);
 }
 
 /**
@@ -160,11 +180,11 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
   const { batchSize, filters, outputGrad, weightsGrad, biasGrad } = args;
   const pixels = args.outputHeight * args.outputWidth;
   const depth = args.inputChannels * args.filterHeight * args.filterWidth;
-  const entryGroups = Math.ceil(depth / 4);
+  const entryGroups = Math.ceil(depth / ENTRY_GROUP);
   if (itemStart >= itemEnd) return;
   const plan = planWeightGrad(args);
   const scratch = heap ?? tileHeapFor(plan.bytes);
-  const { f64, i32 } = scratch;
+  const { f32, i32 } = scratch;
   const { paddedDepth, paddedHeight, paddedWidth } = plan;
   // The filter groups this range touches, and for each the patch entries [tileStart, tileEnd) it owns.
   const quadStart = Math.floor(itemStart / entryGroups);
@@ -173,7 +193,15 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
   for (let quad = quadStart; quad < quadEnd; quad++) {
     const first = Math.max(itemStart, quad * entryGroups) - quad * entryGroups;
     const last = Math.min(itemEnd, (quad + 1) * entryGroups) - quad * entryGroups;
-    blocks.push({ quad, tileStart: 4 * first, tileEnd: 4 * last });
+    blocks.push({ quad, tileStart: ENTRY_GROUP * first, tileEnd: ENTRY_GROUP * last });
+  }
+  // Neighbouring filter groups with the same entries go to the tiles in one call (the SIMD tier then
+  // runs them two at a time, 8 filters per tile).
+  const runs: Array<{ quad: number; quads: number; tileStart: number; tileEnd: number }> = [];
+  for (const { quad, tileStart, tileEnd } of blocks) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last.tileStart === tileStart && last.tileEnd === tileEnd) runs[runs.length - 1] = { ...last, quads: last.quads + 1 };
+    else runs.push({ quad, quads: 1, tileStart, tileEnd });
   }
   // Only the input channels these patch entries read are copied.
   const tileStart = Math.min(...blocks.map((block) => block.tileStart));
@@ -182,35 +210,39 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
   const channelStart = Math.floor(tileStart / taps);
   const channelEnd = Math.min(args.inputChannels, Math.ceil(tileEnd / taps));
   const filterEnd = Math.min(filters, 4 * quadEnd);
-  fillOffsetTable(args, i32, 2 * plan.tableAt, paddedHeight, paddedWidth, tileStart, tileEnd);
-  f64.fill(0, plan.gradAt, plan.tableAt);
-  f64.fill(0, plan.outputGradAt, plan.bytes / 8);
+  fillOffsetTable(args, i32, plan.tableAt, paddedHeight, paddedWidth, tileStart, tileEnd);
+  f32.fill(0, plan.gradAt, plan.tableAt);
+  f32.fill(0, plan.outputGradAt, plan.bytes / 4);
+  const biasSums = new Float64Array(f32.buffer, f32.byteOffset + plan.biasSumsAt * 4, 4 * (quadEnd - quadStart));
+  const quads = quadEnd - quadStart;
+  const imageGrad = filters * pixels;
   for (let n = 0; n < batchSize; n++) {
-    copyPadded(args, args.input, n, f64, plan.inputAt, paddedHeight, paddedWidth, channelStart, channelEnd);
-    // dy panels of this range's filter groups: panel q, pixel p holds dy[n][4q..4q+3][p] (filters past K stay zero).
-    for (let k = 4 * quadStart; k < filterEnd; k++) {
-      const source = (n * filters + k) * pixels;
-      const destination = plan.outputGradAt + (k >> 2) * pixels * 4 + (k & 3);
-      for (let q = 0; q < pixels; q++) f64[destination + 4 * q] = outputGrad[source + q];
-    }
-    for (const block of blocks) {
+    copyPadded(args, args.input, n, scratch, plan.inputAt, plan.stagingAt, paddedHeight, paddedWidth, channelStart, channelEnd);
+    // dy panels of this range's filter groups: panel q, pixel p holds dy[n][4q..4q+3][p] (filters past K
+    // are zero rows). The same pass sums db in double, in sumOutputGrad's order (n, then pixels, ascending).
+    const source = n * imageGrad + 4 * quadStart * pixels;
+    f32.set(outputGrad.subarray(source, n * imageGrad + filterEnd * pixels), plan.stagingAt);
+    f32.fill(0, plan.stagingAt + (filterEnd - 4 * quadStart) * pixels, plan.stagingAt + 4 * quads * pixels);
+    scratch.packPanels({ from: plan.stagingAt, to: plan.outputGradAt + quadStart * pixels * 4, quads, pixels, sumsAt: plan.biasSumsAt });
+    for (const block of runs) {
       scratch.weightGradTiles({
-        filterQuads: 1, tileStart: block.tileStart, tileEnd: block.tileEnd, paddedDepth,
+        filterQuads: block.quads, tileStart: block.tileStart, tileEnd: block.tileEnd, paddedDepth,
         outputHeight: args.outputHeight, outputWidth: args.outputWidth,
         rowStep: args.strideH * paddedWidth, columnStep: args.strideW,
-        gradAt: plan.gradAt + block.quad * paddedDepth * 4, tableAt: 2 * plan.tableAt,
+        gradAt: plan.gradAt + block.quad * paddedDepth * 4, tableAt: plan.tableAt,
         outputGradAt: plan.outputGradAt + block.quad * pixels * 4, inputAt: plan.inputAt,
+        spareGradAt: plan.spareGradAt, spareOutputGradAt: plan.spareOutputGradAt,
       });
     }
   }
   for (const { quad, tileStart: start, tileEnd: end } of blocks) {
     for (let k = 4 * quad; k < Math.min(filters, 4 * quad + 4); k++) {
       const accumulators = plan.gradAt + quad * paddedDepth * 4 + (k & 3);
-      for (let r = start; r < Math.min(end, depth); r++) weightsGrad[k * depth + r] += f64[accumulators + r * 4];
+      for (let r = start; r < Math.min(end, depth); r++) weightsGrad[k * depth + r] += f32[accumulators + r * 4];
     }
     // db of a filter group goes with its first item.
     if (quad * entryGroups >= itemStart) {
-      for (let k = 4 * quad; k < Math.min(filters, 4 * quad + 4); k++) biasGrad[k] += sumOutputGrad(outputGrad, batchSize, filters, pixels, k);
+      for (let k = 4 * quad; k < Math.min(filters, 4 * quad + 4); k++) biasGrad[k] += biasSums[k - 4 * quadStart];
     }
   }
 }
@@ -223,14 +255,19 @@ export const conv2dBackwardWeightsImplicitKernel = defineKernel('conv2dBackwardW
 // ---------------------------------------------------------------------------------------------
 // Planning: where each region of the scratch heap sits, the offset table, the padded copy.
 
-const roundUpTo4 = (value: number): number => Math.ceil(value / 4) * 4;
+const roundUpTo = (value: number, multiple: number): number => Math.ceil(value / multiple) * multiple;
+
+/** Patch entries per work item of backward-weights (the tiles step through them 2 or 4 at a time). */
+const ENTRY_GROUP = 4;
 
 /**
- * Heap regions of the forward loop (Float64 element addresses), for one image at a time:
- *   weights [⌈K/G⌉][depth][G] · table (depth Int32s) · x_padded [C][Hp][Wp] · y [G⌈K/G⌉][H′][W′ rounded up to 4]
- * with G the heap's forwardGroup (filters per weight panel).
- * x_padded holds every input pixel the tiles read: Hp = (H′−1)·SH + (FH−1)·DH + 1 rows and
- * Wp = (W′₄−1)·SW + (FW−1)·DW + 1 columns, input pixel (h, w) at (h + PH, w + PW), zeros elsewhere.
+ * Heap regions of the forward loop (4-byte element addresses), for one image at a time:
+ *   weights [⌈K/G⌉][depth][G] · table (depth Int32s) · x_padded [C][Hp][Wp] · y [G⌈K/G⌉][H′][W′_T] ·
+ *   staging [C][H][W] or [K][H′][W′], whichever is larger (copyPadded, and y when W′_T ≠ W′)
+ * with G × T the heap's forward tile (filters per weight panel × output pixels per tile) and W′_T =
+ * W′ rounded up to T. x_padded holds every input pixel the tiles read: Hp = (H′−1)·SH + (FH−1)·DH + 1
+ * rows and Wp = (W′_T−1)·SW + (FW−1)·DW + 1 columns, input pixel (h, w) at (h + PH, w + PW), zeros
+ * elsewhere. Regions start on 16-byte boundaries (whole SIMD registers).
  */
 export interface ForwardPlan {
   readonly group: number;
@@ -243,28 +280,36 @@ export interface ForwardPlan {
   readonly tableAt: number;
   readonly inputAt: number;
   readonly outputAt: number;
+  /** Where an image is block-copied before its rows are placed in x_padded (copyPadded). */
+  readonly stagingAt: number;
   /** Heap bytes the plan uses. */
   readonly bytes: number;
 }
 
-export function planForward(g: ConvGeometry, group: number): ForwardPlan {
+export function planForward(g: ConvGeometry, group: number, width: number): ForwardPlan {
   const filterGroups = Math.ceil(g.filters / group);
   const depth = g.inputChannels * g.filterHeight * g.filterWidth;
-  const paddedOutputWidth = roundUpTo4(g.outputWidth);
+  const paddedOutputWidth = roundUpTo(g.outputWidth, width);
   const paddedHeight = (g.outputHeight - 1) * g.strideH + (g.filterHeight - 1) * g.dilationH + 1;
   const paddedWidth = (paddedOutputWidth - 1) * g.strideW + (g.filterWidth - 1) * g.dilationW + 1;
   const weightsAt = 0;
-  const tableAt = weightsAt + filterGroups * depth * group;
-  const inputAt = tableAt + Math.ceil(depth / 2);
-  const outputAt = inputAt + g.inputChannels * paddedHeight * paddedWidth;
-  const end = outputAt + filterGroups * group * g.outputHeight * paddedOutputWidth;
-  return { group, filterGroups, depth, paddedOutputWidth, paddedHeight, paddedWidth, weightsAt, tableAt, inputAt, outputAt, bytes: end * 8 };
+  const tableAt = roundUpTo(weightsAt + filterGroups * depth * group, 4);
+  const inputAt = roundUpTo(tableAt + depth, 4);
+  const outputAt = roundUpTo(inputAt + g.inputChannels * paddedHeight * paddedWidth, 4);
+  const stagingAt = outputAt + filterGroups * group * g.outputHeight * paddedOutputWidth;
+  const end = stagingAt + Math.max(g.inputChannels * g.inputHeight * g.inputWidth, g.filters * g.outputHeight * g.outputWidth);
+  return {
+    group, filterGroups, depth, paddedOutputWidth, paddedHeight, paddedWidth, weightsAt, tableAt, inputAt, outputAt, stagingAt, bytes: end * 4,
+  };
 }
 
 /**
- * Heap regions of the weight-gradient loop:
- *   dw accumulators [⌈K/4⌉][depth₄][4] · table (depth₄ Int32s) · dy panels [⌈K/4⌉][H′W′][4] · x_padded [C][Hp][Wp]
- * with depth₄ = C·FH·FW rounded up to 4 and Hp, Wp as in the forward plan but for W′ itself.
+ * Heap regions of the weight-gradient loop (4-byte elements):
+ *   dw accumulators [⌈K/4⌉][depth₄][4] · table (depth₄ Int32s) · dy panels [⌈K/4⌉][H′W′][4] · x_padded [C][Hp][Wp] ·
+ *   spare accumulators [depth₄][4] · zero dy panel [H′W′][4] · db sums (doubles) [4⌈K/4⌉] ·
+ *   staging [C][H][W] or [4⌈K/4⌉][H′W′], whichever is larger
+ * with depth₄ = C·FH·FW rounded up to 4 and Hp, Wp as in the forward plan but for W′ itself. The spare
+ * block and zero panel let a tile of 8 filters run an odd last quad (WeightGradTileArgs).
  */
 export interface WeightGradPlan {
   readonly filterQuads: number;
@@ -276,21 +321,33 @@ export interface WeightGradPlan {
   readonly tableAt: number;
   readonly outputGradAt: number;
   readonly inputAt: number;
+  readonly spareGradAt: number;
+  readonly spareOutputGradAt: number;
+  /** Running double sums of dy per filter (db), 2 elements each. */
+  readonly biasSumsAt: number;
+  readonly stagingAt: number;
   readonly bytes: number;
 }
 
 export function planWeightGrad(g: ConvGeometry): WeightGradPlan {
   const filterQuads = Math.ceil(g.filters / 4);
   const depth = g.inputChannels * g.filterHeight * g.filterWidth;
-  const paddedDepth = roundUpTo4(depth);
+  const paddedDepth = roundUpTo(depth, ENTRY_GROUP);
   const paddedHeight = (g.outputHeight - 1) * g.strideH + (g.filterHeight - 1) * g.dilationH + 1;
   const paddedWidth = (g.outputWidth - 1) * g.strideW + (g.filterWidth - 1) * g.dilationW + 1;
   const gradAt = 0;
   const tableAt = gradAt + filterQuads * 4 * paddedDepth;
-  const outputGradAt = tableAt + paddedDepth / 2;
+  const outputGradAt = tableAt + paddedDepth;
   const inputAt = outputGradAt + filterQuads * g.outputHeight * g.outputWidth * 4;
-  const end = inputAt + g.inputChannels * paddedHeight * paddedWidth;
-  return { filterQuads, depth, paddedDepth, paddedHeight, paddedWidth, gradAt, tableAt, outputGradAt, inputAt, bytes: end * 8 };
+  const spareGradAt = roundUpTo(inputAt + g.inputChannels * paddedHeight * paddedWidth, 4);
+  const spareOutputGradAt = spareGradAt + paddedDepth * 4;
+  const biasSumsAt = spareOutputGradAt + g.outputHeight * g.outputWidth * 4;
+  const stagingAt = biasSumsAt + 2 * 4 * filterQuads;
+  const end = stagingAt + Math.max(g.inputChannels * g.inputHeight * g.inputWidth, 4 * filterQuads * g.outputHeight * g.outputWidth);
+  return {
+    filterQuads, depth, paddedDepth, paddedHeight, paddedWidth, gradAt, tableAt, outputGradAt, inputAt, spareGradAt, spareOutputGradAt, biasSumsAt, stagingAt,
+    bytes: end * 4,
+  };
 }
 
 /**
@@ -313,19 +370,25 @@ function fillOffsetTable(g: ConvGeometry, i32: Int32Array, tableAt: number, padd
  * Copies channels [channelStart, channelEnd) of image n of x (N, C, H, W) into x_padded, pixel (h, w)
  * at (h + PH, w + PW). Pixels that fall outside x_padded are never read by a tile and are skipped.
  * The border is not touched: the caller zeroes the region once and every image leaves it zero.
+ *
+ * In two steps: one block copy of the channels into the heap's staging area (set: a memcpy), then
+ * the heap's copyPlanes places the rows (memory.copy in the SIMD tier). A JavaScript loop reading and
+ * writing one float at a time cost 10–35 % of a whole convolution on the small layers.
  */
 function copyPadded(
-  g: ConvGeometry, input: Float32Array, n: number, f64: Float64Array, inputAt: number,
+  g: ConvGeometry, input: Float32Array, n: number, heap: TileHeap, inputAt: number, stagingAt: number,
   paddedHeight: number, paddedWidth: number, channelStart: number, channelEnd: number,
 ): void {
   const { inputHeight, inputWidth, padH, padW } = g;
   const rows = Math.min(inputHeight, paddedHeight - padH);
   const columns = Math.min(inputWidth, paddedWidth - padW);
-  for (let c = channelStart; c < channelEnd; c++) {
-    for (let h = 0; h < rows; h++) {
-      const source = ((n * g.inputChannels + c) * inputHeight + h) * inputWidth;
-      const destination = inputAt + (c * paddedHeight + h + padH) * paddedWidth + padW;
-      for (let w = 0; w < columns; w++) f64[destination + w] = input[source + w];
-    }
-  }
+  if (rows <= 0 || columns <= 0 || channelEnd <= channelStart) return;
+  const plane = inputHeight * inputWidth;
+  const source = (n * g.inputChannels + channelStart) * plane;
+  heap.f32.set(input.subarray(source, source + (channelEnd - channelStart) * plane), stagingAt);
+  heap.copyPlanes({
+    from: stagingAt, to: inputAt + (channelStart * paddedHeight + padH) * paddedWidth + padW,
+    planes: channelEnd - channelStart, rows, width: columns,
+    fromPlaneStride: plane, toPlaneStride: paddedHeight * paddedWidth, fromRowStride: inputWidth, toRowStride: paddedWidth,
+  });
 }

@@ -14,8 +14,8 @@
  */
 import { HEAP_BYTES, MACRO_KERNEL_LAYOUT, macroKernelPortable } from './gemm-macro-kernel.ts';
 import type { MacroKernel } from './gemm-macro-kernel.ts';
-import { forwardTilesPortable, weightGradTilesPortable } from './conv-tiles.ts';
-import type { ForwardTileArgs, WeightGradTileArgs } from './conv-tiles.ts';
+import { copyPlanesPortable, forwardTilesPortable, packPanelsPortable, weightGradTilesPortable } from './conv-tiles.ts';
+import type { CopyPlanesArgs, ForwardTileArgs, PackPanelsArgs, WeightGradTileArgs } from './conv-tiles.ts';
 import { kernelTier, pickFastestTier } from './engines/kernel-tier.ts';
 import type { KernelTier } from './engines/kernel-tier.ts';
 import { instantiateSimdMacroKernel } from './engines/gemm-macro-kernel-simd.ts';
@@ -65,35 +65,54 @@ export function createScratchHeap(ceiling: KernelTier = kernelTier()): ScratchHe
 export interface TileHeap {
   /** Size in bytes (≥ what was asked for). */
   readonly bytes: number;
-  readonly f64: Float64Array;
+  /** The heap as floats (the tiles' arithmetic is float32) and as Int32 (the offset table): same addresses. */
+  readonly f32: Float32Array;
   readonly i32: Int32Array;
   /** The tier that runs, and the setting it was built under. */
   readonly tier: KernelTier;
   readonly ceiling: KernelTier;
-  /** Filters per forward weight panel: 4 for the SIMD tiles, 2 for the scalar ones. */
-  readonly forwardGroup: 2 | 4;
+  /**
+   * The forward tile for K filters: filters per weight panel (G) × neighbouring output pixels (T).
+   * Scalar tiers: 2 × 4. SIMD: 4 × 8, or 3 × 8 when that pads fewer filters (K = 3, 6, 9, …). The
+   * shape changes speed only, never bits.
+   */
+  forwardTile(filters: number): { readonly group: number; readonly width: number };
   forwardTiles(args: ForwardTileArgs): void;
   /** Adds one image into the accumulators; tileStart and tileEnd must be multiples of 4. */
   weightGradTiles(args: WeightGradTileArgs): void;
+  /** Copies rows inside the heap (the padded copy of an image); planes and rows ≥ 1. */
+  copyPlanes(args: CopyPlanesArgs): void;
+  /** dy rows → the panels of backward-weights, summing db on the way (conv-tiles.ts). */
+  packPanels(args: PackPanelsArgs): void;
 }
 
 type TileLoops = Omit<TileHeap, 'tier' | 'ceiling'>;
 
 type CompiledTiles = (...args: number[]) => void;
 
-/** Calls compiled forward tiles: the fields in bytes (× 8), except tableAt, an Int32 index. */
+/** Calls compiled forward tiles: every field in bytes (× 4). */
 function callForward(tiles: CompiledTiles, a: ForwardTileArgs): void {
   tiles(
-    a.filterGroups, a.depth, a.outputHeight, a.paddedOutputWidth, a.rowStep * 8, a.columnStep * 8,
-    a.weightsAt * 8, a.tableAt, a.inputAt * 8, a.outputAt * 8,
+    a.filterGroups, a.depth, a.outputHeight, a.paddedOutputWidth, a.rowStep * 4, a.columnStep * 4,
+    a.weightsAt * 4, a.tableAt * 4, a.inputAt * 4, a.outputAt * 4,
   );
 }
 
 /** Calls compiled weight-gradient tiles, in the same units. */
 function callWeightGrad(tiles: CompiledTiles, a: WeightGradTileArgs): void {
   tiles(
-    a.filterQuads, a.tileStart, a.tileEnd, a.paddedDepth, a.outputHeight, a.outputWidth, a.rowStep * 8,
-    a.columnStep * 8, a.gradAt * 8, a.tableAt, a.outputGradAt * 8, a.inputAt * 8,
+    a.filterQuads, a.tileStart, a.tileEnd, a.paddedDepth, a.outputHeight, a.outputWidth, a.rowStep * 4,
+    a.columnStep * 4, a.gradAt * 4, a.tableAt * 4, a.outputGradAt * 4, a.inputAt * 4,
+  );
+}
+
+/** Calls the SIMD weight-gradient tiles on `quads` quads from gradAt / outputGradAt, pair steps in elements. */
+function callWeightGradPairs(
+  tiles: CompiledTiles, a: WeightGradTileArgs, quads: number, gradAt: number, outputGradAt: number, pairPanelStep: number, pairGradStep: number,
+): void {
+  tiles(
+    quads, a.tileStart, a.tileEnd, a.paddedDepth, a.outputHeight, a.outputWidth, a.rowStep * 4, a.columnStep * 4,
+    gradAt * 4, a.tableAt * 4, outputGradAt * 4, a.inputAt * 4, pairPanelStep * 4, pairGradStep * 4,
   );
 }
 
@@ -108,30 +127,51 @@ export function createTileHeap(bytes: number, ceiling: KernelTier = kernelTier()
       if (simd === undefined) return undefined;
       const { memory, tiles } = simd;
       return {
-        bytes: memory.buffer.byteLength, f64: new Float64Array(memory.buffer), i32: new Int32Array(memory.buffer),
-        forwardGroup: 4,
-        forwardTiles: (a) => callForward(a.columnStep === 1 ? tiles.forwardTiles : tiles.forwardTilesStrided, a),
-        weightGradTiles: (a) => callWeightGrad(tiles.weightGradTiles, a),
+        bytes: memory.buffer.byteLength, f32: new Float32Array(memory.buffer), i32: new Int32Array(memory.buffer),
+        forwardTile: (filters) => ({ group: Math.ceil(filters / 3) * 3 < Math.ceil(filters / 4) * 4 ? 3 : 4, width: 8 }),
+        forwardTiles: (a) => callForward(tiles[`${a.columnStep === 1 ? 'forwardTiles' : 'forwardTilesStrided'}${a.group}`], a),
+        // Quads two at a time on the 8-filter tile; an odd last quad paired with the zero panel and
+        // spare accumulators (same sums, same bits: the lanes of the second quad are independent).
+        weightGradTiles: (a) => {
+          const paired = a.filterQuads & ~1;
+          const panel = a.outputHeight * a.outputWidth * 4, block = a.paddedDepth * 4;
+          if (paired > 0) callWeightGradPairs(tiles.weightGradTiles, a, paired, a.gradAt, a.outputGradAt, panel, block);
+          if (paired < a.filterQuads) {
+            const gradAt = a.gradAt + paired * block, outputGradAt = a.outputGradAt + paired * panel;
+            callWeightGradPairs(tiles.weightGradTiles, a, 1, gradAt, outputGradAt, a.spareOutputGradAt - outputGradAt, a.spareGradAt - gradAt);
+          }
+        },
+        copyPlanes: (a) => tiles.copyPlanes(
+          a.from * 4, a.to * 4, a.planes, a.rows, a.width * 4, a.fromPlaneStride * 4, a.toPlaneStride * 4, a.fromRowStride * 4, a.toRowStride * 4,
+        ),
+        packPanels: (a) => tiles.packPanels(a.from * 4, a.to * 4, a.quads, a.pixels, a.sumsAt * 4),
       };
     },
     asm: () => {
       const buffer = new ArrayBuffer(asmHeapSize(bytes));
       const asm = compileAsmTiles(buffer);
       if (asm === undefined) return undefined;
+      const f32 = new Float32Array(buffer);
+      const f64 = new Float64Array(buffer);
       return {
-        bytes: buffer.byteLength, f64: new Float64Array(buffer), i32: new Int32Array(buffer), forwardGroup: 2,
+        bytes: buffer.byteLength, f32, i32: new Int32Array(buffer), forwardTile: () => ({ group: 2, width: 4 }),
         forwardTiles: (a) => callForward(asm.forwardTiles, a),
         weightGradTiles: (a) => callWeightGrad(asm.weightGradTiles, a),
+        copyPlanes: (a) => copyPlanesPortable(f32, a),
+        packPanels: (a) => packPanelsPortable(f32, f64, a),
       };
     },
     portable: () => {
       const buffer = new ArrayBuffer(asmHeapSize(bytes));
-      const f64 = new Float64Array(buffer);
+      const f32 = new Float32Array(buffer);
       const i32 = new Int32Array(buffer);
+      const f64 = new Float64Array(buffer);
       return {
-        bytes: buffer.byteLength, f64, i32, forwardGroup: 2,
-        forwardTiles: (a) => forwardTilesPortable(f64, i32, a),
-        weightGradTiles: (a) => weightGradTilesPortable(f64, i32, a),
+        bytes: buffer.byteLength, f32, i32, forwardTile: () => ({ group: 2, width: 4 }),
+        forwardTiles: (a) => forwardTilesPortable(f32, i32, a),
+        weightGradTiles: (a) => weightGradTilesPortable(f32, i32, a),
+        copyPlanes: (a) => copyPlanesPortable(f32, a),
+        packPanels: (a) => packPanelsPortable(f32, f64, a),
       };
     },
   }, ceiling);

@@ -1,24 +1,35 @@
 /**
- * The implicit-GEMM tiles of kernels/conv-tiles.ts as WebAssembly SIMD: each v128 register holds two doubles,
- * so one f64x2.mul and one f64x2.add do the work of two scalar multiply-adds. Lane-wise they are the
- * same IEEE operations as the scalar loops, applied to every sum in the same order, so the results
- * are bit-identical to forwardTilesPortable / weightGradTilesPortable (a spec checks it). Measured
- * on the reference machine: 2–3× the asm.js tiles.
+ * The implicit-GEMM tiles of kernels/conv-tiles.ts as WebAssembly SIMD: each v128 register holds four
+ * floats, so one f32x4.mul and one f32x4.add do the work of four scalar multiply-adds. Lane-wise they
+ * are the IEEE single-precision operations of the scalar loops (two roundings per multiply-add, never
+ * fused: WebAssembly has no FMA outside relaxed SIMD), and the lanes run across independent sums —
+ * neighbouring output pixels, or filters — never across the terms of one sum. So every sum adds its
+ * terms in the same order as forwardTilesPortable / weightGradTilesPortable, and the bits are the same
+ * (a spec checks it), even though the tiles here are larger.
  *
- * With twice the lanes the tiles grow to 16 sums in 8 registers (x86-64 has 16):
+ * Four lanes make the tiles 8 registers of 4 sums (x86-64 has 16 vector registers; 8 sums plus the
+ * values of one step fit without spilling):
  *
- * - forward, 4 filters × 4 neighbouring pixels: per patch entry p, the pixels' values load as two
- *   pairs (one v128 load each when SW = 1 — neighbouring output pixels read neighbouring inputs —
- *   and two scalar loads per pair otherwise), each filter's weight is loaded into both lanes, and
- *   sums[filter][pixel pair] += weight · pair. Weight panels hold 4 filters per step ([depth][4]).
- * - weight gradient, 4 filters × 4 patch entries: per output pixel, dy of the 4 filters loads as two
- *   pairs, each entry's input value into both lanes, sums[entry][filter pair] += value · dy pair.
+ * - forward, 4 filters × 8 neighbouring output pixels: per patch entry p, the 8 pixels' values load
+ *   as two quads — one v128 load each when SW = 1 (neighbouring output pixels read neighbouring
+ *   inputs), lane by lane otherwise (forwardTilesStrided: the same values, so the same bits) —
+ *   each filter's weight is splatted into all four lanes, and sums[filter][quad] += weight · quad.
+ *   Weight panels hold 4 filters per step ([depth][4]); a 3-filter variant serves K = 3, 6, 9, ….
+ *   Why lanes across pixels and not filters: two contiguous loads feed 8 multiply-adds; lanes across
+ *   filters would need 8 splats of pixel values instead. Wider tiles with fewer filters (2 × 16,
+ *   1 × 32) were tried and measured 20–60 % slower: their extra unaligned loads cost more than the
+ *   padded filters they save.
+ * - weight gradient, 8 filters × 4 patch entries, one image per call: per output pixel, dy of two
+ *   quads of filters loads as two v128 (the dy panels are [pixel][4]), each entry's input value is
+ *   splatted, sums[entry][quad] += dy quad · value; at the end accumulators += sums (the per-image
+ *   sum). Lanes across filters, not pixels: the pixels are the terms of one sum.
  *
- * Arguments are the fields of ForwardTileArgs / WeightGradTileArgs in bytes (× 8), except tableAt,
- * an Int32 index, as for the asm.js tiles. The loops test their condition at the bottom: every
- * count here is ≥ 1 (the caller never passes an empty range).
+ * Arguments are the fields of ForwardTileArgs / WeightGradTileArgs in bytes (× 4), plus the pair
+ * steps of the weight-gradient tile (see there). The loops test their condition at the bottom: every
+ * count here is ≥ 1 (the caller never passes an empty range). copyPlanes and packPanels move data
+ * into the heap's layouts (no arithmetic on the sums).
  */
-import { I32, V128, assembleModule, compileModule, fn, instantiate, op } from './wasm-module.ts';
+import { F32, F64, I32, V128, assembleModule, compileModule, fn, instantiate, op } from './wasm-module.ts';
 import type { Code, CompiledModule, Locals, WasmFunction, WasmMemory } from './wasm-module.ts';
 
 /** name = name + amount (an i32 local or constant). */
@@ -26,140 +37,240 @@ function increment({ get, set }: Locals, name: string, amount: string | number):
   return [get(name), typeof amount === 'number' ? op.i32Const(amount) : get(amount), op.i32Add, set(name)];
 }
 
-/** sum = sum + a · b, lane-wise. */
+/** sum = sum + a · b, lane-wise in float32: f32x4.mul rounds the products, f32x4.add the sums. */
 function multiplyAdd({ get, set }: Locals, sum: string, a: string, b: string): Code {
-  return [get(sum), get(a), get(b), op.f64x2Mul, op.f64x2Add, set(sum)];
+  return [get(sum), get(a), get(b), op.f32x4Mul, op.f32x4Add, set(sum)];
 }
 
 const FORWARD_PARAMETERS = [
-  'filterQuads', 'depth', 'outputHeight', 'paddedOutputWidth', 'rowStep', 'columnStep', 'weightsAt', 'tableAt', 'inputAt', 'outputAt',
+  'filterGroups', 'depth', 'outputHeight', 'paddedOutputWidth', 'rowStep', 'columnStep', 'weightsAt', 'tableAt', 'inputAt', 'outputAt',
 ];
 
-/** Forward tiles; `unitStride` loads each pixel pair with one v128 load (valid only when columnStep = 8 bytes). */
-function forwardTiles(name: string, unitStride: boolean): WasmFunction {
-  const sums = ['sum0a', 'sum0b', 'sum1a', 'sum1b', 'sum2a', 'sum2b', 'sum3a', 'sum3b'];
+/**
+ * The forward tile has G filters: 4 (8 sums), or 3 when that pads fewer filters (K = 3, 6, 9 …: above
+ * all backward-data of an RGB input, a convolution with C = 3 "filters" that 4 would pad to 4).
+ */
+export const FORWARD_GROUPS = [4, 3] as const;
+
+/**
+ * Forward tiles of G filters × 8 pixels; `unitStride` loads each quad of pixels with one v128 load
+ * (valid only when columnStep = 4 bytes).
+ */
+function forwardTiles(name: string, unitStride: boolean, group: number): WasmFunction {
+  const FILTERS = Array.from({ length: group }, (_, filter) => filter);
+  const sums = FILTERS.flatMap((filter) => [`sum${filter}a`, `sum${filter}b`]);
+  const steps = [1, 2, 3, 4, 5, 6, 7].map((j) => `step${j}`);
   return fn(name, FORWARD_PARAMETERS, [
-    [I32, ['quad', 'y', 'x', 'panel', 'rowBase', 'base', 'w', 't', 'tEnd', 'at', 'plane', 'out']],
+    [I32, ['panelIndex', 'y', 'x', 'panel', 'rowBase', 'base', 'w', 't', 'tEnd', 'at', 'plane', 'out', ...steps]],
     [V128, ['weight', 'pixelsA', 'pixelsB', ...sums]],
   ], (locals) => {
     const { get, set } = locals;
-    // Pixels x..x+1 into pixelsA and x+2..x+3 into pixelsB, for the patch entry at byte offset `at`.
+    // Pixels x..x+3 into pixelsA and x+4..x+7 into pixelsB, for the patch entry at byte address `at`.
+    const address = (j: number): Code => (j === 0 ? get('at') : [get('at'), get(`step${j}`), op.i32Add]);
     const loadPixels: Code = unitStride
-      ? [get('at'), op.v128Load(0), set('pixelsA'), get('at'), op.v128Load(16), set('pixelsB')]
-      : ['pixelsA', 'pixelsB'].map((pair, half) => [
-        // at + 2·half·columnStep, then the next pixel columnStep further.
-        get('at'), get('columnStep'), op.i32Const(2 * half), op.i32Mul, op.i32Add, op.f64Load(0), op.f64x2Splat,
-        get('at'), get('columnStep'), op.i32Const(2 * half + 1), op.i32Mul, op.i32Add, op.f64Load(0), op.f64x2ReplaceLane(1),
-        set(pair),
+      ? [get('at'), op.v128Load4Floats(0), set('pixelsA'), get('at'), op.v128Load4Floats(16), set('pixelsB')]
+      : ['pixelsA', 'pixelsB'].map((quad, half) => [
+        address(4 * half), op.f32Load(0), op.f32x4Splat,
+        [1, 2, 3].map((lane) => [address(4 * half + lane), op.f32Load(0), op.f32x4ReplaceLane(lane)]),
+        set(quad),
       ]);
     return [
-      get('outputHeight'), get('paddedOutputWidth'), op.i32Mul, op.i32Const(3), op.i32Shl, set('plane'),
-      op.i32Const(0), set('quad'),
-      op.loop, // over groups of 4 filters
-      get('weightsAt'), get('quad'), get('depth'), op.i32Mul, op.i32Const(5), op.i32Shl, op.i32Add, set('panel'),
+      steps.map((step, j) => [get('columnStep'), op.i32Const(j + 1), op.i32Mul, set(step)]),
+      get('outputHeight'), get('paddedOutputWidth'), op.i32Mul, op.i32Const(2), op.i32Shl, set('plane'),
+      op.i32Const(0), set('panelIndex'),
+      op.loop, // over groups of G filters
+      get('weightsAt'), get('panelIndex'), get('depth'), op.i32Mul, op.i32Const(4 * group), op.i32Mul, op.i32Add, set('panel'),
       op.i32Const(0), set('y'),
       op.loop, // over output rows
       get('inputAt'), get('y'), get('rowStep'), op.i32Mul, op.i32Add, set('rowBase'),
       op.i32Const(0), set('x'),
-      op.loop, // over tiles of 4 output pixels
+      op.loop, // over tiles of 8 output pixels
       get('rowBase'), get('x'), get('columnStep'), op.i32Mul, op.i32Add, set('base'),
       sums.map((sum) => [op.v128Zero, set(sum)]),
       get('panel'), set('w'),
-      get('tableAt'), op.i32Const(2), op.i32Shl, set('t'),
+      get('tableAt'), set('t'),
       get('t'), get('depth'), op.i32Const(2), op.i32Shl, op.i32Add, set('tEnd'),
       op.loop, // over patch entries p
-      get('base'), get('t'), op.i32Load(0), op.i32Const(3), op.i32Shl, op.i32Add, set('at'),
+      get('base'), get('t'), op.i32Load(0), op.i32Const(2), op.i32Shl, op.i32Add, set('at'),
       loadPixels,
-      [0, 1, 2, 3].map((filter) => [
-        get('w'), op.v128Load64Splat(8 * filter), set('weight'),
+      FILTERS.map((filter) => [
+        get('w'), op.v128Load32Splat(4 * filter), set('weight'),
         multiplyAdd(locals, `sum${filter}a`, 'weight', 'pixelsA'),
         multiplyAdd(locals, `sum${filter}b`, 'weight', 'pixelsB'),
       ]),
-      increment(locals, 'w', 32), increment(locals, 't', 4),
+      increment(locals, 'w', 4 * group), increment(locals, 't', 4),
       get('t'), get('tEnd'), op.i32LtS, op.brIf(0),
       op.end,
-      // out = outputAt + 4·quad·plane + (y·paddedOutputWidth + x)·8; one row of 4 pixels per filter.
-      get('outputAt'), get('quad'), op.i32Const(2), op.i32Shl, get('plane'), op.i32Mul, op.i32Add,
-      get('y'), get('paddedOutputWidth'), op.i32Mul, get('x'), op.i32Add, op.i32Const(3), op.i32Shl, op.i32Add, set('out'),
-      [0, 1, 2, 3].map((filter) => [
-        get('out'), get(`sum${filter}a`), op.v128Store(0),
-        get('out'), get(`sum${filter}b`), op.v128Store(16),
+      // out = outputAt + G·panelIndex·plane + (y·paddedOutputWidth + x)·4; one row of 8 pixels per filter.
+      get('outputAt'), get('panelIndex'), op.i32Const(group), op.i32Mul, get('plane'), op.i32Mul, op.i32Add,
+      get('y'), get('paddedOutputWidth'), op.i32Mul, get('x'), op.i32Add, op.i32Const(2), op.i32Shl, op.i32Add, set('out'),
+      // y = f32(y + s): the output region holds the bias or dx.
+      FILTERS.map((filter) => [
+        get('out'), get('out'), op.v128Load4Floats(0), get(`sum${filter}a`), op.f32x4Add, op.v128Store4Floats(0),
+        get('out'), get('out'), op.v128Load4Floats(16), get(`sum${filter}b`), op.f32x4Add, op.v128Store4Floats(16),
         increment(locals, 'out', 'plane'),
       ]),
-      increment(locals, 'x', 4), get('x'), get('paddedOutputWidth'), op.i32LtS, op.brIf(0),
+      increment(locals, 'x', 8), get('x'), get('paddedOutputWidth'), op.i32LtS, op.brIf(0),
       op.end,
       increment(locals, 'y', 1), get('y'), get('outputHeight'), op.i32LtS, op.brIf(0),
       op.end,
-      increment(locals, 'quad', 1), get('quad'), get('filterQuads'), op.i32LtS, op.brIf(0),
+      increment(locals, 'panelIndex', 1), get('panelIndex'), get('filterGroups'), op.i32LtS, op.brIf(0),
+      op.end,
+    ];
+  });
+}
+
+const ENTRIES = [0, 1, 2, 3];
+
+/**
+ * Weight-gradient tiles, 8 filters (two quads) × 4 patch entries. Accumulators [quad][paddedDepth][4]:
+ * the 4 filters of entry p are contiguous, so each quad's sums of entry p load and store as one v128.
+ * Per output pixel: two dy loads (the two quads' panels), one splat per entry, 8 multiply-adds.
+ *
+ * Why pairs of quads, not 4 filters × 8 entries: that tile needs 8 entry pointers, and with the loop's
+ * own registers V8 ran out of x86-64's general registers and spilled — measured 3–5× slower per
+ * multiply-add than this tile, whose 4 entry pointers fit. The second quad of a pair is
+ * `pairPanelStep` bytes after the first's dy panel and `pairGradStep` after its accumulators: the
+ * next quad for whole pairs; for an odd last quad the caller points it at a zero panel and a spare
+ * accumulator block (8 lanes of work for 4 — still faster than any 4-filter tile).
+ */
+function weightGradTiles(): WasmFunction {
+  const sums = ENTRIES.flatMap((entry) => [`sum${entry}a`, `sum${entry}b`]);
+  const pointers = ENTRIES.map((entry) => `at${entry}`);
+  return fn('weightGradTiles', [
+    'filterQuads', 'tileStart', 'tileEnd', 'paddedDepth', 'outputHeight', 'outputWidth', 'rowStep', 'columnStep',
+    'gradAt', 'tableAt', 'outputGradAt', 'inputAt', 'pairPanelStep', 'pairGradStep',
+  ], [
+    [I32, ['quad', 'p', 'y', 'grad', 'd', 'd2', 'dEnd', 'row', 't', 'rowBytes', 'panelBytes', ...pointers]],
+    [V128, ['gradsA', 'gradsB', 'value', ...sums]],
+  ], (locals) => {
+    const { get, set } = locals;
+    return [
+      get('outputWidth'), op.i32Const(4), op.i32Shl, set('rowBytes'),
+      get('outputHeight'), get('outputWidth'), op.i32Mul, op.i32Const(4), op.i32Shl, set('panelBytes'),
+      op.i32Const(0), set('quad'),
+      op.loop, // over pairs of filter quads
+      get('tileStart'), set('p'),
+      op.loop, // over groups of 4 patch entries
+      sums.map((sum) => [op.v128Zero, set(sum)]),
+      get('outputGradAt'), get('quad'), get('panelBytes'), op.i32Mul, op.i32Add, set('d'),
+      get('d'), get('pairPanelStep'), op.i32Add, set('d2'),
+      get('inputAt'), set('row'),
+      get('tableAt'), get('p'), op.i32Const(2), op.i32Shl, op.i32Add, set('t'),
+      op.i32Const(0), set('y'),
+      op.loop, // over output rows
+      ENTRIES.map((entry) => [get('row'), get('t'), op.i32Load(4 * entry), op.i32Const(2), op.i32Shl, op.i32Add, set(`at${entry}`)]),
+      get('d'), get('rowBytes'), op.i32Add, set('dEnd'),
+      op.loop, // over the pixels of the row
+      get('d'), op.v128Load4Floats(0), set('gradsA'),
+      get('d2'), op.v128Load4Floats(0), set('gradsB'),
+      ENTRIES.map((entry) => [
+        get(`at${entry}`), op.v128Load32Splat(0), set('value'),
+        multiplyAdd(locals, `sum${entry}a`, 'gradsA', 'value'),
+        multiplyAdd(locals, `sum${entry}b`, 'gradsB', 'value'),
+      ]),
+      increment(locals, 'd', 16), increment(locals, 'd2', 16),
+      ENTRIES.map((entry) => increment(locals, `at${entry}`, 'columnStep')),
+      get('d'), get('dEnd'), op.i32LtS, op.brIf(0),
+      op.end,
+      increment(locals, 'row', 'rowStep'),
+      increment(locals, 'y', 1), get('y'), get('outputHeight'), op.i32LtS, op.brIf(0),
+      op.end,
+      // accumulators += this image's sums (dw = f32(dw + s)), for both quads of the pair.
+      get('gradAt'), get('quad'), get('paddedDepth'), op.i32Mul, get('p'), op.i32Add, op.i32Const(4), op.i32Shl, op.i32Add, set('grad'),
+      ENTRIES.map((entry) => [
+        get('grad'), get('grad'), op.v128Load4Floats(16 * entry), get(`sum${entry}a`), op.f32x4Add, op.v128Store4Floats(16 * entry),
+      ]),
+      increment(locals, 'grad', 'pairGradStep'),
+      ENTRIES.map((entry) => [
+        get('grad'), get('grad'), op.v128Load4Floats(16 * entry), get(`sum${entry}b`), op.f32x4Add, op.v128Store4Floats(16 * entry),
+      ]),
+      increment(locals, 'p', 4), get('p'), get('tileEnd'), op.i32LtS, op.brIf(0),
+      op.end,
+      increment(locals, 'quad', 2), get('quad'), get('filterQuads'), op.i32LtS, op.brIf(0),
       op.end,
     ];
   });
 }
 
 /**
- * Weight-gradient tiles. Accumulators [quad][paddedDepth][4]: the 4 filters of entry p are
- * contiguous, so sums for entry j load and store as two pairs.
+ * Copies `planes` planes of `rows` rows of `rowBytes` bytes, with the given plane and row strides in
+ * bytes: the padded copy of an image, from a staging area the caller filled with one block copy.
+ * Not arithmetic, so nothing to match; it only replaces a JavaScript element loop (a float read and
+ * write per pixel) by memory.copy per row.
  */
-function weightGradTiles(): WasmFunction {
-  const sums = ['sum0a', 'sum0b', 'sum1a', 'sum1b', 'sum2a', 'sum2b', 'sum3a', 'sum3b'];
-  return fn('weightGradTiles', [
-    'filterQuads', 'tileStart', 'tileEnd', 'paddedDepth', 'outputHeight', 'outputWidth', 'rowStep', 'columnStep',
-    'gradAt', 'tableAt', 'outputGradAt', 'inputAt',
-  ], [
-    [I32, ['quad', 'p', 'y', 'grad', 'd', 'dEnd', 'row', 't', 'at0', 'at1', 'at2', 'at3', 'rowBytes', 'panelBytes']],
-    [V128, ['gradsA', 'gradsB', 'value', ...sums]],
-  ], (locals) => {
+function copyPlanes(): WasmFunction {
+  return fn('copyPlanes', [
+    'from', 'to', 'planes', 'rows', 'rowBytes', 'fromPlaneStride', 'toPlaneStride', 'fromRowStride', 'toRowStride',
+  ], [[I32, ['plane', 'row', 'source', 'destination']]], (locals) => {
     const { get, set } = locals;
     return [
-      get('outputWidth'), op.i32Const(5), op.i32Shl, set('rowBytes'),
-      get('outputHeight'), get('outputWidth'), op.i32Mul, op.i32Const(5), op.i32Shl, set('panelBytes'),
+      op.i32Const(0), set('plane'),
+      op.loop, // over planes
+      get('from'), set('source'), get('to'), set('destination'),
+      op.i32Const(0), set('row'),
+      op.loop, // over rows
+      get('destination'), get('source'), get('rowBytes'), op.memoryCopy,
+      increment(locals, 'source', 'fromRowStride'), increment(locals, 'destination', 'toRowStride'),
+      increment(locals, 'row', 1), get('row'), get('rows'), op.i32LtS, op.brIf(0),
+      op.end,
+      increment(locals, 'from', 'fromPlaneStride'), increment(locals, 'to', 'toPlaneStride'),
+      increment(locals, 'plane', 1), get('plane'), get('planes'), op.i32LtS, op.brIf(0),
+      op.end,
+    ];
+  });
+}
+
+/**
+ * The dy panels of backward-weights: rows [4·quads][pixels] (a block copy of dy[n] for these
+ * filters) → panels [quads][pixels][4], and every row's values added, in double and in pixel order,
+ * to its running sum at sumsAt (db: the same additions, in the same order, as sumOutputGrad in
+ * conv-naive.ts, so the same bits). Replaces a JavaScript loop that cost up to half of backward-weights
+ * on a shallow layer.
+ */
+function packPanels(): WasmFunction {
+  const lanes = [0, 1, 2, 3];
+  return fn('packPanels', ['from', 'to', 'quads', 'pixels', 'sumsAt'], [
+    [I32, ['quad', 'source', 'sourceEnd', 'destination', 'rowBytes', 'offset2', 'offset3']],
+    [F32, lanes.map((lane) => `value${lane}`)], [F64, lanes.map((lane) => `sum${lane}`)],
+  ], (locals) => {
+    const { get, set } = locals;
+    // Lane r of the quad reads row r: source + r·rowBytes.
+    const rowAddress = (lane: number): Code =>
+      [get('source'), ...(lane === 0 ? [] : [get(['', 'rowBytes', 'offset2', 'offset3'][lane]), op.i32Add])];
+    return [
+      get('pixels'), op.i32Const(2), op.i32Shl, set('rowBytes'),
+      get('rowBytes'), op.i32Const(1), op.i32Shl, set('offset2'),
+      get('offset2'), get('rowBytes'), op.i32Add, set('offset3'),
+      get('from'), set('source'), get('to'), set('destination'),
       op.i32Const(0), set('quad'),
-      op.loop, // over groups of 4 filters
-      get('tileStart'), set('p'),
-      op.loop, // over groups of 4 patch entries
-      get('gradAt'), get('quad'), get('paddedDepth'), op.i32Mul, get('p'), op.i32Add, op.i32Const(5), op.i32Shl, op.i32Add, set('grad'),
-      [0, 1, 2, 3].map((entry) => [
-        get('grad'), op.v128Load(32 * entry), set(`sum${entry}a`),
-        get('grad'), op.v128Load(32 * entry + 16), set(`sum${entry}b`),
+      op.loop, // over quads: 4 rows, 4 running sums (4 independent chains hide the add latency)
+      lanes.map((lane) => [get('sumsAt'), op.f64Load(8 * lane), set(`sum${lane}`)]),
+      get('source'), get('rowBytes'), op.i32Add, set('sourceEnd'),
+      op.loop, // over pixels
+      lanes.map((lane) => [
+        rowAddress(lane), op.f32Load(0), set(`value${lane}`),
+        get('destination'), get(`value${lane}`), op.f32Store(4 * lane),
+        get(`sum${lane}`), get(`value${lane}`), op.f64PromoteF32, op.f64Add, set(`sum${lane}`),
       ]),
-      get('outputGradAt'), get('quad'), get('panelBytes'), op.i32Mul, op.i32Add, set('d'),
-      get('inputAt'), set('row'),
-      get('tableAt'), get('p'), op.i32Add, op.i32Const(2), op.i32Shl, set('t'),
-      op.i32Const(0), set('y'),
-      op.loop, // over output rows
-      [0, 1, 2, 3].map((entry) => [get('row'), get('t'), op.i32Load(4 * entry), op.i32Const(3), op.i32Shl, op.i32Add, set(`at${entry}`)]),
-      get('d'), get('rowBytes'), op.i32Add, set('dEnd'),
-      op.loop, // over the pixels of the row
-      get('d'), op.v128Load(0), set('gradsA'),
-      get('d'), op.v128Load(16), set('gradsB'),
-      [0, 1, 2, 3].map((entry) => [
-        get(`at${entry}`), op.v128Load64Splat(0), set('value'),
-        multiplyAdd(locals, `sum${entry}a`, 'gradsA', 'value'),
-        multiplyAdd(locals, `sum${entry}b`, 'gradsB', 'value'),
-      ]),
-      increment(locals, 'd', 32),
-      [0, 1, 2, 3].map((entry) => increment(locals, `at${entry}`, 'columnStep')),
-      get('d'), get('dEnd'), op.i32LtS, op.brIf(0),
+      increment(locals, 'source', 4), increment(locals, 'destination', 16),
+      get('source'), get('sourceEnd'), op.i32LtS, op.brIf(0),
       op.end,
-      increment(locals, 'row', 'rowStep'),
-      increment(locals, 'y', 1), get('y'), get('outputHeight'), op.i32LtS, op.brIf(0),
-      op.end,
-      [0, 1, 2, 3].map((entry) => [
-        get('grad'), get(`sum${entry}a`), op.v128Store(32 * entry),
-        get('grad'), get(`sum${entry}b`), op.v128Store(32 * entry + 16),
-      ]),
-      increment(locals, 'p', 4), get('p'), get('tileEnd'), op.i32LtS, op.brIf(0),
-      op.end,
-      increment(locals, 'quad', 1), get('quad'), get('filterQuads'), op.i32LtS, op.brIf(0),
+      lanes.map((lane) => [get('sumsAt'), get(`sum${lane}`), op.f64Store(8 * lane)]),
+      increment(locals, 'sumsAt', 32),
+      get('source'), get('offset3'), op.i32Add, set('source'), // past the quad's 4 rows
+      increment(locals, 'quad', 1), get('quad'), get('quads'), op.i32LtS, op.brIf(0),
       op.end,
     ];
   });
 }
 
 export interface SimdTiles {
-  forwardTiles(...args: number[]): void;
-  forwardTilesStrided(...args: number[]): void;
+  /** forwardTiles{G} and forwardTilesStrided{G}, G in FORWARD_GROUPS. */
+  [forward: `forwardTiles${string}`]: (...args: number[]) => void;
   weightGradTiles(...args: number[]): void;
+  copyPlanes(...args: number[]): void;
+  packPanels(...args: number[]): void;
 }
 
 /** The compiled module, once per thread; null when this engine has no WebAssembly SIMD. */
@@ -168,7 +279,10 @@ let compiled: CompiledModule | null | undefined;
 /** The SIMD tiles bound to a fresh memory of `pages` × 64 KiB, or undefined without WebAssembly SIMD. */
 export function instantiateSimdTiles(pages: number): { memory: WasmMemory; tiles: SimdTiles } | undefined {
   compiled ??= compileModule(() => assembleModule([
-    forwardTiles('forwardTiles', true), forwardTiles('forwardTilesStrided', false), weightGradTiles(),
+    ...FORWARD_GROUPS.flatMap((group) => [
+      forwardTiles(`forwardTiles${group}`, true, group), forwardTiles(`forwardTilesStrided${group}`, false, group),
+    ]),
+    weightGradTiles(), copyPlanes(), packPanels(),
   ]));
   if (compiled === null) return undefined;
   const { memory, exports } = instantiate(compiled, pages);

@@ -104,6 +104,18 @@ export const op = {
   f32x4Add: [0xfd, ...unsignedLeb(0xe4)],
   f32x4Mul: [0xfd, ...unsignedLeb(0xe6)],
   f32x4Max: [0xfd, ...unsignedLeb(0xe9)],
+
+  /**
+   * memory.copy (bulk memory, in every engine that has SIMD): takes destination, source and byte
+   * count from the stack and copies like memmove — a row of pixels in one instruction.
+   */
+  memoryCopy: [0xfc, ...unsignedLeb(10), 0x00, 0x00],
+  /** f64.promote_f32 (exact: every float is a double) and f64.add: double sums of float32 data. */
+  f64PromoteF32: [0xbb],
+  f64Add: [0xa0],
+  /** i32.shr_u and i32.and (lane and panel of a filter: k & 3, k >> 2). */
+  i32Shr: [0x76],
+  i32And: [0x71],
 };
 
 export interface WasmFunction {
