@@ -2,15 +2,17 @@
  * The kernel tier: which engine runs the innermost loops (the GEMM's macro-kernel and the implicit
  * GEMM's register tiles), and the one helper that picks the fastest tier a thread may use.
  *
- *   'simd'      WebAssembly SIMD, two doubles per register (engines/*-simd.ts, assembled at run time
+ *   'simd'      WebAssembly SIMD, four floats per register (engines/*-simd.ts, assembled at run time
  *               by engines/wasm-module.ts). Everywhere current: Node, Deno, Bun, browsers.
  *   'asm'       asm.js, the typed subset of JavaScript V8 compiles ahead of time (engines/*-asm.ts,
  *               compiled from a string with `new Function`). Where compiling WebAssembly is forbidden.
  *   'portable'  plain TypeScript: the reference loops (gemm-macro-kernel.ts, conv-tiles.ts). Where
  *               `new Function` is forbidden too, and what a port starts from.
  *
- * All three do the same IEEE double operations in the same order, so they give the same bits (the
- * tier specs check it). The setting is a CEILING: each thread runs the fastest tier at or below it
+ * All three do the same IEEE single-precision operations — every product and every sum rounded to
+ * float32, never fused — in the same order for each output, so they give the same bits (the tier
+ * specs check it). SIMD lanes hold independent outputs, never terms of one sum: that is what lets a
+ * four-lane loop match a plain `Math.fround` loop (the contract is in gemm.ts and conv-tiles.ts). The setting is a CEILING: each thread runs the fastest tier at or below it
  * that its engine allows ('simd' = as fast as possible, the default; 'portable' = only TypeScript).
  * It is per process — a WorkerPool passes it to its threads — and a thread rebuilds its scratch heaps
  * when the setting changes (kernels/engine-switch.ts).
