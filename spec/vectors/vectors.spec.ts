@@ -22,6 +22,7 @@ import { WorkerPool } from '../../src/node.ts';
 import type { ConvImplementation } from '../../src/index.ts';
 import { generateVectors } from '../../src/vectors/families.ts';
 import { VectorFileError } from '../../src/vectors/format.ts';
+import type { Manifest } from '../../src/vectors/format.ts';
 import { runVectors } from '../../src/vectors/runner.ts';
 import type { VectorSource } from '../../src/vectors/runner.ts';
 
@@ -107,7 +108,7 @@ describe('spec vectors (the port kit)', () => {
     }
   });
 
-  it('the vectors command writes the kit to --out; --check says whether a folder is up to date', () => {
+  it('the vectors command writes the kit to --out; --check says whether a folder is up to date; --run runs it', () => {
     const root = path.resolve(FOLDER, '../..');
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-vectors-'));
     const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(root, 'src/cli.ts'), 'vectors', ...args], { cwd: scratch, encoding: 'utf8' });
@@ -118,10 +119,16 @@ describe('spec vectors (the port kit)', () => {
       assert.match(written.stdout, /vectors: 19 files, \d+ cases, \d+ KiB written to .*kit in [\d.]+ s/);
       assert.deepEqual(fs.readdirSync(out).sort(), Object.keys(committed().files).concat('manifest.json').sort());
       assert.equal(cli('--check', '--out', out).status, 0);
+      const run = cli('--run', out, '--tier', 'portable');
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(run.stdout, new RegExp(`vectors: ${(JSON.parse(committed().manifest) as Manifest).files.reduce((n, f) => n + f.cases.length, 0)}/\\d+ cases pass \\(\\d+ bit for bit\\), kernel tier portable`));
       fs.appendFileSync(path.join(out, 'gemm.json'), ' ');
       const stale = cli('--check', '--out', out);
       assert.equal(stale.status, 1);
       assert.match(stale.stdout, /differ from the code: gemm\.json/);
+      const altered = cli('--run', out);
+      assert.equal(altered.status, 3, altered.stdout);
+      assert.match(altered.stderr, /DataError: gemm\.json.*(altered|SHA-256|hash)/);
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
     }
