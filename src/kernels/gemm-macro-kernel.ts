@@ -76,6 +76,17 @@ export const C_BLOCK_STRIDE = NC;
  */
 export const HEAP_BYTES = 1 << 21;
 
+/**
+ * The SIMD tier's heap has one more area, after the C block: the staging area, where gemm.ts copies
+ * the lines of an operand with TypedArray.set (native copies) before the tier's packers rearrange
+ * them into panels (engines/gemm-macro-kernel-simd.ts). It holds one B block's worth, KC × NC floats
+ * (512 KiB) — every operand block, A or B, plain or transposed, fits. The scalar tiers pack in
+ * TypeScript and have no staging area.
+ */
+export const STAGING_START = C_BLOCK_START + C_BLOCK_ROWS * C_BLOCK_STRIDE;
+export const STAGING_FLOATS = KC * NC;
+export const SIMD_HEAP_BYTES = (STAGING_START + STAGING_FLOATS) * 4;
+
 /** The layout above as one record, for the engines that bake it into their code. */
 export const MACRO_KERNEL_LAYOUT = {
   aBlockStart: A_BLOCK_START, bBlockStart: B_BLOCK_START, cBlockStart: C_BLOCK_START, cBlockStride: C_BLOCK_STRIDE,
