@@ -266,10 +266,13 @@ test('the SIMD packers turn staged lines into exactly the panels of the layout (
 });
 
 test('gemm on the SIMD tier (staged, WebAssembly-packed operands) equals the triple loop: adjacent and strided lines, short lines, edge panels', () => {
-  // Shapes that take each branch of the staging: blocks of adjacent lines (no extra stride) copied in
-  // one piece, lines shorter than a native copy is worth, depths of every remainder mod 4, partial
-  // panels of A (rows mod 4) and B (cols mod 8), and whole C rows of C_BLOCK_STRIDE columns.
-  const shapes: Array<[number, number, number]> = [[37, 45, 203], [20, 70, 300], [130, 130, 129], [9, 48, 100], [64, 512, 256], [66, 61, 258]];
+  // Shapes that take each branch of the staging: lines copied as one span (adjacent, or up to twice
+  // their length apart) or one by one (far apart: k = 603, 1030; or padded: n mod 8, m mod 4), lines
+  // shorter than a native copy is worth (m = 9 transposed), depths of every remainder mod 4, partial
+  // panels of A and B, and whole C rows of C_BLOCK_STRIDE columns.
+  const shapes: Array<[number, number, number]> = [
+    [37, 45, 203], [20, 70, 300], [130, 130, 129], [9, 48, 300], [64, 512, 256], [66, 61, 258], [37, 45, 603], [13, 21, 1030],
+  ];
   onTier('simd', () => {
     const rng = new Rng(16);
     for (const [m, n, k] of shapes) {

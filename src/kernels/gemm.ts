@@ -66,7 +66,7 @@
  */
 
 import {
-  A_BLOCK_START, B_BLOCK_START, C_BLOCK_ROWS, C_BLOCK_START, C_BLOCK_STRIDE, KC, MC, MR, NC, NR, STAGING_START,
+  A_BLOCK_START, B_BLOCK_START, C_BLOCK_ROWS, C_BLOCK_START, C_BLOCK_STRIDE, KC, MC, MR, NC, NR, STAGING_FLOATS, STAGING_START,
 } from './gemm-macro-kernel.ts';
 import { builtUnderCurrentSetting, createScratchHeap } from './engine-switch.ts';
 import type { KernelTier, ScratchHeap } from './engine-switch.ts';
@@ -232,12 +232,12 @@ function packB(
     const paddedCols = Math.ceil(cols / NR) * NR;
     if (transB) {
       // Staged line j = column j of op(B) = stored row j: depth values, transposed into the panels.
-      stageLines(b, bOffset + colStart * ldb + depthStart, ldb, cols, depth, depth, paddedCols);
-      packers.transpose(NR, STAGING_START, depth, dstStart, depth, paddedCols / NR);
+      const stride = stageLines(b, bOffset + colStart * ldb + depthStart, ldb, cols, depth, depth, paddedCols);
+      packers.transpose(NR, STAGING_START, stride, dstStart, depth, paddedCols / NR);
     } else {
       // Staged line p = row p of op(B): cols values (zero-padded to whole panels), gathered NR at a time.
-      stageLines(b, bOffset + depthStart * ldb + colStart, ldb, depth, cols, paddedCols, depth);
-      packers.gather(NR, STAGING_START, paddedCols, dstStart, depth, paddedCols / NR);
+      const stride = stageLines(b, bOffset + depthStart * ldb + colStart, ldb, depth, cols, paddedCols, depth);
+      packers.gather(NR, STAGING_START, stride, dstStart, depth, paddedCols / NR);
     }
     return;
   }
@@ -284,12 +284,12 @@ function packA(
     const paddedRows = Math.ceil(rows / MR) * MR;
     if (transA) {
       // Staged line p = column p of op(A) = stored row p: rows values (zero-padded), gathered MR at a time.
-      stageLines(a, aOffset + depthStart * lda + rowStart, lda, depth, rows, paddedRows, depth);
-      packers.gather(MR, STAGING_START, paddedRows, A_BLOCK_START, depth, paddedRows / MR);
+      const stride = stageLines(a, aOffset + depthStart * lda + rowStart, lda, depth, rows, paddedRows, depth);
+      packers.gather(MR, STAGING_START, stride, A_BLOCK_START, depth, paddedRows / MR);
     } else {
       // Staged line i = row i of op(A): depth values, transposed into the panels.
-      stageLines(a, aOffset + rowStart * lda + depthStart, lda, rows, depth, depth, paddedRows);
-      packers.transpose(MR, STAGING_START, depth, A_BLOCK_START, depth, paddedRows / MR);
+      const stride = stageLines(a, aOffset + rowStart * lda + depthStart, lda, rows, depth, depth, paddedRows);
+      packers.transpose(MR, STAGING_START, stride, A_BLOCK_START, depth, paddedRows / MR);
     }
     return;
   }
@@ -350,16 +350,22 @@ const WASM_PACK_MIN = 1024;
 /**
  * The SIMD tier's packing, first half: copies `count` lines of `length` floats — line t starts at
  * source[sourceStart + t·ld] — into the staging area (gemm-macro-kernel.ts), line t at STAGING_START +
- * t·stride, with native copies (one for the whole block when the lines are adjacent in both places).
- * Floats length .. stride−1 of each line and lines count .. paddedCount−1 are set to 0: they become
- * the zero padding of the edge panels. The SIMD packers then rearrange the lines into panels.
+ * t·stride, with native copies, and returns the stride it used (≥ the one asked for). Floats
+ * length .. stride−1 of each line and lines count .. paddedCount−1 are set to 0: they become the zero
+ * padding of the edge panels. The SIMD packers then rearrange the lines into panels.
+ *
+ * One native copy per line costs a view object and a call (about 0.1 µs); when the lines need no
+ * padding and lie at most 2·length apart in the source, one copy of the whole span between them is
+ * cheaper, and the lines keep the source's stride ld (the values between them are copied and unused).
  */
 function stageLines(
   source: Float32Array, sourceStart: number, ld: number, count: number, length: number, stride: number, paddedCount: number,
-): void {
+): number {
   const heap = packed;
-  if (ld === length && stride === length) {
-    heap.set(source.subarray(sourceStart, sourceStart + count * length), STAGING_START);
+  if (stride === length && ld <= 2 * length && paddedCount * ld <= STAGING_FLOATS) {
+    heap.set(source.subarray(sourceStart, sourceStart + (count - 1) * ld + length), STAGING_START);
+    if (paddedCount > count) heap.fill(0, STAGING_START + count * ld, STAGING_START + paddedCount * ld);
+    return ld;
   } else {
     for (let t = 0; t < count; t++) {
       const from = sourceStart + t * ld;
@@ -370,6 +376,7 @@ function stageLines(
     }
   }
   if (paddedCount > count) heap.fill(0, STAGING_START + count * stride, STAGING_START + paddedCount * stride);
+  return stride;
 }
 
 /**
