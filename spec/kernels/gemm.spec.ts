@@ -4,6 +4,7 @@ import { gemm } from '../../src/kernels/gemm.ts';
 import { gemmReference } from '../../src/kernels/gemm-reference.ts';
 import {
   A_BLOCK_START, B_BLOCK_START, C_BLOCK_START, C_BLOCK_STRIDE, C_BLOCK_ROWS, HEAP_BYTES, KC, MC, MR, NC, NR,
+  SIMD_HEAP_BYTES, STAGING_START,
 } from '../../src/kernels/gemm-macro-kernel.ts';
 import { createScratchHeap } from '../../src/kernels/engine-switch.ts';
 import { KERNEL_TIERS, kernelTier, setKernelTier } from '../../src/kernels/engines/kernel-tier.ts';
@@ -224,4 +225,64 @@ test('the simd, asm and portable tiers of the macro-kernel give the same bits on
       assert.equal(portable.view[at], Math.fround(before[at] + sum), `C[${i}][${j}] of rows ${rows} cols ${cols} depth ${depth}`);
     }
   }
+});
+
+test('the SIMD packers turn staged lines into exactly the panels of the layout (gathers, 4×4 transposes, every depth mod 4)', () => {
+  const simd = createScratchHeap('simd');
+  const packers = simd.packers;
+  assert.ok(packers !== undefined, 'the simd tier has packers');
+  assert.equal(simd.view.length * 4, SIMD_HEAP_BYTES);
+  assert.equal(createScratchHeap('portable').packers, undefined);
+  const heap = simd.view;
+  const rng = new Rng(15);
+  const SENTINEL = -7.5;
+  for (const width of [4, 8] as const) {
+    for (const depth of [1, 2, 3, 4, 5, 7, 8, 17, 256]) {
+      for (const panels of [1, 3]) {
+        for (const kind of ['gather', 'transpose'] as const) {
+          // gather: line p holds depth p of every panel side by side; transpose: line t is row t of the panels.
+          const lines = kind === 'gather' ? depth : panels * width;
+          const stride = (kind === 'gather' ? panels * width : depth) + rng.int(3);
+          for (let at = 0; at < lines * stride; at++) heap[STAGING_START + at] = rng.gaussian(0, 1);
+          const to = width === MR ? A_BLOCK_START : B_BLOCK_START;
+          const size = panels * depth * width;
+          heap.fill(SENTINEL, to, to + size + 16);
+          if (kind === 'gather') packers.gather(width, STAGING_START, stride, to, depth, panels);
+          else packers.transpose(width, STAGING_START, stride, to, depth, panels);
+          for (let q = 0; q < panels; q++) {
+            for (let p = 0; p < depth; p++) {
+              for (let t = 0; t < width; t++) {
+                const staged = kind === 'gather' ? p * stride + q * width + t : (q * width + t) * stride + p;
+                assert.ok(Object.is(heap[to + q * depth * width + p * width + t], heap[STAGING_START + staged]),
+                  `${kind} width ${width} depth ${depth} panels ${panels}: panel ${q}, p ${p}, lane ${t}`);
+              }
+            }
+          }
+          for (let at = to + size; at < to + size + 16; at++) assert.equal(heap[at], SENTINEL, `${kind}: wrote past the panels`);
+        }
+      }
+    }
+  }
+});
+
+test('gemm on the SIMD tier (staged, WebAssembly-packed operands) equals the triple loop: adjacent and strided lines, short lines, edge panels', () => {
+  // Shapes that take each branch of the staging: lines copied as one span (adjacent, or up to twice
+  // their length apart) or one by one (far apart: k = 603, 1030; or padded: n mod 8, m mod 4), lines
+  // shorter than a native copy is worth (m = 9 transposed), depths of every remainder mod 4, partial
+  // panels of A and B, and whole C rows of C_BLOCK_STRIDE columns.
+  const shapes: Array<[number, number, number]> = [
+    [37, 45, 203], [20, 70, 300], [130, 130, 129], [9, 48, 300], [64, 512, 256], [66, 61, 258], [37, 45, 603], [13, 21, 1030],
+  ];
+  onTier('simd', () => {
+    const rng = new Rng(16);
+    for (const [m, n, k] of shapes) {
+      for (const extra of [0, 3]) {
+        for (const [transA, transB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+          const testCase: Case = { transA, transB, m, n, k, accumulate: extra === 0, extra, offset: extra };
+          const { fast, reference } = runBoth(testCase, rng);
+          assert.deepEqual(fast, reference, `simd: ${describe(testCase)}`);
+        }
+      }
+    }
+  });
 });

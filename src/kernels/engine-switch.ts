@@ -12,13 +12,14 @@
  * Every tier gives the same bits; only the speed differs. A port to a language without these engines
  * keeps the reference loops and replaces this file by the two `portable` builders below.
  */
-import { HEAP_BYTES, MACRO_KERNEL_LAYOUT, macroKernelPortable } from './gemm-macro-kernel.ts';
+import { HEAP_BYTES, MACRO_KERNEL_LAYOUT, SIMD_HEAP_BYTES, macroKernelPortable } from './gemm-macro-kernel.ts';
 import type { MacroKernel } from './gemm-macro-kernel.ts';
 import { copyPlanesPortable, forwardTilesPortable, packPanelsPortable, weightGradTilesPortable } from './conv-tiles.ts';
 import type { CopyPlanesArgs, ForwardTileArgs, PackPanelsArgs, WeightGradTileArgs } from './conv-tiles.ts';
 import { kernelTier, pickFastestTier } from './engines/kernel-tier.ts';
 import type { KernelTier } from './engines/kernel-tier.ts';
 import { instantiateSimdMacroKernel } from './engines/gemm-macro-kernel-simd.ts';
+import type { SimdPanelPackers } from './engines/gemm-macro-kernel-simd.ts';
 import { compileAsmMacroKernel } from './engines/gemm-macro-kernel-asm.ts';
 import { instantiateSimdTiles } from './engines/conv-tiles-simd.ts';
 import { asmHeapSize, compileAsmTiles } from './engines/conv-tiles-asm.ts';
@@ -35,6 +36,11 @@ export interface ScratchHeap {
   /** The heap as floats: gemm.ts packs operands into it and moves C blocks in and out. */
   readonly view: Float32Array;
   readonly run: MacroKernel;
+  /**
+   * SIMD tier only: packers that turn lines staged at STAGING_START into panels (offsets in floats);
+   * undefined on the scalar tiers, where gemm.ts packs in TypeScript.
+   */
+  readonly packers?: SimdPanelPackers;
   /** The tier that runs. */
   readonly tier: KernelTier;
   /** The setting it was built under (a thread rebuilds its heap when the setting changes). */
@@ -42,12 +48,13 @@ export interface ScratchHeap {
 }
 
 /**
- * A fresh HEAP_BYTES scratch heap bound to the fastest macro-kernel at or below `ceiling` (default:
- * the setting in force; specs ask for each tier to compare them).
+ * A fresh HEAP_BYTES scratch heap (SIMD_HEAP_BYTES on the SIMD tier: with the staging area) bound to
+ * the fastest macro-kernel at or below `ceiling` (default: the setting in force; specs ask for each
+ * tier to compare them).
  */
 export function createScratchHeap(ceiling: KernelTier = kernelTier()): ScratchHeap {
-  const { tier, built } = pickFastestTier<{ view: Float32Array; run: MacroKernel }>({
-    simd: () => instantiateSimdMacroKernel(MACRO_KERNEL_LAYOUT, HEAP_BYTES),
+  const { tier, built } = pickFastestTier<{ view: Float32Array; run: MacroKernel; packers?: SimdPanelPackers }>({
+    simd: () => instantiateSimdMacroKernel(MACRO_KERNEL_LAYOUT, SIMD_HEAP_BYTES),
     asm: () => {
       const buffer = new ArrayBuffer(HEAP_BYTES);
       const run = compileAsmMacroKernel(MACRO_KERNEL_LAYOUT, buffer);

@@ -48,8 +48,9 @@ export const NR = 8;
  * Largest block gemm.ts packs (MC a multiple of MR, NC of NR): MC rows, KC depth, NC columns. One A
  * panel (MR × KC floats, 4 KiB) and one B panel (8 KiB) stay in L1 while a tile runs; the MC×KC A
  * block (64 KiB) stays in L2 while it meets every B panel; the KC×NC B block (512 KiB) is reused by
- * every row block. NC = 512 rather than 256 packs A once instead of twice when n ≤ 512 (packing is
- * plain JavaScript, several times slower per value than the SIMD loop).
+ * every row block. NC = 512 rather than 256 packs A once instead of twice when n ≤ 512 (on the
+ * scalar tiers packing is plain JavaScript, several times slower per value than the SIMD loop; the
+ * SIMD tier packs with native copies and WebAssembly, about 5 % of a 512³ product).
  *
  * KC is also part of the arithmetic (see gemm.ts, "Determinism"): each C element gets one float32
  * sum per k-block of KC terms, blocks starting at p = 0. It never depends on the tier, the thread
@@ -75,6 +76,17 @@ export const C_BLOCK_STRIDE = NC;
  * asm.js heaps must be, so every tier can share this size).
  */
 export const HEAP_BYTES = 1 << 21;
+
+/**
+ * The SIMD tier's heap has one more area, after the C block: the staging area, where gemm.ts copies
+ * the lines of an operand with TypedArray.set (native copies) before the tier's packers rearrange
+ * them into panels (engines/gemm-macro-kernel-simd.ts). It holds one B block's worth, KC × NC floats
+ * (512 KiB) — every operand block, A or B, plain or transposed, fits. The scalar tiers pack in
+ * TypeScript and have no staging area.
+ */
+export const STAGING_START = C_BLOCK_START + C_BLOCK_ROWS * C_BLOCK_STRIDE;
+export const STAGING_FLOATS = KC * NC;
+export const SIMD_HEAP_BYTES = (STAGING_START + STAGING_FLOATS) * 4;
 
 /** The layout above as one record, for the engines that bake it into their code. */
 export const MACRO_KERNEL_LAYOUT = {

@@ -18,8 +18,8 @@
  * reaches ~50 GFLOP/s on the reference machine, near the ~48 peak of non-fused f32x4 there.
  * Arguments as macroKernel's: rows, cols, depth, cRow.
  */
-import { I32, V128, assembleModule, compileModule, fn, instantiate, op } from './wasm-module.ts';
-import type { Code, Locals } from './wasm-module.ts';
+import { I32, V128, assembleModule, compileModule, fn, instantiate, op, packOps } from './wasm-module.ts';
+import type { Code, Locals, WasmFunction } from './wasm-module.ts';
 
 /**
  * Where kernels/gemm-macro-kernel.ts places the blocks (Float32 element offsets), the C block's row
@@ -85,7 +85,127 @@ function macroKernelModule({ aBlockStart, bBlockStart, cBlockStart, cBlockStride
       op.end,
     ];
   });
-  return assembleModule([macroKernel]);
+  return assembleModule([macroKernel, gatherPanels(4), gatherPanels(8), transposePanels(4), transposePanels(8)]);
+}
+
+/*
+ * The packers. gemm.ts copies the lines of an operand (rows or columns of the stored matrix, whichever
+ * are contiguous) into the heap's staging area with TypedArray.set — a native memcpy — and one of
+ * these functions rearranges them into the panels the macro-kernel reads (layout in
+ * gemm-macro-kernel.ts). They only move floats, never compute with them, so the bits are those of the
+ * TypeScript packers; they replace loops that cost 10–20 % of a 512³ product in plain JavaScript.
+ * Arguments in bytes except the counts; `from` is the first staged line, `stride` the distance
+ * between staged lines, `to` where panel 0 goes; depth ≥ 1 and panels ≥ 1.
+ */
+
+/**
+ * `gatherPanels${width}(from, stride, to, depth, panels)`: staged line p holds the values of depth p
+ * side by side; panel q takes `width` (4 or 8) of them from each line, p ascending:
+ *   to[q·depth·width + p·width + t] = from[p·stride + q·width + t]      (in floats)
+ * One or two v128 copies per step of p. (Row p of a plain B; row p of a transposed A.)
+ */
+function gatherPanels(width: 4 | 8): WasmFunction {
+  const widthBytes = width * 4;
+  return fn(`gatherPanels${width}`, ['from', 'stride', 'to', 'depth', 'panels'], [[I32, ['panel', 'line', 'source', 'end']]], (locals) => {
+    const { get, set } = locals;
+    return [
+      op.i32Const(0), set('panel'), get('from'), set('line'),
+      op.loop, // over panels
+      get('line'), set('source'),
+      get('to'), get('depth'), op.i32Const(widthBytes), op.i32Mul, op.i32Add, set('end'),
+      op.loop, // over p
+      get('to'), get('source'), op.v128Load4Floats(0), op.v128Store4Floats(0),
+      width === 8 ? [get('to'), get('source'), op.v128Load4Floats(16), op.v128Store4Floats(16)] : [],
+      get('source'), get('stride'), op.i32Add, set('source'),
+      increment(locals, 'to', widthBytes),
+      get('to'), get('end'), op.i32LtS, op.brIf(0),
+      op.end,
+      increment(locals, 'line', widthBytes),
+      increment(locals, 'panel', 1), get('panel'), get('panels'), op.i32LtS, op.brIf(0),
+      op.end,
+    ];
+  });
+}
+
+/**
+ * `transposePanels${lines}(from, stride, to, depth, panels)`: staged line t holds depth values of
+ * one row of the panels (a row of a plain A, a column of a transposed B); panel q interleaves lines
+ * q·lines .. q·lines + lines − 1 (lines = 4 or 8), p-major:
+ *   to[q·depth·lines + p·lines + t] = from[(q·lines + t)·stride + p]     (in floats)
+ * Four lines by four values at a time: four v128 loads, a 4 × 4 transpose in eight shuffles, four
+ * stores; the last depth mod 4 values one float at a time.
+ */
+function transposePanels(lines: 4 | 8): WasmFunction {
+  const stepBytes = lines * 4; // one value of p in a panel
+  const vectors = ['row0', 'row1', 'row2', 'row3', 'pair0', 'pair1', 'pair2', 'pair3'];
+  return fn(`transposePanels${lines}`, ['from', 'stride', 'to', 'depth', 'panels'], [
+    [I32, ['panel', 'line', 'source', 'end', 'quadBytes', 'stride2', 'stride3', 'stride4', 'upper']],
+    [V128, vectors],
+  ], (locals) => {
+    const { get, set } = locals;
+    const lineAt = (base: string, t: number): Code =>
+      [get(base), ...(t === 0 ? [] : [get(t === 1 ? 'stride' : t === 2 ? 'stride2' : 'stride3'), op.i32Add])];
+    // Lines g·4 .. g·4+3 (base: source for g = 0, upper = source + 4·stride for g = 1).
+    const quad = (g: number): Code => {
+      const base = g === 0 ? 'source' : 'upper';
+      return [
+        [0, 1, 2, 3].map((t) => [lineAt(base, t), op.v128Load4Floats(0), set(`row${t}`)]),
+        // pair0 = r0[0] r1[0] r0[1] r1[1], pair1 = r0[2] r1[2] r0[3] r1[3], pair2/3 likewise of r2, r3
+        get('row0'), get('row1'), packOps.f32x4Shuffle([0, 4, 1, 5]), set('pair0'),
+        get('row0'), get('row1'), packOps.f32x4Shuffle([2, 6, 3, 7]), set('pair1'),
+        get('row2'), get('row3'), packOps.f32x4Shuffle([0, 4, 1, 5]), set('pair2'),
+        get('row2'), get('row3'), packOps.f32x4Shuffle([2, 6, 3, 7]), set('pair3'),
+        // value p + j of the four lines: r0[j] r1[j] r2[j] r3[j]
+        get('to'), get('pair0'), get('pair2'), packOps.f32x4Shuffle([0, 1, 4, 5]), op.v128Store4Floats(g * 16),
+        get('to'), get('pair0'), get('pair2'), packOps.f32x4Shuffle([2, 3, 6, 7]), op.v128Store4Floats(stepBytes + g * 16),
+        get('to'), get('pair1'), get('pair3'), packOps.f32x4Shuffle([0, 1, 4, 5]), op.v128Store4Floats(2 * stepBytes + g * 16),
+        get('to'), get('pair1'), get('pair3'), packOps.f32x4Shuffle([2, 3, 6, 7]), op.v128Store4Floats(3 * stepBytes + g * 16),
+      ];
+    };
+    const upper = lines === 8 ? [get('source'), get('stride4'), op.i32Add, set('upper')] : [];
+    return [
+      get('stride'), op.i32Const(1), op.i32Shl, set('stride2'),
+      get('stride2'), get('stride'), op.i32Add, set('stride3'),
+      get('stride'), op.i32Const(2), op.i32Shl, set('stride4'),
+      get('depth'), op.i32Const(~3), op.i32And, op.i32Const(2), op.i32Shl, set('quadBytes'),
+      op.i32Const(0), set('panel'), get('from'), set('line'),
+      op.loop, // over panels
+      get('line'), set('source'),
+      packOps.block, // four values of p at a time, while four remain
+      get('quadBytes'), packOps.i32Eqz, op.brIf(0),
+      get('line'), get('quadBytes'), op.i32Add, set('end'),
+      op.loop,
+      upper, quad(0), lines === 8 ? quad(1) : [],
+      increment(locals, 'source', 16), increment(locals, 'to', 4 * stepBytes),
+      get('source'), get('end'), op.i32LtS, op.brIf(0),
+      op.end,
+      op.end,
+      packOps.block, // the last depth mod 4 values of p, one float per line
+      get('line'), get('depth'), op.i32Const(2), op.i32Shl, op.i32Add, set('end'),
+      get('source'), get('end'), packOps.i32GeS, op.brIf(0),
+      op.loop,
+      upper,
+      Array.from({ length: lines }, (_, t) => [
+        get('to'), lineAt(t < 4 ? 'source' : 'upper', t % 4), op.f32Load(0), op.f32Store(t * 4),
+      ]),
+      increment(locals, 'source', 4), increment(locals, 'to', stepBytes),
+      get('source'), get('end'), op.i32LtS, op.brIf(0),
+      op.end,
+      op.end,
+      get('line'), get('stride4'), lines === 8 ? [op.i32Const(1), op.i32Shl] : [], op.i32Add, set('line'),
+      increment(locals, 'panel', 1), get('panel'), get('panels'), op.i32LtS, op.brIf(0),
+      op.end,
+    ];
+  });
+}
+
+/**
+ * The four packers of the SIMD module, in heap floats (the binding converts to bytes): each reads
+ * staged lines `stride` floats apart from `from` and writes panels from `to` (see the functions).
+ */
+export interface SimdPanelPackers {
+  gather(width: 4 | 8, from: number, stride: number, to: number, depth: number, panels: number): void;
+  transpose(lines: 4 | 8, from: number, stride: number, to: number, depth: number, panels: number): void;
 }
 
 /**
@@ -94,9 +214,20 @@ function macroKernelModule({ aBlockStart, bBlockStart, cBlockStart, cBlockStride
  */
 export function instantiateSimdMacroKernel(
   layout: MacroKernelLayout, bytes: number,
-): { view: Float32Array; run: (rows: number, cols: number, depth: number, cRow: number) => void } | undefined {
+): { view: Float32Array; run: (rows: number, cols: number, depth: number, cRow: number) => void; packers: SimdPanelPackers } | undefined {
   const compiled = compileModule(() => macroKernelModule(layout));
   if (compiled === null) return undefined;
   const { memory, exports } = instantiate(compiled, Math.ceil(bytes / 65536));
-  return { view: new Float32Array(memory.buffer), run: (exports as { macroKernel(rows: number, cols: number, depth: number, cRow: number): void }).macroKernel };
+  type Packer = (from: number, stride: number, to: number, depth: number, panels: number) => void;
+  const functions = exports as Record<'gatherPanels4' | 'gatherPanels8' | 'transposePanels4' | 'transposePanels8', Packer> & {
+    macroKernel(rows: number, cols: number, depth: number, cRow: number): void;
+  };
+  const { gatherPanels4, gatherPanels8, transposePanels4, transposePanels8 } = functions;
+  const packers: SimdPanelPackers = {
+    gather: (width, from, stride, to, depth, panels) =>
+      (width === 4 ? gatherPanels4 : gatherPanels8)(from * 4, stride * 4, to * 4, depth, panels),
+    transpose: (lines, from, stride, to, depth, panels) =>
+      (lines === 4 ? transposePanels4 : transposePanels8)(from * 4, stride * 4, to * 4, depth, panels),
+  };
+  return { view: new Float32Array(memory.buffer), run: functions.macroKernel, packers };
 }

@@ -216,3 +216,20 @@ export function instantiate(module: CompiledModule, pages: number): { memory: Wa
   const memory = new WebAssembly.Memory({ initial: pages });
   return { memory, exports: new WebAssembly.Instance(module, { env: { memory } }).exports };
 }
+
+/**
+ * Instructions added for the GEMM's packers (gemm-macro-kernel-simd.ts). `block` with no result:
+ * `br_if 0` inside it (outside any inner loop) jumps past its `end` — a loop that may run zero times.
+ */
+export const packOps = {
+  block: [0x02, 0x40],
+  i32Sub: [0x6b],
+  i32Eqz: [0x45],
+  i32GeS: [0x4e],
+  /**
+   * i8x16.shuffle of two v128 by float lanes: lane i of the result is lane lanes[i] of (first, second)
+   * taken as eight floats (0–3 the first operand, 4–7 the second). Moves bits, computes nothing.
+   */
+  f32x4Shuffle: (lanes: readonly [number, number, number, number]): number[] =>
+    [0xfd, 0x0d, ...lanes.flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3])],
+};
