@@ -23,8 +23,14 @@
  * such inputs). The kernels take Float32Arrays like every other kernel and view the same memory as
  * Int32Array to read the bits (three small view objects per call; no data is copied).
  *
- * Engines: none mirror this file — it runs as written on every kernel tier (engines/kernel-tier.ts).
+ * Engines: on the 'simd' tier the same masks run four floats at a time in WebAssembly
+ * (engines/relu-simd.ts), the data passing through that module's memory in block copies — about 3×
+ * faster on a CIFAR-10 net's first ReLU, with the same bits (integer operations only; a spec
+ * compares the tiers). The 'asm' and 'portable' tiers run the loops below as written.
  */
+import { kernelTier } from './engines/kernel-tier.ts';
+import { RELU_CHUNK, instantiateSimdRelu } from './engines/relu-simd.ts';
+import type { SimdRelu } from './engines/relu-simd.ts';
 import { defineKernel } from './kernel.ts';
 
 export type ReluForwardArgs = {
@@ -64,6 +70,27 @@ export function positiveMask(bits: number): number {
  * elements per iteration, so the loop's own bookkeeping is paid once per four (10–20 % faster).
  */
 export function reluForward(args: ReluForwardArgs, start: number, end: number): void {
+  const simd = simdReluLoops();
+  if (simd === undefined) {
+    reluForwardLoop(args, start, end);
+    return;
+  }
+  // Chunk by chunk through the module's memory; the last chunk's < 4 leftover floats by the loop.
+  const { input, output } = args;
+  for (let at = start; at < end; at += RELU_CHUNK) {
+    const count = Math.min(RELU_CHUNK, end - at);
+    const whole = count & ~3;
+    if (whole > 0) {
+      simd.f32.set(input.subarray(at, at + whole), 0);
+      simd.reluForward(0, 4 * whole);
+      output.set(simd.f32.subarray(0, whole), at);
+    }
+    if (whole < count) reluForwardLoop(args, at + whole, at + count);
+  }
+}
+
+/** reluForward's loop in TypeScript (the 'asm' and 'portable' tiers). */
+function reluForwardLoop(args: ReluForwardArgs, start: number, end: number): void {
   const input = float32Bits(args.input);
   const output = float32Bits(args.output);
   let i = start;
@@ -79,6 +106,27 @@ export function reluForward(args: ReluForwardArgs, start: number, end: number): 
 
 /** dx[i] = x[i] > 0 ? dy[i] : 0 for i in [start, end), as bits: dx = dy & mask(x). */
 export function reluBackward(args: ReluBackwardArgs, start: number, end: number): void {
+  const simd = simdReluLoops();
+  if (simd === undefined) {
+    reluBackwardLoop(args, start, end);
+    return;
+  }
+  const { input, outputGrad, inputGrad } = args;
+  for (let at = start; at < end; at += RELU_CHUNK) {
+    const count = Math.min(RELU_CHUNK, end - at);
+    const whole = count & ~3;
+    if (whole > 0) {
+      simd.f32.set(input.subarray(at, at + whole), 0);
+      simd.f32.set(outputGrad.subarray(at, at + whole), RELU_CHUNK);
+      simd.reluBackward(0, 4 * RELU_CHUNK, 4 * (RELU_CHUNK + whole));
+      inputGrad.set(simd.f32.subarray(RELU_CHUNK, RELU_CHUNK + whole), at);
+    }
+    if (whole < count) reluBackwardLoop(args, at + whole, at + count);
+  }
+}
+
+/** reluBackward's loop in TypeScript (the 'asm' and 'portable' tiers). */
+function reluBackwardLoop(args: ReluBackwardArgs, start: number, end: number): void {
   const input = float32Bits(args.input);
   const outputGrad = float32Bits(args.outputGrad);
   const inputGrad = float32Bits(args.inputGrad);
@@ -90,6 +138,16 @@ export function reluBackward(args: ReluBackwardArgs, start: number, end: number)
     inputGrad[i + 3] = outputGrad[i + 3] & positiveMask(input[i + 3]);
   }
   for (; i < end; i++) inputGrad[i] = outputGrad[i] & positiveMask(input[i]);
+}
+
+/** This thread's SIMD loops: built on first use; null when the engine has no WebAssembly SIMD. */
+let threadSimd: SimdRelu | null | undefined;
+
+/** The SIMD loops when the tier setting allows them and the engine has them, else undefined. */
+function simdReluLoops(): SimdRelu | undefined {
+  if (kernelTier() !== 'simd') return undefined;
+  threadSimd ??= instantiateSimdRelu() ?? null;
+  return threadSimd ?? undefined;
 }
 
 /** Handles for executor.parallelFor (kernel.ts): the functions above under their registry names. */

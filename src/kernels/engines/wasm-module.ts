@@ -116,6 +116,11 @@ export const op = {
   /** i32.shr_u and i32.and (lane and panel of a filter: k & 3, k >> 2). */
   i32Shr: [0x76],
   i32And: [0x71],
+  /** Lane-wise on four int32 (the bits of four floats): splat, signed compares (all ones or 0), and. */
+  i32x4Splat: [0xfd, 0x11],
+  i32x4LtS: [0xfd, 0x39],
+  i32x4GtS: [0xfd, 0x3b],
+  v128And: [0xfd, 0x4e],
 };
 
 export interface WasmFunction {
