@@ -22,8 +22,14 @@ import { instantiateSimdMacroKernel } from './engines/gemm-macro-kernel-simd.ts'
 import { compileAsmMacroKernel } from './engines/gemm-macro-kernel-asm.ts';
 import { instantiateSimdTiles } from './engines/conv-tiles-simd.ts';
 import { asmHeapSize, compileAsmTiles } from './engines/conv-tiles-asm.ts';
+import { instantiateSimdRelu } from './engines/relu-simd.ts';
+import type { SimdRelu } from './engines/relu-simd.ts';
+import { instantiateSimdMaxPool } from './engines/max-pool-simd.ts';
+import type { SimdMaxPool } from './engines/max-pool-simd.ts';
 
 export type { KernelTier } from './engines/kernel-tier.ts';
+export type { SimdMaxPool } from './engines/max-pool-simd.ts';
+export type { SimdRelu } from './engines/relu-simd.ts';
 
 /** False once the tier setting has changed since `heap` was built: the thread then builds a new one. */
 export function builtUnderCurrentSetting(heap: { readonly ceiling: KernelTier }): boolean {
@@ -176,4 +182,25 @@ export function createTileHeap(bytes: number, ceiling: KernelTier = kernelTier()
     },
   }, ceiling);
   return { ...built, tier, ceiling };
+}
+
+/** This thread's SIMD ReLU and 2×2 max-pool loops: built on first use; null without WebAssembly SIMD. */
+let threadRelu: SimdRelu | null | undefined;
+let threadMaxPool: SimdMaxPool | null | undefined;
+
+/**
+ * The SIMD ReLU loops (engines/relu-simd.ts) when the tier setting is 'simd' and the engine has
+ * WebAssembly SIMD; undefined otherwise, and relu.ts runs its TypeScript loops (same bits).
+ */
+export function simdReluLoops(): SimdRelu | undefined {
+  if (kernelTier() !== 'simd') return undefined;
+  threadRelu ??= instantiateSimdRelu() ?? null;
+  return threadRelu ?? undefined;
+}
+
+/** The SIMD 2×2 stride-2 max pooling (engines/max-pool-simd.ts), likewise (pooling.ts). */
+export function simdMaxPoolLoop(): SimdMaxPool | undefined {
+  if (kernelTier() !== 'simd') return undefined;
+  threadMaxPool ??= instantiateSimdMaxPool() ?? null;
+  return threadMaxPool ?? undefined;
 }

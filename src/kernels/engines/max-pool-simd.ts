@@ -90,6 +90,8 @@ function maxPool2x2(): WasmFunction {
 }
 
 export interface SimdMaxPool {
+  /** Input floats per chunk (MAX_POOL_CHUNK): whole planes. */
+  readonly chunk: number;
   /** The module's memory: input planes from element 0, outputs from outputAt, flat indices from argmaxAt. */
   readonly f32: Float32Array;
   readonly i32: Int32Array;
@@ -107,7 +109,7 @@ export function instantiateSimdMaxPool(): SimdMaxPool | undefined {
   const { memory, exports } = instantiate(compiled, Math.ceil((ARGMAX_AT + MAX_POOL_CHUNK) / 65536));
   const buffer = (memory as WasmMemory).buffer;
   return {
-    f32: new Float32Array(buffer), i32: new Int32Array(buffer), outputAt: OUTPUT_AT / 4, argmaxAt: ARGMAX_AT / 4,
+    chunk: MAX_POOL_CHUNK, f32: new Float32Array(buffer), i32: new Int32Array(buffer), outputAt: OUTPUT_AT / 4, argmaxAt: ARGMAX_AT / 4,
     maxPool2x2: (exports as { maxPool2x2: SimdMaxPool['maxPool2x2'] }).maxPool2x2,
   };
 }

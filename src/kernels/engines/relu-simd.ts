@@ -9,9 +9,9 @@
  * 0x7f800000. Integer operations only, so the bits are those of the plain loops on every input.
  *
  * WebAssembly cannot read a JavaScript Float32Array in place, so relu.ts moves the data through this
- * module's memory in chunks of CHUNK floats (block copies, memcpy speed, in cache): even with the
- * copies in and out that is about 3× the JavaScript loop's speed (whose per-element integer work V8
- * does not vectorize).
+ * module's memory in chunks of RELU_CHUNK floats (block copies, memcpy speed, in cache): even with
+ * the copies in and out that is about 2× the JavaScript loop's speed (whose per-element integer work
+ * V8 does not vectorize).
  */
 import { V128, assembleModule, compileModule, fn, instantiate, op } from './wasm-module.ts';
 import type { Code, CompiledModule, Locals, WasmFunction, WasmMemory } from './wasm-module.ts';
@@ -65,7 +65,9 @@ function reluBackwardSimd(): WasmFunction {
 }
 
 export interface SimdRelu {
-  /** The module's memory as floats: chunk 0 at element 0, chunk 1 at element RELU_CHUNK. */
+  /** Floats per chunk (RELU_CHUNK). */
+  readonly chunk: number;
+  /** The module's memory as floats: chunk 0 at element 0, chunk 1 at element `chunk`. */
   readonly f32: Float32Array;
   reluForward(at: number, end: number): void;
   reluBackward(xAt: number, dyAt: number, end: number): void;
@@ -79,5 +81,5 @@ export function instantiateSimdRelu(): SimdRelu | undefined {
   if (compiled === null) return undefined;
   const { memory, exports } = instantiate(compiled, Math.ceil((2 * RELU_CHUNK * 4) / 65536));
   const loops = exports as unknown as { reluForward(at: number, end: number): void; reluBackward(xAt: number, dyAt: number, end: number): void };
-  return { f32: new Float32Array((memory as WasmMemory).buffer), reluForward: loops.reluForward, reluBackward: loops.reluBackward };
+  return { chunk: RELU_CHUNK, f32: new Float32Array((memory as WasmMemory).buffer), reluForward: loops.reluForward, reluBackward: loops.reluBackward };
 }
