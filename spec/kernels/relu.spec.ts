@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { float32Bits, positiveMask, reluBackward, reluForward } from '../../src/kernels/relu.ts';
+import { KERNEL_TIERS, kernelTier, setKernelTier } from '../../src/kernels/engines/kernel-tier.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 
 // The kernels select with bit masks (see src/kernels/relu.ts); these specs hold them to the plain
@@ -52,4 +53,35 @@ test('reluBackward gives the bits of x > 0 ? dy : 0, and writes only [start, end
   const expected = new Float32Array(input.length).fill(7);
   for (let i = start; i < end; i++) expected[i] = input[i] > 0 ? outputGrad[i] : 0;
   assert.deepEqual(float32Bits(inputGrad), float32Bits(expected));
+});
+
+test('every kernel tier gives the same bits (SIMD chunks through WebAssembly memory, leftover floats, ranges not on 4-float boundaries)', () => {
+  const rng = new Rng(6);
+  const input = bitPatterns(3 * 16384 + 37, rng);
+  // Finite gradients (the expected values go through JavaScript numbers, which need not keep NaN payloads).
+  const outputGrad = new Float32Array(input.length);
+  for (let i = 0; i < outputGrad.length; i++) outputGrad[i] = rng.gaussian(0, 1);
+  outputGrad[7] = -0;
+  const before = kernelTier();
+  try {
+    for (const tier of KERNEL_TIERS) {
+      setKernelTier(tier);
+      for (const [start, end] of [[0, input.length], [1, input.length - 3], [5, 7], [16385, 16390]]) {
+        const output = new Float32Array(input.length).fill(7);
+        const inputGrad = new Float32Array(input.length).fill(7);
+        reluForward({ input, output }, start, end);
+        reluBackward({ input, outputGrad, inputGrad }, start, end);
+        const expectedOutput = new Float32Array(input.length).fill(7);
+        const expectedInputGrad = new Float32Array(input.length).fill(7);
+        for (let i = start; i < end; i++) {
+          expectedOutput[i] = input[i] > 0 ? input[i] : 0;
+          expectedInputGrad[i] = input[i] > 0 ? outputGrad[i] : 0;
+        }
+        assert.deepEqual(float32Bits(output), float32Bits(expectedOutput), `${tier} forward [${start}, ${end})`);
+        assert.deepEqual(float32Bits(inputGrad), float32Bits(expectedInputGrad), `${tier} backward [${start}, ${end})`);
+      }
+    }
+  } finally {
+    setKernelTier(before);
+  }
 });

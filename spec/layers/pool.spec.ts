@@ -5,6 +5,8 @@ import { ConfigError, ShapeError } from '../../src/errors.ts';
 import { AvgPool2d } from '../../src/layers/avg-pool.ts';
 import type { Layer } from '../../src/layers/layer.ts';
 import { TRAINING } from '../../src/layers/layer.ts';
+import { KERNEL_TIERS, kernelTier, setKernelTier } from '../../src/kernels/engines/kernel-tier.ts';
+import { maxPoolForward } from '../../src/kernels/pooling.ts';
 import { MaxPool2d } from '../../src/layers/max-pool.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
@@ -194,6 +196,36 @@ test('max pool forward (2x2 fast path and general windows) matches a first-maxim
           assert.ok(Object.is(got, best), `size ${size} stride ${stride} plane ${plane} (${oy}, ${ox}): ${got} vs ${best}`);
         }
       }
+    }
+  }
+});
+
+test('max pool 2x2 stride 2 gives the same bits and argmax on every kernel tier (SIMD: 4 windows a step, planes in chunks)', () => {
+  const rng = new Rng(9);
+  // Values with ties, ±0, ±Infinity and NaNs; shapes with W′ a multiple of 4 (the SIMD path), an odd
+  // height (the last row unused), more planes than one chunk holds, and ranges not starting at plane 0.
+  const choices = [0, -0, 1, 2, -1, Infinity, -Infinity, NaN, 0.5];
+  for (const [planes, height, width, planeStart, planeEnd] of [[3, 8, 8, 0, 3], [5, 9, 16, 1, 5], [20, 32, 32, 0, 20], [34, 32, 32, 3, 31], [2, 6, 6, 0, 2]]) {
+    const outputHeight = Math.floor((height - 2) / 2) + 1, outputWidth = Math.floor((width - 2) / 2) + 1;
+    const input = new Float32Array(planes * height * width);
+    for (let i = 0; i < input.length; i++) input[i] = choices[rng.int(choices.length)];
+    const geometry = { inputHeight: height, inputWidth: width, filterHeight: 2, filterWidth: 2, strideH: 2, strideW: 2, outputHeight, outputWidth };
+    const results = KERNEL_TIERS.map((tier) => {
+      const before = kernelTier();
+      setKernelTier(tier);
+      try {
+        const output = new Float32Array(planes * outputHeight * outputWidth).fill(7);
+        const argmax = new Int32Array(output.length).fill(-1);
+        maxPoolForward({ ...geometry, input, output, argmax }, planeStart, planeEnd);
+        return { tier, output, argmax };
+      } finally {
+        setKernelTier(before);
+      }
+    });
+    const [portable] = results.filter((result) => result.tier === 'portable');
+    for (const { tier, output, argmax } of results) {
+      assert.deepEqual(argmax, portable.argmax, `${tier}: argmax, ${planes}×${height}×${width} planes [${planeStart}, ${planeEnd})`);
+      assert.deepEqual(new Int32Array(output.buffer), new Int32Array(portable.output.buffer), `${tier}: output bits, ${planes}×${height}×${width}`);
     }
   }
 });

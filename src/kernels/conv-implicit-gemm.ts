@@ -196,7 +196,7 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
     blocks.push({ quad, tileStart: ENTRY_GROUP * first, tileEnd: ENTRY_GROUP * last });
   }
   // Neighbouring filter groups with the same entries go to the tiles in one call (the SIMD tier then
-  // runs them two at a time, 8 filters per tile).
+  // runs them two at a time, 8 filters per tile, and an odd last one on its 4-filter tile).
   const runs: Array<{ quad: number; quads: number; tileStart: number; tileEnd: number }> = [];
   for (const { quad, tileStart, tileEnd } of blocks) {
     const last = runs[runs.length - 1];
@@ -231,7 +231,6 @@ export function conv2dBackwardWeightsImplicit(args: ConvBackwardWeightsImplicitA
         rowStep: args.strideH * paddedWidth, columnStep: args.strideW,
         gradAt: plan.gradAt + block.quad * paddedDepth * 4, tableAt: plan.tableAt,
         outputGradAt: plan.outputGradAt + block.quad * pixels * 4, inputAt: plan.inputAt,
-        spareGradAt: plan.spareGradAt, spareOutputGradAt: plan.spareOutputGradAt,
       });
     }
   }
@@ -306,10 +305,8 @@ export function planForward(g: ConvGeometry, group: number, width: number): Forw
 /**
  * Heap regions of the weight-gradient loop (4-byte elements):
  *   dw accumulators [⌈K/4⌉][depth₄][4] · table (depth₄ Int32s) · dy panels [⌈K/4⌉][H′W′][4] · x_padded [C][Hp][Wp] ·
- *   spare accumulators [depth₄][4] · zero dy panel [H′W′][4] · db sums (doubles) [4⌈K/4⌉] ·
- *   staging [C][H][W] or [4⌈K/4⌉][H′W′], whichever is larger
- * with depth₄ = C·FH·FW rounded up to 4 and Hp, Wp as in the forward plan but for W′ itself. The spare
- * block and zero panel let a tile of 8 filters run an odd last quad (WeightGradTileArgs).
+ *   db sums (doubles) [4⌈K/4⌉] · staging [C][H][W] or [4⌈K/4⌉][H′W′], whichever is larger
+ * with depth₄ = C·FH·FW rounded up to 4 and Hp, Wp as in the forward plan but for W′ itself.
  */
 export interface WeightGradPlan {
   readonly filterQuads: number;
@@ -321,8 +318,6 @@ export interface WeightGradPlan {
   readonly tableAt: number;
   readonly outputGradAt: number;
   readonly inputAt: number;
-  readonly spareGradAt: number;
-  readonly spareOutputGradAt: number;
   /** Running double sums of dy per filter (db), 2 elements each. */
   readonly biasSumsAt: number;
   readonly stagingAt: number;
@@ -339,13 +334,12 @@ export function planWeightGrad(g: ConvGeometry): WeightGradPlan {
   const tableAt = gradAt + filterQuads * 4 * paddedDepth;
   const outputGradAt = tableAt + paddedDepth;
   const inputAt = outputGradAt + filterQuads * g.outputHeight * g.outputWidth * 4;
-  const spareGradAt = roundUpTo(inputAt + g.inputChannels * paddedHeight * paddedWidth, 4);
-  const spareOutputGradAt = spareGradAt + paddedDepth * 4;
-  const biasSumsAt = spareOutputGradAt + g.outputHeight * g.outputWidth * 4;
+  // db sums are doubles: an even element address (8-byte aligned).
+  const biasSumsAt = roundUpTo(inputAt + g.inputChannels * paddedHeight * paddedWidth, 4);
   const stagingAt = biasSumsAt + 2 * 4 * filterQuads;
   const end = stagingAt + Math.max(g.inputChannels * g.inputHeight * g.inputWidth, 4 * filterQuads * g.outputHeight * g.outputWidth);
   return {
-    filterQuads, depth, paddedDepth, paddedHeight, paddedWidth, gradAt, tableAt, outputGradAt, inputAt, spareGradAt, spareOutputGradAt, biasSumsAt, stagingAt,
+    filterQuads, depth, paddedDepth, paddedHeight, paddedWidth, gradAt, tableAt, outputGradAt, inputAt, biasSumsAt, stagingAt,
     bytes: end * 4,
   };
 }

@@ -44,7 +44,7 @@
  * The functions below are the version to read, and the 'portable' kernel tier. The same sums in the
  * same order are computed, for speed, by
  *   engines/conv-tiles-simd.ts   tier 'simd': WebAssembly SIMD, four floats per register, tiles of
- *                                4 (or 3) filters × 8 pixels (forward) and 8 filters × 4 entries (dw)
+ *                                4 (or 3) filters × 8 pixels (forward) and 8 (or 4) filters × 4 entries (dw)
  *   engines/conv-tiles-asm.ts    tier 'asm': these loops line for line in asm.js (float locals, fround)
  * and engine-switch.ts picks one per thread (createTileHeap). A spec checks the three give the same
  * bits. A port can skip engines/ entirely; this file imports nothing engine-specific.
@@ -54,7 +54,6 @@
  *             y [G·⌈K/G⌉][H′][W′ rounded up to T]   (G × T = TileHeap's forward tile: 4 × 8 or 3 × 8
  *             SIMD, 2 × 4 scalar)
  *   weights:  dw accumulators [⌈K/4⌉][depth rounded up to 4][4] · table · dy panels [⌈K/4⌉][H′W′][4] · x_padded
- *             (and a spare accumulator block and zero dy panel, for tiles of 8 filters)
  * Every address below is relative to the heap's start; the caller places the regions.
  */
 
@@ -101,12 +100,6 @@ export interface WeightGradTileArgs {
   /** dy panels: panel kq is [H′W′][4], filters 4kq..4kq+3 for each pixel. */
   readonly outputGradAt: number;
   readonly inputAt: number;
-  /**
-   * A zero dy panel ([H′W′][4]) and a spare accumulator block ([paddedDepth][4]): tiles wider than 4
-   * filters (the SIMD tier's 8) pair an odd last quad with them. Never read back.
-   */
-  readonly spareOutputGradAt: number;
-  readonly spareGradAt: number;
 }
 
 const fround = Math.fround;

@@ -23,8 +23,13 @@
  * such inputs). The kernels take Float32Arrays like every other kernel and view the same memory as
  * Int32Array to read the bits (three small view objects per call; no data is copied).
  *
- * Engines: none mirror this file — it runs as written on every kernel tier (engines/kernel-tier.ts).
+ * Engines: on the 'simd' tier the same masks run four floats at a time in WebAssembly
+ * (engines/relu-simd.ts, reached through engine-switch.ts), the data passing through that module's
+ * memory in block copies: on a 32×16×32×32 batch forward 0.74 → 0.33 ms and backward 0.84 → 0.48 ms
+ * of CPU time, with the same bits (integer operations only; a spec compares the tiers). The 'asm'
+ * and 'portable' tiers run the loops below as written.
  */
+import { simdReluLoops } from './engine-switch.ts';
 import { defineKernel } from './kernel.ts';
 
 export type ReluForwardArgs = {
@@ -64,6 +69,27 @@ export function positiveMask(bits: number): number {
  * elements per iteration, so the loop's own bookkeeping is paid once per four (10–20 % faster).
  */
 export function reluForward(args: ReluForwardArgs, start: number, end: number): void {
+  const simd = simdReluLoops();
+  if (simd === undefined) {
+    reluForwardLoop(args, start, end);
+    return;
+  }
+  // Chunk by chunk through the module's memory; the last chunk's < 4 leftover floats by the loop.
+  const { input, output } = args;
+  for (let at = start; at < end; at += simd.chunk) {
+    const count = Math.min(simd.chunk, end - at);
+    const whole = count & ~3;
+    if (whole > 0) {
+      simd.f32.set(input.subarray(at, at + whole), 0);
+      simd.reluForward(0, 4 * whole);
+      output.set(simd.f32.subarray(0, whole), at);
+    }
+    if (whole < count) reluForwardLoop(args, at + whole, at + count);
+  }
+}
+
+/** reluForward's loop in TypeScript (the 'asm' and 'portable' tiers). */
+function reluForwardLoop(args: ReluForwardArgs, start: number, end: number): void {
   const input = float32Bits(args.input);
   const output = float32Bits(args.output);
   let i = start;
@@ -79,6 +105,27 @@ export function reluForward(args: ReluForwardArgs, start: number, end: number): 
 
 /** dx[i] = x[i] > 0 ? dy[i] : 0 for i in [start, end), as bits: dx = dy & mask(x). */
 export function reluBackward(args: ReluBackwardArgs, start: number, end: number): void {
+  const simd = simdReluLoops();
+  if (simd === undefined) {
+    reluBackwardLoop(args, start, end);
+    return;
+  }
+  const { input, outputGrad, inputGrad } = args;
+  for (let at = start; at < end; at += simd.chunk) {
+    const count = Math.min(simd.chunk, end - at);
+    const whole = count & ~3;
+    if (whole > 0) {
+      simd.f32.set(input.subarray(at, at + whole), 0);
+      simd.f32.set(outputGrad.subarray(at, at + whole), simd.chunk);
+      simd.reluBackward(0, 4 * simd.chunk, 4 * (simd.chunk + whole));
+      inputGrad.set(simd.f32.subarray(simd.chunk, simd.chunk + whole), at);
+    }
+    if (whole < count) reluBackwardLoop(args, at + whole, at + count);
+  }
+}
+
+/** reluBackward's loop in TypeScript (the 'asm' and 'portable' tiers). */
+function reluBackwardLoop(args: ReluBackwardArgs, start: number, end: number): void {
   const input = float32Bits(args.input);
   const outputGrad = float32Bits(args.outputGrad);
   const inputGrad = float32Bits(args.inputGrad);

@@ -19,8 +19,9 @@
  *   filters would need 8 splats of pixel values instead. Wider tiles with fewer filters (2 × 16,
  *   1 × 32) were tried and measured 20–60 % slower: their extra unaligned loads cost more than the
  *   padded filters they save.
- * - weight gradient, 8 filters × 4 patch entries, one image per call: per output pixel, dy of two
- *   quads of filters loads as two v128 (the dy panels are [pixel][4]), each entry's input value is
+ * - weight gradient, 8 filters × 4 patch entries (4 × 4 for an odd last quad of filters), one image
+ *   per call: per output pixel, dy of two quads of filters loads as two v128 (the dy panels are
+ *   [pixel][4]), each entry's input value is
  *   splatted, sums[entry][quad] += dy quad · value; at the end accumulators += sums (the per-image
  *   sum). Lanes across filters, not pixels: the pixels are the terms of one sum.
  *
@@ -123,21 +124,27 @@ function forwardTiles(name: string, unitStride: boolean, group: number): WasmFun
 const ENTRIES = [0, 1, 2, 3];
 
 /**
- * Weight-gradient tiles, 8 filters (two quads) × 4 patch entries. Accumulators [quad][paddedDepth][4]:
- * the 4 filters of entry p are contiguous, so each quad's sums of entry p load and store as one v128.
- * Per output pixel: two dy loads (the two quads' panels), one splat per entry, 8 multiply-adds.
+ * Weight-gradient tiles, 8 filters (two quads) × 4 patch entries — or, with `quads` = 1, 4 filters × 4
+ * entries, the tile for an odd last quad (K = 20 filters are two pairs and one quad). Accumulators
+ * [quad][paddedDepth][4]: the 4 filters of entry p are contiguous, so each quad's sums of entry p load
+ * and store as one v128. Per output pixel: one dy load per quad (the quads' panels), one splat per
+ * entry, 4 multiply-adds per quad.
  *
  * Why pairs of quads, not 4 filters × 8 entries: that tile needs 8 entry pointers, and with the loop's
  * own registers V8 ran out of x86-64's general registers and spilled — measured 3–5× slower per
  * multiply-add than this tile, whose 4 entry pointers fit. The second quad of a pair is
- * `pairPanelStep` bytes after the first's dy panel and `pairGradStep` after its accumulators: the
- * next quad for whole pairs; for an odd last quad the caller points it at a zero panel and a spare
- * accumulator block (8 lanes of work for 4 — still faster than any 4-filter tile).
+ * `pairPanelStep` bytes after the first's dy panel and `pairGradStep` after its accumulators (the
+ * next quad). The single-quad tile has only 4 sums, so each sum's chain of dependent adds sets its
+ * pace rather than the adders; still, on K = 20 filters (two pairs and a quad) backward-weights is
+ * 10 % faster than when the odd quad ran on the pair tile beside a zero dy panel (4 idle lanes).
+ * Unrolling either tile over two pixels, or the forward tile over two patch entries, was measured
+ * 1.4–1.7× slower (V8 then spills registers).
  */
-function weightGradTiles(): WasmFunction {
-  const sums = ENTRIES.flatMap((entry) => [`sum${entry}a`, `sum${entry}b`]);
+function weightGradTiles(quads: 1 | 2): WasmFunction {
+  const halves = quads === 2 ? ['a', 'b'] : ['a'];
+  const sums = ENTRIES.flatMap((entry) => halves.map((half) => `sum${entry}${half}`));
   const pointers = ENTRIES.map((entry) => `at${entry}`);
-  return fn('weightGradTiles', [
+  return fn(quads === 2 ? 'weightGradTiles' : 'weightGradTilesQuad', [
     'filterQuads', 'tileStart', 'tileEnd', 'paddedDepth', 'outputHeight', 'outputWidth', 'rowStep', 'columnStep',
     'gradAt', 'tableAt', 'outputGradAt', 'inputAt', 'pairPanelStep', 'pairGradStep',
   ], [
@@ -145,16 +152,22 @@ function weightGradTiles(): WasmFunction {
     [V128, ['gradsA', 'gradsB', 'value', ...sums]],
   ], (locals) => {
     const { get, set } = locals;
+    const pixelLoads: Code = quads === 2
+      ? [get('d'), op.v128Load4Floats(0), set('gradsA'), get('d2'), op.v128Load4Floats(0), set('gradsB')]
+      : [get('d'), op.v128Load4Floats(0), set('gradsA')];
+    const store = (half: string): Code => ENTRIES.map((entry) => [
+      get('grad'), get('grad'), op.v128Load4Floats(16 * entry), get(`sum${entry}${half}`), op.f32x4Add, op.v128Store4Floats(16 * entry),
+    ]);
     return [
       get('outputWidth'), op.i32Const(4), op.i32Shl, set('rowBytes'),
       get('outputHeight'), get('outputWidth'), op.i32Mul, op.i32Const(4), op.i32Shl, set('panelBytes'),
       op.i32Const(0), set('quad'),
-      op.loop, // over pairs of filter quads
+      op.loop, // over the tiles' quads (pairs, or one at a time)
       get('tileStart'), set('p'),
       op.loop, // over groups of 4 patch entries
       sums.map((sum) => [op.v128Zero, set(sum)]),
       get('outputGradAt'), get('quad'), get('panelBytes'), op.i32Mul, op.i32Add, set('d'),
-      get('d'), get('pairPanelStep'), op.i32Add, set('d2'),
+      quads === 2 ? [get('d'), get('pairPanelStep'), op.i32Add, set('d2')] : [],
       get('inputAt'), set('row'),
       get('tableAt'), get('p'), op.i32Const(2), op.i32Shl, op.i32Add, set('t'),
       op.i32Const(0), set('y'),
@@ -162,32 +175,26 @@ function weightGradTiles(): WasmFunction {
       ENTRIES.map((entry) => [get('row'), get('t'), op.i32Load(4 * entry), op.i32Const(2), op.i32Shl, op.i32Add, set(`at${entry}`)]),
       get('d'), get('rowBytes'), op.i32Add, set('dEnd'),
       op.loop, // over the pixels of the row
-      get('d'), op.v128Load4Floats(0), set('gradsA'),
-      get('d2'), op.v128Load4Floats(0), set('gradsB'),
+      pixelLoads,
       ENTRIES.map((entry) => [
         get(`at${entry}`), op.v128Load32Splat(0), set('value'),
         multiplyAdd(locals, `sum${entry}a`, 'gradsA', 'value'),
-        multiplyAdd(locals, `sum${entry}b`, 'gradsB', 'value'),
+        quads === 2 ? multiplyAdd(locals, `sum${entry}b`, 'gradsB', 'value') : [],
       ]),
-      increment(locals, 'd', 16), increment(locals, 'd2', 16),
+      increment(locals, 'd', 16), quads === 2 ? increment(locals, 'd2', 16) : [],
       ENTRIES.map((entry) => increment(locals, `at${entry}`, 'columnStep')),
       get('d'), get('dEnd'), op.i32LtS, op.brIf(0),
       op.end,
       increment(locals, 'row', 'rowStep'),
       increment(locals, 'y', 1), get('y'), get('outputHeight'), op.i32LtS, op.brIf(0),
       op.end,
-      // accumulators += this image's sums (dw = f32(dw + s)), for both quads of the pair.
+      // accumulators += this image's sums (dw = f32(dw + s)), for each quad of the tile.
       get('gradAt'), get('quad'), get('paddedDepth'), op.i32Mul, get('p'), op.i32Add, op.i32Const(4), op.i32Shl, op.i32Add, set('grad'),
-      ENTRIES.map((entry) => [
-        get('grad'), get('grad'), op.v128Load4Floats(16 * entry), get(`sum${entry}a`), op.f32x4Add, op.v128Store4Floats(16 * entry),
-      ]),
-      increment(locals, 'grad', 'pairGradStep'),
-      ENTRIES.map((entry) => [
-        get('grad'), get('grad'), op.v128Load4Floats(16 * entry), get(`sum${entry}b`), op.f32x4Add, op.v128Store4Floats(16 * entry),
-      ]),
+      store('a'),
+      quads === 2 ? [increment(locals, 'grad', 'pairGradStep'), store('b')] : [],
       increment(locals, 'p', 4), get('p'), get('tileEnd'), op.i32LtS, op.brIf(0),
       op.end,
-      increment(locals, 'quad', 2), get('quad'), get('filterQuads'), op.i32LtS, op.brIf(0),
+      increment(locals, 'quad', quads), get('quad'), get('filterQuads'), op.i32LtS, op.brIf(0),
       op.end,
     ];
   });
@@ -269,6 +276,7 @@ export interface SimdTiles {
   /** forwardTiles{G} and forwardTilesStrided{G}, G in FORWARD_GROUPS. */
   [forward: `forwardTiles${string}`]: (...args: number[]) => void;
   weightGradTiles(...args: number[]): void;
+  weightGradTilesQuad(...args: number[]): void;
   copyPlanes(...args: number[]): void;
   packPanels(...args: number[]): void;
 }
@@ -282,7 +290,7 @@ export function instantiateSimdTiles(pages: number): { memory: WasmMemory; tiles
     ...FORWARD_GROUPS.flatMap((group) => [
       forwardTiles(`forwardTiles${group}`, true, group), forwardTiles(`forwardTilesStrided${group}`, false, group),
     ]),
-    weightGradTiles(), copyPlanes(), packPanels(),
+    weightGradTiles(2), weightGradTiles(1), copyPlanes(), packPanels(),
   ]));
   if (compiled === null) return undefined;
   const { memory, exports } = instantiate(compiled, pages);

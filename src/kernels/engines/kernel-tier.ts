@@ -1,6 +1,7 @@
 /**
  * The kernel tier: which engine runs the innermost loops (the GEMM's macro-kernel and the implicit
- * GEMM's register tiles), and the one helper that picks the fastest tier a thread may use.
+ * GEMM's register tiles; on 'simd' also ReLU and 2×2 max pooling), and the one helper that picks the
+ * fastest tier a thread may use.
  *
  *   'simd'      WebAssembly SIMD, four floats per register (engines/*-simd.ts, assembled at run time
  *               by engines/wasm-module.ts). Everywhere current: Node, Deno, Bun, browsers.

@@ -116,6 +116,19 @@ export const op = {
   /** i32.shr_u and i32.and (lane and panel of a filter: k & 3, k >> 2). */
   i32Shr: [0x76],
   i32And: [0x71],
+  /** Lane-wise on four int32 (the bits of four floats): splat, signed compares (all ones or 0), and. */
+  i32x4Splat: [0xfd, 0x11],
+  i32x4LtS: [0xfd, 0x39],
+  i32x4GtS: [0xfd, 0x3b],
+  v128And: [0xfd, 0x4e],
+  i32x4Add: [0xfd, ...unsignedLeb(0xae)],
+  /** Lane-wise a > b on floats (all ones or 0; false when either is NaN); bitselect(v1, v2, mask) = v1 where mask bits are set. */
+  f32x4Gt: [0xfd, 0x44],
+  v128Bitselect: [0xfd, 0x52],
+  /** Bytes lanes[i] (0–31) of the two operands, side by side. */
+  i8x16Shuffle: (lanes: readonly number[]): number[] => [0xfd, 0x0d, ...lanes],
+  /** Four int32 constants. */
+  i32x4Const: (values: readonly number[]): number[] => [0xfd, 0x0c, ...values.flatMap((value) => [0, 8, 16, 24].map((shift) => (value >>> shift) & 0xff))],
 };
 
 export interface WasmFunction {
