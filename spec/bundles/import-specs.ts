@@ -14,10 +14,17 @@
  * process the files' tests run one after the other (the root test runs one test at a time), so a
  * spec that changes process-wide state (the kernel tier, process.env, the working directory) must
  * put it back when its test ends — every spec here does, in `finally` or `after`.
+ *
+ * Alone, a spec file is evaluated to its end before its first test starts; a test started while the
+ * root is idle runs at once, so a later file's first test could start in the middle of its module —
+ * before a `const` further down is set. The bundle's first test therefore stays pending until every
+ * file has loaded (it fails naming the file that did not): the tests of all files wait in the queue
+ * behind it, and each runs as it would alone, after its module has been evaluated.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { test } from 'node:test';
 
 const SPEC_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -28,5 +35,18 @@ export async function importSpecs(folder: string): Promise<void> {
     .filter((name) => name.endsWith('.spec.ts'))
     .sort();
   if (files.length === 0) throw new Error(`spec/bundles: no *.spec.ts under spec/${folder}; remove its bundle`);
-  for (const name of files) await import(pathToFileURL(path.join(directory, name)).href);
+  let loaded!: (error?: Error) => void;
+  const allLoaded = new Promise<void>((resolve, reject) => {
+    loaded = (error) => (error ? reject(error) : resolve());
+  });
+  test(`spec/${folder}/: its ${files.length} spec files load in one process`, () => allLoaded);
+  for (const name of files) {
+    try {
+      await import(pathToFileURL(path.join(directory, name)).href);
+    } catch (error) {
+      loaded(new Error(`spec/${folder}/${name} did not load: ${(error as Error).stack ?? error}`));
+      return;
+    }
+  }
+  loaded();
 }
