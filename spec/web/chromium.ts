@@ -148,12 +148,12 @@ export class Page {
   private readonly sessions = new Set<string>();
   private loadWaiters: Array<() => void> = [];
 
-  private constructor(private readonly browser: Chromium, readonly sessionId: string) {}
+  private constructor(private readonly browser: Chromium, readonly sessionId: string, private readonly targetId: string) {}
 
   static async open(browser: Chromium, width = 1280, height = 900): Promise<Page> {
     const { targetId } = await browser.send('Target.createTarget', { url: 'about:blank' });
     const { sessionId } = await browser.send('Target.attachToTarget', { targetId, flatten: true });
-    const page = new Page(browser, sessionId as string);
+    const page = new Page(browser, sessionId as string, targetId as string);
     browser.onEvent((event) => page.observe(event));
     await page.watch(page.sessionId);
     await browser.send('Page.enable', {}, page.sessionId);
@@ -230,6 +230,15 @@ export class Page {
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${expression})`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+
+  /**
+   * Closes the tab (and its workers). A page left open goes on running: the demos train until they
+   * are closed, so a spec that visits several pages closes each when it has checked it, or the
+   * earlier ones keep the CPU busy under the later ones.
+   */
+  async close(): Promise<void> {
+    await this.browser.send('Target.closeTarget', { targetId: this.targetId });
   }
 
   /** A PNG of the whole page. */

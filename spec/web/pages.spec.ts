@@ -30,7 +30,8 @@ import { startDemoServer, type DemoServer } from '../../src/web-server/static-se
 import { generatedSplits } from '../../src/web/cifar10-data.ts';
 import { EXPLAIN_NET } from '../../src/web/explain-protocol.ts';
 import { DEFAULT_SETTINGS, DEMO_NET, TrainingSession, weightsHash } from '../../src/web/training-session.ts';
-import { Chromium, Page, findChromium } from './chromium.ts';
+import { type Chromium, Page, findChromium } from './chromium.ts';
+import { sharedChromium } from './shared-chromium.ts';
 
 const CHROMIUM = findChromium();
 const SKIP = CHROMIUM ? false : 'chromium is not installed (apt-get install chromium; .ci/run does it when it can): browser pages not tested';
@@ -49,32 +50,37 @@ describe('browser pages in headless Chromium', { skip: SKIP }, () => {
     server = await startDemoServer({ port: 0, pagesRoot: PAGES_ROOT, scriptsRoot: BUILD_ROOT, data: generatedOnly('browser spec'),
       onRequest: (_method, url, status) => served.push(`${status} ${url}`),
     });
-    browser = await Chromium.launch(CHROMIUM as string);
+    browser = await sharedChromium(CHROMIUM as string);
   });
   after(async () => {
-    await browser?.close();
     await server?.close();
   });
 
   /** Opens a page, waits until it says it is ready, runs `check`, screenshots it, and checks its log. */
   async function visit(name: string, check: (page: Page) => Promise<void>, readyTimeoutMs = 30_000): Promise<void> {
     const page = await Page.open(browser);
-    served.length = 0;
-    await page.goto(`${server.url}${name}.html`);
-    // Pages with a script say when they are drawn; the index has none.
-    const ready = name === 'index' ? `document.readyState === 'complete'` : 'document.body.dataset.ready';
-    await page.waitFor(ready, readyTimeoutMs, `${name} to be ready`);
-    await check(page);
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    writeFileAtomicSync(path.join(SCREENSHOTS, `${name}.png`), await page.screenshot());
-    assert.deepEqual(page.log.errors, [], `${name}: console errors`);
-    assert.deepEqual(page.log.failures, [], `${name}: failed requests`);
-    const outside = page.log.requests.filter((url) => !url.startsWith(server.url) && !url.startsWith('blob:') && !url.startsWith('data:'));
-    assert.deepEqual(outside, [], `${name}: requests that leave the demo server`);
-    // Headless Chromium never asks for favicons itself, so the page fetches the one it declares.
-    assert.equal(await page.evaluate<number>(`fetch(document.querySelector('link[rel=icon]').href).then((r) => r.status)`), 200);
-    // What the server saw: nothing got an error status.
-    assert.deepEqual(served.filter((line) => !line.startsWith('200 ')), [], `${name}: error statuses`);
+    try {
+      served.length = 0;
+      await page.goto(`${server.url}${name}.html`);
+      // Pages with a script say when they are drawn; the index has none.
+      const ready = name === 'index' ? `document.readyState === 'complete'` : 'document.body.dataset.ready';
+      await page.waitFor(ready, readyTimeoutMs, `${name} to be ready`);
+      await check(page);
+      fs.mkdirSync(SCREENSHOTS, { recursive: true });
+      writeFileAtomicSync(path.join(SCREENSHOTS, `${name}.png`), await page.screenshot());
+      assert.deepEqual(page.log.errors, [], `${name}: console errors`);
+      assert.deepEqual(page.log.failures, [], `${name}: failed requests`);
+      const outside = page.log.requests.filter((url) => !url.startsWith(server.url) && !url.startsWith('blob:') && !url.startsWith('data:'));
+      assert.deepEqual(outside, [], `${name}: requests that leave the demo server`);
+      // Headless Chromium never asks for favicons itself, so the page fetches the one it declares.
+      assert.equal(await page.evaluate<number>(`fetch(document.querySelector('link[rel=icon]').href).then((r) => r.status)`), 200);
+      // What the server saw: nothing got an error status.
+      assert.deepEqual(served.filter((line) => !line.startsWith('200 ')), [], `${name}: error statuses`);
+    } finally {
+      // The demos train for as long as their tab is open: closed, they leave the CPU to the next page.
+      // (If a check above failed, that failure is the one to report, not the closing.)
+      await page.close().catch(() => undefined);
+    }
   }
 
   const number = (page: Page, id: string) => page.evaluate<number>(`Number(document.getElementById(${JSON.stringify(id)}).dataset.number)`);

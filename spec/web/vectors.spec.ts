@@ -14,7 +14,8 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BUILD_ROOT, REPOSITORY_ROOT, ensureBuilt } from '../../src/web-server/build.ts';
-import { Chromium, Page, findChromium } from './chromium.ts';
+import { type Chromium, Page, findChromium } from './chromium.ts';
+import { sharedChromium } from './shared-chromium.ts';
 
 const CHROMIUM = findChromium();
 const SKIP = CHROMIUM ? false : 'chromium is not installed (apt-get install chromium): the vector runner is not tested in a browser';
@@ -72,10 +73,9 @@ describe('the vector runner in headless Chromium', { skip: SKIP }, () => {
   before(async () => {
     ensureBuilt();
     server = await startServer();
-    browser = await Chromium.launch(CHROMIUM as string);
+    browser = await sharedChromium(CHROMIUM as string);
   });
   after(async () => {
-    await browser?.close();
     await new Promise((resolve) => server?.close(resolve));
   });
 

@@ -1,0 +1,4 @@
+/** Every spec of spec/io/ in one process (see import-specs.ts). */
+import { importSpecs } from './import-specs.ts';
+
+await importSpecs('io');
