@@ -5,7 +5,7 @@
  */
 import { ConfigError, ShapeError, formatShape } from '../errors.ts';
 import type { Shape } from '../tensor/tensor.ts';
-import { Tensor } from '../tensor/tensor.ts';
+import { Tensor, reuseFloat32, shapeSize } from '../tensor/tensor.ts';
 
 /**
  * Checks that `input` is a minibatch (N, ...perExampleShape) with N ≥ 1 and returns N.
@@ -25,10 +25,15 @@ export function checkBatchInput(input: Tensor, perExampleShape: Shape, where: st
   return shape[0];
 }
 
-/** `existing` if it already holds a batch of `batch` examples, else a new zeroed (batch, ...shape). */
+/**
+ * A (batch, ...perExampleShape) buffer: `existing` if it already holds a batch of `batch` examples;
+ * else a tensor over the beginning of `existing`'s memory when it is big enough (a smaller batch: the
+ * last of an epoch, an evaluation batch — see reuseFloat32 for why), else a new zeroed one. The
+ * contents of a reused buffer are unspecified: the layers overwrite (or zero) theirs on every call.
+ */
 export function batchBuffer(existing: Tensor | null, batch: number, perExampleShape: Shape): Tensor {
   if (existing !== null && existing.shape[0] === batch) return existing;
-  return Tensor.zeros([batch, ...perExampleShape]);
+  return new Tensor(reuseFloat32(existing?.data ?? null, batch * shapeSize(perExampleShape)), [batch, ...perExampleShape]);
 }
 
 /** Checks a per-example shape given in layer options: a non-empty list of positive integers. */

@@ -40,9 +40,9 @@
  * executor, so a worker pool splits the channels between threads.
  */
 import { ConfigError, ShapeError, formatShape } from '../errors.ts';
-import { Tensor, allocFloat32, type Shape } from '../tensor/tensor.ts';
+import { Tensor, allocFloat32, reuseFloat32, type Shape } from '../tensor/tensor.ts';
 import { makeParameter, type ForwardMode, type Layer, type Parameter } from './layer.ts';
-import { checkBatchInput } from './batch-checks.ts';
+import { batchBuffer, checkBatchInput } from './batch-checks.ts';
 import type { Executor, KernelHandle } from '../parallel/executor.ts';
 import { PARALLEL_MIN_VALUES, executorFor } from '../parallel/executor.ts';
 import { serialExecutor } from '../parallel/serial-executor.ts';
@@ -197,12 +197,12 @@ export class BatchNorm implements Layer {
     executor.parallelFor(kernel, args, this.channels);
   }
 
+  /** Buffers for N = batchSize; a smaller N than before reuses the memory of the larger (batchBuffer). */
   private ensureBuffers(batchSize: number): void {
     if (batchSize === this.batchSize) return;
-    const shape = [batchSize, ...this.inputShape];
-    this.output = Tensor.zeros(shape);
-    this.inputGrad = Tensor.zeros(shape);
-    this.normalized = allocFloat32(this.output.size);
+    this.output = batchBuffer(this.output, batchSize, this.inputShape);
+    this.inputGrad = batchBuffer(this.inputGrad, batchSize, this.inputShape);
+    this.normalized = reuseFloat32(this.normalized, this.output.size);
     this.batchSize = batchSize;
   }
 }

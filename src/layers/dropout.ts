@@ -26,7 +26,7 @@ import { ConfigError, ShapeError, formatShape } from '../errors.ts';
 import type { Rng } from '../tensor/rng.ts';
 import { Tensor, shapeSize, type Shape } from '../tensor/tensor.ts';
 import type { ForwardMode, Layer, Parameter } from './layer.ts';
-import { checkBatchInput } from './batch-checks.ts';
+import { batchBuffer, checkBatchInput } from './batch-checks.ts';
 
 export interface DropoutOptions {
   /** Per-example shape, e.g. [D] or [C, H, W]; output has the same shape. */
@@ -127,12 +127,13 @@ export class Dropout implements Layer {
     return { type: this.type, name: this.name, inputShape: [...this.inputShape], rate: this.rate };
   }
 
+  /** Buffers for N = batchSize; a smaller N than before reuses the memory of the larger (batchBuffer). */
   private ensureBuffers(batchSize: number): void {
     if (batchSize === this.batchSize) return;
-    const shape = [batchSize, ...this.inputShape];
-    this.output = Tensor.zeros(shape);
-    this.inputGrad = Tensor.zeros(shape);
-    this.mask = new Uint8Array(batchSize * this.exampleSize);
+    this.output = batchBuffer(this.output, batchSize, this.inputShape);
+    this.inputGrad = batchBuffer(this.inputGrad, batchSize, this.inputShape);
+    const maskLength = batchSize * this.exampleSize;
+    this.mask = this.mask.buffer.byteLength >= maskLength ? new Uint8Array(this.mask.buffer, 0, maskLength) : new Uint8Array(maskLength);
     this.batchSize = batchSize;
   }
 }

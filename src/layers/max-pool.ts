@@ -32,6 +32,12 @@ function allocInt32(length: number): Int32Array {
   return new Int32Array(length);
 }
 
+/** `length` int32 values: the beginning of `existing`'s memory when it is big enough (as reuseFloat32 in tensor.ts), else new. */
+function int32Storage(existing: Int32Array | null, length: number): Int32Array {
+  if (existing !== null && existing.buffer.byteLength >= length * Int32Array.BYTES_PER_ELEMENT) return new Int32Array(existing.buffer, 0, length);
+  return allocInt32(length);
+}
+
 /** Options, shapes, executor, buffers and config: Pool2dLayer (pool-layer.ts). */
 export class MaxPool2d extends Pool2dLayer implements Layer {
   protected readonly mode = 'max';
@@ -46,7 +52,7 @@ export class MaxPool2d extends Pool2dLayer implements Layer {
   forward(input: Tensor, _mode: ForwardMode): Tensor {
     const batch = checkBatchInput(input, this.inputShape, this.name);
     const output = (this.output = batchBuffer(this.output, batch, this.outputShape));
-    if (this.argmax === null || this.argmax.length !== output.size) this.argmax = allocInt32(output.size);
+    if (this.argmax === null || this.argmax.length !== output.size) this.argmax = int32Storage(this.argmax, output.size);
     this.executor.parallelFor(
       maxPoolForwardKernel, { ...this.poolShape, input: input.data, output: output.data, argmax: this.argmax }, this.planes(batch),
     );

@@ -3,7 +3,7 @@
  * integer class indices in [0, C). Also the losses' reuse of their output tensors across calls.
  */
 import { ShapeError, formatShape } from '../errors.ts';
-import { Tensor } from '../tensor/tensor.ts';
+import { Tensor, reuseFloat32 } from '../tensor/tensor.ts';
 
 /** Class indices, one per example: an Int32Array or Uint8Array (any array-like of integers works). */
 export type Labels = ArrayLike<number>;
@@ -29,8 +29,12 @@ export function checkScoresAndLabels(scores: Tensor, labels: Labels, where: stri
   return { batch, classes };
 }
 
-/** `previous` when it has the shape of `scores` (its contents are to be overwritten), else a new zeroed tensor. */
+/**
+ * `previous` when it has the shape of `scores` (its contents are to be overwritten); else a tensor of
+ * that shape over `previous`'s memory when it is big enough (a smaller batch; reuseFloat32 in
+ * tensor.ts says why), else a new zeroed one.
+ */
 export function sameShapeOrNew(previous: Tensor | undefined, scores: Tensor): Tensor {
   if (previous !== undefined && previous.rank === scores.rank && previous.shape.every((d, i) => d === scores.shape[i])) return previous;
-  return Tensor.zeros(scores.shape);
+  return new Tensor(reuseFloat32(previous?.data ?? null, scores.size), scores.shape);
 }

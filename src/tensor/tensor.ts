@@ -24,6 +24,24 @@ export function allocFloat32(length: number): Float32Array {
   return new Float32Array(length);
 }
 
+/**
+ * `length` float32 values for a buffer whose size follows the batch size N: the first `length`
+ * values of `existing`'s memory when that memory holds at least as many (a view: no allocation,
+ * contents left as they were — the caller overwrites them), else fresh zeroed memory (allocFloat32).
+ *
+ * Why: an epoch's last batch is usually smaller (50,000 = 781·64 + 16), and so is the last evaluation
+ * batch. Allocating new buffers at every change of N would make new shared memory four times an
+ * epoch; worker threads hold views of every buffer they were sent until their own garbage collector
+ * runs, which it rarely does, so a training's memory grew by the whole set of layer buffers per epoch.
+ * Reusing the largest buffer keeps the memory of a run flat after its first epoch.
+ */
+export function reuseFloat32(existing: Float32Array | null, length: number): Float32Array {
+  if (existing !== null && existing.byteOffset === 0 && existing.buffer.byteLength >= length * Float32Array.BYTES_PER_ELEMENT) {
+    return existing.length === length ? existing : new Float32Array(existing.buffer, 0, length);
+  }
+  return allocFloat32(length);
+}
+
 /** Number of elements of a shape: the product of its dimensions (1 for a scalar shape []). */
 export function shapeSize(shape: Shape): number {
   let size = 1;

@@ -6,7 +6,7 @@
 import { INFERENCE } from '../tensor/forward-mode.ts';
 import type { Net } from '../nn/net.ts';
 import type { Preprocessing } from '../nn/model-file.ts';
-import { Tensor } from '../tensor/tensor.ts';
+import { Tensor, reuseFloat32, shapeSize } from '../tensor/tensor.ts';
 import { argmax } from '../tensor/argmax.ts';
 import { type TrainingData, exampleShape, fillBatch } from './training-data.ts';
 
@@ -27,13 +27,15 @@ export interface Evaluation {
 /**
  * Evaluates `net` on `dataset` (every example, in order, or the first `limit`). Image batches of
  * `batchSize` are converted from uint8 with `preprocessing`; feature rows are used as they are.
- * Pass `topK` > 0 to keep each example's k best classes.
+ * Pass `topK` > 0 to keep each example's k best classes. `inputMemory`, when it holds a batch
+ * (batchSize × the example size, float32), receives the input batches instead of new memory (its
+ * contents are overwritten): a trainer evaluating every epoch passes its own batch buffer.
  */
 export function evaluate(
   net: Net,
   dataset: TrainingData,
   preprocessing: Preprocessing | undefined,
-  options: { batchSize?: number; topK?: number; limit?: number } = {},
+  options: { batchSize?: number; topK?: number; limit?: number; inputMemory?: Float32Array } = {},
 ): Evaluation {
   const classes = net.classes;
   const count = Math.min(dataset.count, options.limit ?? dataset.count);
@@ -46,10 +48,11 @@ export function evaluate(
   let correct = 0;
   let lossSum = 0;
   const shape = exampleShape(dataset);
-  let input = Tensor.zeros([batchSize, ...shape]);
+  const exampleSize = shapeSize(shape);
+  let input = new Tensor(reuseFloat32(options.inputMemory ?? null, batchSize * exampleSize), [batchSize, ...shape]);
   for (let start = 0; start < count; start += batchSize) {
     const size = Math.min(batchSize, count - start);
-    if (size !== input.shape[0]) input = Tensor.zeros([size, ...shape]);
+    if (size !== input.shape[0]) input = new Tensor(reuseFloat32(input.data, size * exampleSize), [size, ...shape]); // the last, smaller batch
     for (let i = 0; i < size; i++) indices[i] = start + i;
     fillBatch(dataset, indices.subarray(0, size), input.data, preprocessing);
     const output = net.forward(input.reshape([size, ...net.inputShape]), INFERENCE).data;

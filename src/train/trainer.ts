@@ -38,7 +38,7 @@ import type { Preprocessing } from '../nn/model-file.ts';
 import { loadWeightsInto, netToModelFile } from '../nn/model-file.ts';
 import type { Net } from '../nn/net.ts';
 import type { Rng } from '../tensor/rng.ts';
-import { Tensor } from '../tensor/tensor.ts';
+import { Tensor, reuseFloat32, shapeSize } from '../tensor/tensor.ts';
 import { argmax } from '../tensor/argmax.ts';
 import type { AugmentOptions } from './augment.ts';
 import { augmentBatch } from './augment.ts';
@@ -152,7 +152,7 @@ export class Trainer {
   private stopRequested = false;
   /** performance.now() when the clock (re)started; undefined before the first step of a run. */
   private clockStarted: number | undefined;
-  /** Reused batch buffers: (B, ...exampleShape), reallocated only for a smaller last batch. */
+  /** Reused batch buffers: (B, ...exampleShape); a smaller last batch is a view of their beginning. */
   private raw: Tensor;
   private augmented: Tensor;
   /** Reused labels of the batch (a prefix for a smaller last batch). */
@@ -269,8 +269,10 @@ export class Trainer {
     const start = this.stepInEpoch * batchSize;
     const size = Math.min(batchSize, train.count - start);
     if (size !== this.raw.shape[0]) {
-      this.raw = Tensor.zeros([size, ...this.raw.shape.slice(1)]);
-      this.augmented = Tensor.zeros(this.raw.shape);
+      // A smaller last batch uses the beginning of the full batch's memory (reuseFloat32 says why).
+      const shape = [size, ...this.raw.shape.slice(1)];
+      this.raw = new Tensor(reuseFloat32(this.raw.data, shapeSize(shape)), shape);
+      this.augmented = new Tensor(reuseFloat32(this.augmented.data, shapeSize(shape)), shape);
     }
     const indices = this.order.subarray(start, start + size);
     fillBatch(train, indices, this.raw.data, o.preprocessing);
@@ -352,7 +354,9 @@ export class Trainer {
       // Evaluated in batches of the training batch size: the layers' buffers (outputs, im2col
       // columns) already have that size, so evaluating allocates nothing new. Each example's
       // scores do not depend on the batch it is in, so the figures are the same for any size.
-      const evaluation = { limit: o.evaluationLimit, batchSize: o.batchSize };
+      // The input batches go into the training batch's memory (free while evaluating): evaluating
+      // every epoch allocates no new shared memory.
+      const evaluation = { limit: o.evaluationLimit, batchSize: o.batchSize, inputMemory: this.raw.data };
       const validation = o.validation && o.validation.count > 0 ? evaluate(o.net, o.validation, o.preprocessing, evaluation) : undefined;
       const test = o.test && o.test.count > 0 ? evaluate(o.net, o.test, o.preprocessing, evaluation) : undefined;
       const seconds = this.elapsed();
