@@ -45,8 +45,8 @@ const GEOMETRIES: ConvGeometry[] = [
   geometry({ batchSize: 2, inputChannels: 16, inputHeight: 8, inputWidth: 8, filters: 20, filterHeight: 5, filterWidth: 5, strideH: 1, strideW: 1, padH: 2, padW: 2, dilationH: 1, dilationW: 1 }),
 ];
 
-/** Runs forward, backward-weights and (stride 1) backward-data on a heap of the given kind. */
-function runAll(g: ConvGeometry, kind: KernelTier, seed: number): Float32Array[] {
+/** The random operands of one geometry, drawn in a fixed order from `seed` (so two specs see the same case). */
+function drawCase(g: ConvGeometry, seed: number) {
   const rng = new Rng(seed);
   const depth = g.inputChannels * g.filterHeight * g.filterWidth;
   const input = gaussianArray(g.batchSize * g.inputChannels * g.inputHeight * g.inputWidth, rng);
@@ -57,6 +57,12 @@ function runAll(g: ConvGeometry, kind: KernelTier, seed: number): Float32Array[]
   const weightsGrad = gaussianArray(weights.length, rng);
   const biasGrad = gaussianArray(g.filters, rng);
   const inputGrad = gaussianArray(input.length, rng);
+  return { input, weights, bias, output, outputGrad, weightsGrad, biasGrad, inputGrad };
+}
+
+/** Runs forward, backward-weights and (stride 1) backward-data on a heap of the given kind. */
+function runAll(g: ConvGeometry, kind: KernelTier, seed: number): Float32Array[] {
+  const { input, weights, bias, output, outputGrad, weightsGrad, biasGrad, inputGrad } = drawCase(g, seed);
   const shapes = [[2, 4], [4, 8], [3, 8]];
   const bytes = Math.max(planWeightGrad(g).bytes, ...shapes.flatMap(([group, width]) => [planForward(g, group, width).bytes, planForward(flippedGeometry(g), group, width).bytes]));
   const heap = createTileHeap(bytes, kind);
@@ -143,17 +149,8 @@ function contractWeightGrad(g: ConvGeometry, input: Float32Array, outputGrad: Fl
 
 test('every tier computes exactly the float32 contract: same bits as the formula written as plain fround loops (forward, dx, dw)', () => {
   GEOMETRIES.forEach((g, index) => {
-    const rng = new Rng(50 + index);
-    const depth = g.inputChannels * g.filterHeight * g.filterWidth;
-    // The same draws, in the same order, as runAll.
-    const input = gaussianArray(g.batchSize * g.inputChannels * g.inputHeight * g.inputWidth, rng);
-    const weights = gaussianArray(g.filters * depth, rng);
-    const bias = gaussianArray(g.filters, rng);
-    const output = new Float32Array(g.batchSize * g.filters * g.outputHeight * g.outputWidth);
-    const outputGrad = gaussianArray(output.length, rng);
-    const weightsGrad = gaussianArray(weights.length, rng);
-    gaussianArray(g.filters, rng);
-    const inputGrad = gaussianArray(input.length, rng);
+    // The same operands runAll draws for this geometry; the gradients start from its values too.
+    const { input, weights, bias, output, outputGrad, weightsGrad, inputGrad } = drawCase(g, 50 + index);
     contractConvolve(g, input, weights, bias, output);
     contractWeightGrad(g, input, outputGrad, weightsGrad);
     // Backward-data is the forward loop on dy (runAll passes w itself as the rotated filters).
