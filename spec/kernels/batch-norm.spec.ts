@@ -7,7 +7,7 @@ import { Rng } from '../../src/tensor/rng.ts';
 // one-channel-at-a-time loops and require the same bits from both, for every channel count (the
 // groups of four and their remainders), spatial size, both modes, and channel ranges cut anywhere.
 
-/** The plain forward: per channel, Σx, then Σ(x − mean)², then x̂ and y — each sum in the order n, s. */
+/** The plain forward: per channel, Σx, then Σ(x − mean)², then y = a·x + b — each sum in the order n, s. */
 function referenceForward(args: BatchNormForwardArgs, channelStart: number, channelEnd: number): void {
   const { input: x, batchSize, spatialSize: S, channels: C } = args;
   const count = batchSize * S;
@@ -28,41 +28,43 @@ function referenceForward(args: BatchNormForwardArgs, channelStart: number, chan
       mean = args.runningMean[c];
       inverseStd = 1 / Math.sqrt(args.runningVariance[c] + args.eps);
     }
+    args.mean[c] = mean;
     args.inverseStd[c] = inverseStd;
+    const a = args.gamma[c] * inverseStd;
+    const b = args.beta[c] - a * mean;
     for (let n = 0; n < batchSize; n++) {
       for (let s = 0; s < S; s++) {
         const i = (n * C + c) * S + s;
-        const xHat = (x[i] - mean) * inverseStd;
-        args.normalized[i] = xHat;
-        args.output[i] = args.gamma[c] * xHat + args.beta[c];
+        args.output[i] = a * x[i] + b;
       }
     }
   }
 }
 
-/** The plain backward: per channel, Σdy and Σdy·x̂ in the order n, s, then dx. */
+/** The plain backward: per channel, Σdy and Σdy·x in the order n, s, then dx = A·dy + (B·x + C). */
 function referenceBackward(args: BatchNormBackwardArgs, channelStart: number, channelEnd: number): void {
-  const { outputGrad: dy, normalized, batchSize, spatialSize: S, channels: C } = args;
+  const { outputGrad: dy, input: x, batchSize, spatialSize: S, channels: C } = args;
   const count = batchSize * S;
   for (let c = channelStart; c < channelEnd; c++) {
     let sumGrad = 0;
-    let sumGradTimesNormalized = 0;
+    let sumGradTimesInput = 0;
     for (let n = 0; n < batchSize; n++) {
       for (let s = 0; s < S; s++) {
         const i = (n * C + c) * S + s;
         sumGrad += dy[i];
-        sumGradTimesNormalized += dy[i] * normalized[i];
+        sumGradTimesInput += dy[i] * x[i];
       }
     }
+    const sumGradTimesNormalized = args.inverseStd[c] * (sumGradTimesInput - args.mean[c] * sumGrad);
     args.betaGrad[c] += sumGrad;
     args.gammaGrad[c] += sumGradTimesNormalized;
     const scale = args.gamma[c] * args.inverseStd[c];
-    const meanGrad = args.training ? sumGrad / count : 0;
-    const meanGradTimesNormalized = args.training ? sumGradTimesNormalized / count : 0;
+    const slope = args.training ? -scale * args.inverseStd[c] * (sumGradTimesNormalized / count) : 0;
+    const offset = args.training ? -scale * (sumGrad / count) - slope * args.mean[c] : 0;
     for (let n = 0; n < batchSize; n++) {
       for (let s = 0; s < S; s++) {
         const i = (n * C + c) * S + s;
-        args.inputGrad[i] = scale * (dy[i] - meanGrad - normalized[i] * meanGradTimesNormalized);
+        args.inputGrad[i] = args.training ? scale * dy[i] + (slope * x[i] + offset) : scale * dy[i] + 0;
       }
     }
   }
@@ -97,13 +99,13 @@ function cancellingChannels(batchSize: number, channels: number, spatialSize: nu
 /** Copies of every typed array in `args`, so two kernels can run on the same inputs. */
 function copyArgs<Args extends Record<string, unknown>>(args: Args): Args {
   const copy: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(args)) copy[key] = value instanceof Float32Array ? value.slice() : value;
+  for (const [key, value] of Object.entries(args)) copy[key] = value instanceof Float32Array || value instanceof Float64Array ? value.slice() : value;
   return copy as Args;
 }
 
 function assertSameBits(actual: Record<string, unknown>, expected: Record<string, unknown>, where: string): void {
   for (const [key, value] of Object.entries(expected)) {
-    if (!(value instanceof Float32Array)) continue;
+    if (!(value instanceof Float32Array || value instanceof Float64Array)) continue;
     assert.deepEqual(new Uint32Array((actual[key] as Float32Array).buffer), new Uint32Array(value.buffer), `${where}: ${key}`);
   }
 }
@@ -116,10 +118,10 @@ test('batch-norm kernels give the bits of the one-channel loops, for 1–9 chann
         const batchSize = 2 + rng.int(3);
         const size = batchSize * channels * spatialSize;
         const forward: BatchNormForwardArgs = {
-          input: cancellingChannels(batchSize, channels, spatialSize, rng), output: new Float32Array(size), normalized: new Float32Array(size),
+          input: cancellingChannels(batchSize, channels, spatialSize, rng), output: new Float32Array(size),
           gamma: randomArray(channels, rng), beta: randomArray(channels, rng),
           runningMean: randomArray(channels, rng), runningVariance: randomArray(channels, rng).map(Math.abs),
-          inverseStd: new Float32Array(channels), batchSize, channels, spatialSize, training, momentum: 0.9, eps: 1e-5,
+          mean: new Float64Array(channels), inverseStd: new Float64Array(channels), batchSize, channels, spatialSize, training, momentum: 0.9, eps: 1e-5,
         };
         const [start, end] = channels > 2 ? [1 + rng.int(channels - 2), channels] : [0, channels];
         const where = `N=${batchSize} C=${channels} S=${spatialSize} ${training ? 'training' : 'inference'} channels [${start}, ${end})`;
@@ -129,9 +131,9 @@ test('batch-norm kernels give the bits of the one-channel loops, for 1–9 chann
         assertSameBits(forward, expectedForward, `forward ${where}`);
 
         const backward: BatchNormBackwardArgs = {
-          outputGrad: cancellingChannels(batchSize, channels, spatialSize, rng), normalized: forward.normalized, inputGrad: new Float32Array(size),
+          outputGrad: cancellingChannels(batchSize, channels, spatialSize, rng), input: forward.input, inputGrad: new Float32Array(size),
           gamma: forward.gamma, gammaGrad: randomArray(channels, rng), betaGrad: randomArray(channels, rng),
-          inverseStd: forward.inverseStd, batchSize, channels, spatialSize, training,
+          mean: forward.mean, inverseStd: forward.inverseStd, batchSize, channels, spatialSize, training,
         };
         const expectedBackward = copyArgs(backward);
         referenceBackward(expectedBackward, start, end);

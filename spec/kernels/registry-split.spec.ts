@@ -236,16 +236,17 @@ test('batch-norm kernels: same bits for 1-4 channel parts, training and inferenc
     const common = { batchSize: N, channels: C, spatialSize: S, training };
     const forward: KernelArgs = {
       ...common, momentum: 0.9, eps: 1e-5,
-      input: gaussianArray(N * C * S, rng), output: gaussianArray(N * C * S, rng), normalized: gaussianArray(N * C * S, rng),
+      input: gaussianArray(N * C * S, rng), output: gaussianArray(N * C * S, rng),
       gamma: gaussianArray(C, rng), beta: gaussianArray(C, rng),
       runningMean: gaussianArray(C, rng), runningVariance: gaussianArray(C, rng).map((v) => 1 + v * v),
-      inverseStd: gaussianArray(C, rng),
+      mean: Float64Array.from(gaussianArray(C, rng)), inverseStd: Float64Array.from(gaussianArray(C, rng)),
     };
-    assertSplitInvariant('batchNormForward', forward, C, training ? ['output', 'normalized', 'runningMean', 'runningVariance', 'inverseStd'] : ['output', 'normalized', 'inverseStd']);
+    assertSplitInvariant('batchNormForward', forward, C, training ? ['output', 'runningMean', 'runningVariance', 'mean', 'inverseStd'] : ['output', 'mean', 'inverseStd']);
     const backward: KernelArgs = {
       ...common,
-      outputGrad: gaussianArray(N * C * S, rng), normalized: gaussianArray(N * C * S, rng), inputGrad: gaussianArray(N * C * S, rng),
-      gamma: gaussianArray(C, rng), gammaGrad: gaussianArray(C, rng), betaGrad: gaussianArray(C, rng), inverseStd: gaussianArray(C, rng),
+      outputGrad: gaussianArray(N * C * S, rng), input: gaussianArray(N * C * S, rng), inputGrad: gaussianArray(N * C * S, rng),
+      gamma: gaussianArray(C, rng), gammaGrad: gaussianArray(C, rng), betaGrad: gaussianArray(C, rng),
+      mean: Float64Array.from(gaussianArray(C, rng)), inverseStd: Float64Array.from(gaussianArray(C, rng)),
     };
     assertSplitInvariant('batchNormBackward', backward, C, ['inputGrad', 'gammaGrad', 'betaGrad']);
   }

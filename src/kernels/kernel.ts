@@ -11,10 +11,11 @@
  * — so "go to definition" from a layer's parallelFor lands beside the loop, and `args` is checked
  * against the loop's own argument record.
  *
- * Arguments travel to workers as numbers, booleans and typed arrays only (KernelArgs), which is why
+ * Arguments travel to workers as numbers, booleans and typed arrays only (KernelArgs; Float64Array for
+ * per-channel statistics that must not lose bits between passes), which is why
  * the argument records are `type` aliases of such fields (an interface would not fit KernelArgs).
  */
-export type KernelArgValue = Float32Array | Int32Array | Uint8Array | number | boolean;
+export type KernelArgValue = Float32Array | Float64Array | Int32Array | Uint8Array | number | boolean;
 export type KernelArgs = { readonly [key: string]: KernelArgValue };
 
 /** A kernel that processes the items [start, end) of its work range. Pure; allocates nothing. */

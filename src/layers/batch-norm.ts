@@ -37,10 +37,12 @@
  * dx_i = γ·g_i / sqrt(running var + eps).
  *
  * The loops are range kernels over channels (src/kernels/batch-norm.ts), run through the layer's
- * executor, so a worker pool splits the channels between threads.
+ * executor, so a worker pool splits the channels between threads. They compute the same formulas as
+ * per-channel affine maps (y = a·x + b, dx = A·g + B·x + C) and never store x̂: the layer keeps its
+ * input for the backward pass instead, as a convolution or a fully connected layer does.
  */
 import { ConfigError, ShapeError, formatShape } from '../errors.ts';
-import { Tensor, allocFloat32, reuseFloat32, type Shape } from '../tensor/tensor.ts';
+import { Tensor, allocFloat64, type Shape } from '../tensor/tensor.ts';
 import { makeParameter, type ForwardMode, type Layer, type Parameter } from './layer.ts';
 import { batchBuffer, checkBatchInput } from './batch-checks.ts';
 import type { Executor, KernelHandle } from '../parallel/executor.ts';
@@ -80,10 +82,11 @@ export class BatchNorm implements Layer {
   private batchSize = -1;
   private output = Tensor.zeros([0]);
   private inputGrad = Tensor.zeros([0]);
-  /** x̂ of the last forward, (N, ...inputShape); backward needs it. */
-  private normalized: Float32Array = allocFloat32(0);
-  /** 1/sqrt(σ² + eps) per channel, of the statistics the last forward used. */
-  private readonly inverseStd: Float32Array;
+  /** x of the last forward, (N, ...inputShape): backward rebuilds x̂ from it (src/kernels/batch-norm.ts). */
+  private input: Tensor | null = null;
+  /** μ and 1/sqrt(σ² + eps) per channel (float64), of the statistics the last forward used. */
+  private readonly mean: Float64Array;
+  private readonly inverseStd: Float64Array;
   private executor: Executor = serialExecutor;
   /** Mode of the last forward: decides which backward formula applies. null before any forward. */
   private lastTraining: boolean | null = null;
@@ -115,7 +118,8 @@ export class BatchNorm implements Layer {
     this.beta = makeParameter('beta', Tensor.zeros([this.channels]), { decayMultiplier: 0 });
     this.runningMean = Tensor.zeros([this.channels]);
     this.runningVariance = Tensor.filled([this.channels], 1);
-    this.inverseStd = allocFloat32(this.channels);
+    this.mean = allocFloat64(this.channels);
+    this.inverseStd = allocFloat64(this.channels);
   }
 
   parameters(): Parameter[] {
@@ -146,20 +150,21 @@ export class BatchNorm implements Layer {
     }
     this.ensureBuffers(batchSize);
     const args: BatchNormForwardArgs = {
-      input: input.data, output: this.output.data, normalized: this.normalized,
+      input: input.data, output: this.output.data,
       gamma: this.gamma.value.data, beta: this.beta.value.data,
-      runningMean: this.runningMean.data, runningVariance: this.runningVariance.data, inverseStd: this.inverseStd,
+      runningMean: this.runningMean.data, runningVariance: this.runningVariance.data, mean: this.mean, inverseStd: this.inverseStd,
       batchSize, channels: this.channels, spatialSize: this.spatialSize,
       training: mode.training, momentum: this.momentum, eps: this.eps,
     };
     this.run(batchNormForwardKernel, args, count);
+    this.input = input;
     this.lastTraining = mode.training;
     return this.output;
   }
 
   /** dy: (N, ...inputShape) → dx; ADDS dγ and dβ into the parameters' grads (formulas at the top). */
   backward(outputGrad: Tensor): Tensor {
-    if (this.lastTraining === null) {
+    if (this.lastTraining === null || this.input === null) {
       throw new Error(`BatchNorm '${this.name}': backward called before forward`);
     }
     const expected = [this.batchSize, ...this.inputShape];
@@ -169,9 +174,9 @@ export class BatchNorm implements Layer {
       );
     }
     const args: BatchNormBackwardArgs = {
-      outputGrad: outputGrad.data, normalized: this.normalized, inputGrad: this.inputGrad.data,
+      outputGrad: outputGrad.data, input: this.input.data, inputGrad: this.inputGrad.data,
       gamma: this.gamma.value.data, gammaGrad: this.gamma.grad.data, betaGrad: this.beta.grad.data,
-      inverseStd: this.inverseStd, batchSize: this.batchSize, channels: this.channels, spatialSize: this.spatialSize,
+      mean: this.mean, inverseStd: this.inverseStd, batchSize: this.batchSize, channels: this.channels, spatialSize: this.spatialSize,
       training: this.lastTraining,
     };
     this.run(batchNormBackwardKernel, args, this.batchSize * this.spatialSize);
@@ -202,7 +207,6 @@ export class BatchNorm implements Layer {
     if (batchSize === this.batchSize) return;
     this.output = batchBuffer(this.output, batchSize, this.inputShape);
     this.inputGrad = batchBuffer(this.inputGrad, batchSize, this.inputShape);
-    this.normalized = reuseFloat32(this.normalized, this.output.size);
     this.batchSize = batchSize;
   }
 }

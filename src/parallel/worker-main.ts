@@ -18,7 +18,7 @@ import { kernelRegistry } from '../kernels/registry.ts';
 import { setKernelTier } from '../kernels/engines/kernel-tier.ts';
 import {
   ALIVE, ARG_BUFFER, ARG_COUNT, ARG_KEY, ARG_KIND, ARG_LENGTH, ARGS_BASE, COMMAND, COMMAND_QUIT, DONE,
-  END, FAILED, KERNEL, KIND_BOOLEAN, KIND_FLOAT32, KIND_INT32, KIND_NUMBER, MAX_ARGS,
+  END, FAILED, KERNEL, KIND_BOOLEAN, KIND_FLOAT32, KIND_FLOAT64, KIND_INT32, KIND_NUMBER, MAX_ARGS,
   PENDING, POSTED, SEQUENCE, SLOTS_PER_ARG, START, STATE, STATE_READY, THREAD_ID, workerBase,
 } from './worker-pool-protocol.ts';
 import type { FailureMessage, RegistrationMessage, WorkerSetup } from './worker-pool-protocol.ts';
@@ -75,6 +75,7 @@ class ViewCache {
     if (!buffer) throw new Error(`worker: unknown shared buffer id ${bufferId} (protocol error)`);
     const view =
       kind === KIND_FLOAT32 ? new Float32Array(buffer, byteOffset, length)
+      : kind === KIND_FLOAT64 ? new Float64Array(buffer, byteOffset, length)
       : kind === KIND_INT32 ? new Int32Array(buffer, byteOffset, length)
       : new Uint8Array(buffer, byteOffset, length);
     this.slotKind[slot] = kind;

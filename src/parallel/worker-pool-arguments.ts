@@ -19,7 +19,7 @@ import { ConfigError } from '../errors.ts';
 import type { KernelArgs } from './executor.ts';
 import {
   ARG_BUFFER, ARG_COUNT, ARG_KEY, ARG_KIND, ARG_LENGTH, ARGS_BASE, KERNEL, KIND_BOOLEAN, KIND_FLOAT32,
-  KIND_INT32, KIND_NUMBER, KIND_UINT8, MAX_ARGS, SLOTS_PER_ARG,
+  KIND_FLOAT64, KIND_INT32, KIND_NUMBER, KIND_UINT8, MAX_ARGS, SLOTS_PER_ARG,
 } from './worker-pool-protocol.ts';
 import type { RegistrationMessage } from './worker-pool-protocol.ts';
 
@@ -142,12 +142,13 @@ export class ArgumentEncoder {
       } else {
         const kind =
           value instanceof Float32Array ? KIND_FLOAT32
+          : value instanceof Float64Array ? KIND_FLOAT64
           : value instanceof Int32Array ? KIND_INT32
           : value instanceof Uint8Array ? KIND_UINT8
           : -1;
         if (kind < 0) {
           throw new ConfigError(
-            `WorkerPool: argument '${key}' of kernel '${kernelName}' must be a number, a boolean, a Float32Array, an Int32Array or a Uint8Array`,
+            `WorkerPool: argument '${key}' of kernel '${kernelName}' must be a number, a boolean, a Float32Array, a Float64Array, an Int32Array or a Uint8Array`,
           );
         }
         const buffer = (value as Float32Array).buffer;

@@ -51,6 +51,7 @@ export const KIND_BOOLEAN = 1;
 export const KIND_FLOAT32 = 2;
 export const KIND_INT32 = 3;
 export const KIND_UINT8 = 4;
+export const KIND_FLOAT64 = 5;
 
 // Per-worker slots: workerBase(w) + field.
 /** Incremented by the main thread to hand the worker a command; the worker sleeps on it. */

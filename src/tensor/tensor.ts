@@ -24,6 +24,14 @@ export function allocFloat32(length: number): Float32Array {
   return new Float32Array(length);
 }
 
+/** Allocates `length` zeroed float64 values, on shared memory when the runtime has it (per-channel statistics). */
+export function allocFloat64(length: number): Float64Array {
+  if (sharedMemoryAvailable) {
+    return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+  }
+  return new Float64Array(length);
+}
+
 /**
  * `length` float32 values for a buffer whose size follows the batch size N: the first `length`
  * values of `existing`'s memory when that memory holds at least as many (a view: no allocation,
