@@ -7,7 +7,7 @@ import { Rng } from '../../src/tensor/rng.ts';
 // one-channel-at-a-time loops and require the same bits from both, for every channel count (the
 // groups of four and their remainders), spatial size, both modes, and channel ranges cut anywhere.
 
-/** The plain forward: per channel, Σx, then Σ(x − mean)², then y = a·x + b — each sum in the order n, s. */
+/** The plain forward: per channel, Σ(x − K) and Σ(x − K)² (K its first value), then y = a·x + b — sums in the order n, s. */
 function referenceForward(args: BatchNormForwardArgs, channelStart: number, channelEnd: number): void {
   const { input: x, batchSize, spatialSize: S, channels: C } = args;
   const count = batchSize * S;
@@ -15,12 +15,18 @@ function referenceForward(args: BatchNormForwardArgs, channelStart: number, chan
     let mean: number;
     let inverseStd: number;
     if (args.training) {
+      const shift = x[c * S];
       let sum = 0;
-      for (let n = 0; n < batchSize; n++) for (let s = 0; s < S; s++) sum += x[(n * C + c) * S + s];
-      mean = sum / count;
       let squares = 0;
-      for (let n = 0; n < batchSize; n++) for (let s = 0; s < S; s++) squares += (x[(n * C + c) * S + s] - mean) ** 2;
-      const variance = squares / count;
+      for (let n = 0; n < batchSize; n++) {
+        for (let s = 0; s < S; s++) {
+          const d = x[(n * C + c) * S + s] - shift;
+          sum += d;
+          squares += d * d;
+        }
+      }
+      mean = shift + sum / count;
+      const variance = Math.max(0, (squares - sum * (sum / count)) / count);
       inverseStd = 1 / Math.sqrt(variance + args.eps);
       args.runningMean[c] = args.momentum * args.runningMean[c] + (1 - args.momentum) * mean;
       args.runningVariance[c] = args.momentum * args.runningVariance[c] + (1 - args.momentum) * ((variance * count) / (count - 1));

@@ -67,6 +67,26 @@ describe('BatchNorm: training forward', () => {
     }
   });
 
+  it('keeps a large mean from cancelling the variance: mean 10⁴ with spread 10⁻¹, the first value far out', () => {
+    // One pass of Σx and Σx² would lose the variance here: Σx² ≈ 10¹⁰ per value while the variance
+    // is 10⁻²; float64 keeps ~16 digits, so (Σx² − (Σx)²/M)/M would be off in its first digits. The
+    // kernel sums (x − K)² around the channel's first value K, which here is 3 spreads from the mean.
+    const rng = new Rng(5);
+    const count = 4 * 8 * 8;
+    const x = Tensor.zeros([4, 1, 8, 8]);
+    for (let i = 0; i < count; i++) x.data[i] = 1e4 + 0.1 * rng.gaussian(0, 1);
+    x.data[0] = 1e4 + 0.3;
+    const layer = new BatchNorm({ inputShape: [1, 8, 8], eps: 1e-12 });
+    const y = layer.forward(x, TRAINING);
+    const { mean, variance } = channelMoments(x, 0); // float64, two passes
+    for (let i = 0; i < count; i++) {
+      const want = (x.data[i] - mean) / Math.sqrt(variance + 1e-12);
+      // The inputs are float32 near 10⁴ (ulp 2⁻¹⁰ ≈ 1e-3, 1 % of the spread), but the same inputs enter
+      // both sides, so only the kernel's float64 arithmetic and the float32 output rounding differ.
+      assert.ok(Math.abs(y.data[i] - want) <= 1e-6 * Math.max(1, Math.abs(want)), `y[${i}] = ${y.data[i]}, want ${want}`);
+    }
+  });
+
   it('matches the formula on a hand-sized batch: x̂ = (x − μ)/sqrt(σ² + eps)', () => {
     const layer = new BatchNorm({ inputShape: [2] });
     // Feature 0: 1, 2, 3 (μ 2, σ² 2/3). Feature 1: 0, 4, 8 (μ 4, σ² 32/3).

@@ -8,14 +8,21 @@
  *   γ, β, dγ, dβ, running mean, running variance: (C) float32;  μ, 1/σ: (C) float64
  *
  * Per channel c, with its M = N·S values taken in the order n = 0…N−1, s = 0…S−1, all in float64:
- *   forward (training)  Σx, μ = Σx / M, then Σ(x − μ)² (two passes: no cancellation for large means),
- *                       σ² = Σ(x − μ)² / M, 1/σ = 1/√(σ² + eps)
+ *   forward (training)  one pass: Σ(x − K) and Σ(x − K)², shifted by the channel's first value K = x[n=0, s=0];
+ *                       d = Σ(x − K) / M, μ = K + d, σ² = max(0, (Σ(x − K)² − Σ(x − K)·d) / M),
+ *                       1/σ = 1/√(σ² + eps)
  *   forward (inference) μ = running mean, 1/σ = 1/√(running variance + eps)
  *                       then a = γ·(1/σ), b = β − a·μ, and y = a·x + b value by value
  *   backward            Σdy and Σdy·x in that order; Σdy·x̂ = (1/σ)·(Σdy·x − μ·Σdy);
  *                       training: dx = A·dy + (B·x + C) with A = γ/σ, B = −A·(1/σ)·Σdy·x̂/M,
  *                       C = −A·Σdy/M − B·μ;  inference: dx = A·dy
  * μ and 1/σ stay float64 between the passes (the forward writes them for the backward).
+ *
+ * Why one pass with a shift: Σx² − (Σx)²/M is the variance in exact arithmetic, but when the mean is
+ * large next to the spread both terms are huge and nearly equal, and their difference keeps only the
+ * bits they do not share (a catastrophic cancellation). Shifting every value by one of the channel's
+ * own values first makes the mean of x − K of the order of the spread, so nothing large cancels, and
+ * the statistics need one read of x instead of two (mean first, then squares around it).
  *
  * Why the affine form: y = γ·x̂ + β with x̂ = (x − μ)/σ is, per channel, one multiply and one add
  * of x; and dx = (γ/σ)·(dy − mean(dy) − x̂·mean(dy·x̂)) is, per channel, a fixed linear function
@@ -82,42 +89,36 @@ const LANES = 4;
 /** Per-lane results of the sums below: exact float64 values, four at a time (no allocation per call). */
 const laneSums = new Float64Array(LANES);
 const laneSecondSums = new Float64Array(LANES);
-const laneMeans = new Float64Array(LANES);
+const laneShifts = new Float64Array(LANES);
 
 /**
- * laneSums[l] = Σ_{n, s} x[(n·C + c_l)·S + s] in the order n, s, for the channels c_l = c0 + l of the
- * group (lanes past the group's `lanes` channels repeat its last channel).
+ * laneSums[l] = Σ (x − K_l) and laneSecondSums[l] = Σ (x − K_l)², both in the order n, s, over the
+ * values x[(n·C + c_l)·S + s] of the channels c_l = c0 + l of the group (lanes past the group's
+ * `lanes` channels repeat its last channel); the shift K_l = laneShifts[l] is the channel's first
+ * value, x[c_l·S].
  */
 function sumChannels(x: Float32Array, batchSize: number, C: number, S: number, c0: number, lanes: number): void {
   const c1 = c0 + Math.min(1, lanes - 1), c2 = c0 + Math.min(2, lanes - 1), c3 = c0 + Math.min(3, lanes - 1);
+  const shift0 = x[c0 * S], shift1 = x[c1 * S], shift2 = x[c2 * S], shift3 = x[c3 * S];
   let sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
+  let square0 = 0, square1 = 0, square2 = 0, square3 = 0;
   for (let n = 0; n < batchSize; n++) {
     const start0 = (n * C + c0) * S, start1 = (n * C + c1) * S, start2 = (n * C + c2) * S, start3 = (n * C + c3) * S;
     for (let s = 0; s < S; s++) {
-      sum0 += x[start0 + s];
-      sum1 += x[start1 + s];
-      sum2 += x[start2 + s];
-      sum3 += x[start3 + s];
+      const d0 = x[start0 + s] - shift0, d1 = x[start1 + s] - shift1, d2 = x[start2 + s] - shift2, d3 = x[start3 + s] - shift3;
+      sum0 += d0;
+      sum1 += d1;
+      sum2 += d2;
+      sum3 += d3;
+      square0 += d0 * d0;
+      square1 += d1 * d1;
+      square2 += d2 * d2;
+      square3 += d3 * d3;
     }
   }
+  laneShifts[0] = shift0; laneShifts[1] = shift1; laneShifts[2] = shift2; laneShifts[3] = shift3;
   laneSums[0] = sum0; laneSums[1] = sum1; laneSums[2] = sum2; laneSums[3] = sum3;
-}
-
-/** laneSums[l] = Σ_{n, s} (x − laneMeans[l])² over channel c_l, in the order n, s (lanes as in sumChannels). */
-function sumSquaredDeviations(x: Float32Array, batchSize: number, C: number, S: number, c0: number, lanes: number): void {
-  const c1 = c0 + Math.min(1, lanes - 1), c2 = c0 + Math.min(2, lanes - 1), c3 = c0 + Math.min(3, lanes - 1);
-  const mean0 = laneMeans[0], mean1 = laneMeans[1], mean2 = laneMeans[2], mean3 = laneMeans[3];
-  let sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
-  for (let n = 0; n < batchSize; n++) {
-    const start0 = (n * C + c0) * S, start1 = (n * C + c1) * S, start2 = (n * C + c2) * S, start3 = (n * C + c3) * S;
-    for (let s = 0; s < S; s++) {
-      sum0 += (x[start0 + s] - mean0) ** 2;
-      sum1 += (x[start1 + s] - mean1) ** 2;
-      sum2 += (x[start2 + s] - mean2) ** 2;
-      sum3 += (x[start3 + s] - mean3) ** 2;
-    }
-  }
-  laneSums[0] = sum0; laneSums[1] = sum1; laneSums[2] = sum2; laneSums[3] = sum3;
+  laneSecondSums[0] = square0; laneSecondSums[1] = square1; laneSecondSums[2] = square2; laneSecondSums[3] = square3;
 }
 
 /**
@@ -192,18 +193,16 @@ export function batchNormForward(args: BatchNormForwardArgs, channelStart: numbe
   const count = batchSize * S; // M values per channel
   for (let c0 = channelStart; c0 < channelEnd; c0 += LANES) {
     const lanes = Math.min(LANES, channelEnd - c0);
-    if (args.training) {
-      sumChannels(x, batchSize, C, S, c0, lanes);
-      for (let l = 0; l < LANES; l++) laneMeans[l] = laneSums[l] / count;
-      sumSquaredDeviations(x, batchSize, C, S, c0, lanes);
-    }
+    if (args.training) sumChannels(x, batchSize, C, S, c0, lanes);
     for (let l = 0; l < lanes; l++) {
       const c = c0 + l;
       let mean: number;
       let inverseStd: number;
       if (args.training) {
-        mean = laneMeans[l];
-        const variance = laneSums[l] / count;
+        const shiftedMean = laneSums[l] / count; // mean of x − K
+        mean = laneShifts[l] + shiftedMean;
+        // Σ(x − μ)² = Σ(x − K)² − M·(mean of x − K)²; ≥ 0 exactly, so only rounding can take it below.
+        const variance = Math.max(0, (laneSecondSums[l] - laneSums[l] * shiftedMean) / count);
         inverseStd = 1 / Math.sqrt(variance + args.eps);
         const keep = args.momentum;
         runningMean[c] = keep * runningMean[c] + (1 - keep) * mean;
