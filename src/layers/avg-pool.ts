@@ -30,7 +30,10 @@ export class AvgPool2d extends Pool2dLayer implements Layer {
   forward(input: Tensor, _mode: ForwardMode): Tensor {
     const batch = checkBatchInput(input, this.inputShape, this.name);
     const output = (this.output = batchBuffer(this.output, batch, this.outputShape));
-    this.executor.parallelFor(avgPoolForwardKernel, { ...this.poolShape, input: input.data, output: output.data }, this.planes(batch));
+    const args = this.records.refill(avgPoolForwardKernel, this.poolShape);
+    args.input = input.data;
+    args.output = output.data;
+    this.executor.parallelFor(avgPoolForwardKernel, args, this.planes(batch));
     return output;
   }
 
@@ -43,7 +46,10 @@ export class AvgPool2d extends Pool2dLayer implements Layer {
     const inputGrad = (this.inputGrad = batchBuffer(this.inputGrad, batch, this.inputShape));
     if (!needInputGrad) return inputGrad; // no parameters: nothing else to compute
     inputGrad.zero(); // the kernel adds into dx
-    this.executor.parallelFor(avgPoolBackwardKernel, { ...this.poolShape, outputGrad: outputGrad.data, inputGrad: inputGrad.data }, this.planes(batch));
+    const args = this.records.refill(avgPoolBackwardKernel, this.poolShape);
+    args.outputGrad = outputGrad.data;
+    args.inputGrad = inputGrad.data;
+    this.executor.parallelFor(avgPoolBackwardKernel, args, this.planes(batch));
     return inputGrad;
   }
 }

@@ -49,6 +49,7 @@ import type { Executor, KernelHandle } from '../parallel/executor.ts';
 import { PARALLEL_MIN_VALUES, executorFor } from '../parallel/executor.ts';
 import { serialExecutor } from '../parallel/serial-executor.ts';
 import { type BatchNormBackwardArgs, type BatchNormForwardArgs, batchNormBackwardKernel, batchNormForwardKernel } from '../kernels/batch-norm.ts';
+import { KernelRecords } from './kernel-records.ts';
 
 export interface BatchNormOptions {
   /** [D] for fully connected activations, [C, H, W] for feature maps. */
@@ -88,6 +89,9 @@ export class BatchNorm implements Layer {
   private readonly mean: Float64Array;
   private readonly inverseStd: Float64Array;
   private executor: Executor = serialExecutor;
+  /** The kernels' argument records, refilled on every call (kernel-records.ts says why), and their fixed fields. */
+  private readonly records = new KernelRecords();
+  private readonly shapeFields: Readonly<Record<string, number>>;
   /** Mode of the last forward: decides which backward formula applies. null before any forward. */
   private lastTraining: boolean | null = null;
 
@@ -120,6 +124,7 @@ export class BatchNorm implements Layer {
     this.runningVariance = Tensor.filled([this.channels], 1);
     this.mean = allocFloat64(this.channels);
     this.inverseStd = allocFloat64(this.channels);
+    this.shapeFields = Object.freeze({ channels: this.channels, spatialSize: this.spatialSize, momentum: this.momentum, eps: this.eps });
   }
 
   parameters(): Parameter[] {
@@ -149,13 +154,17 @@ export class BatchNorm implements Layer {
       );
     }
     this.ensureBuffers(batchSize);
-    const args: BatchNormForwardArgs = {
-      input: input.data, output: this.output.data,
-      gamma: this.gamma.value.data, beta: this.beta.value.data,
-      runningMean: this.runningMean.data, runningVariance: this.runningVariance.data, mean: this.mean, inverseStd: this.inverseStd,
-      batchSize, channels: this.channels, spatialSize: this.spatialSize,
-      training: mode.training, momentum: this.momentum, eps: this.eps,
-    };
+    const args = this.records.refill(batchNormForwardKernel, this.shapeFields);
+    args.input = input.data;
+    args.output = this.output.data;
+    args.gamma = this.gamma.value.data;
+    args.beta = this.beta.value.data;
+    args.runningMean = this.runningMean.data;
+    args.runningVariance = this.runningVariance.data;
+    args.mean = this.mean;
+    args.inverseStd = this.inverseStd;
+    args.batchSize = batchSize;
+    args.training = mode.training;
     this.run(batchNormForwardKernel, args, count);
     this.input = input;
     this.lastTraining = mode.training;
@@ -173,12 +182,17 @@ export class BatchNorm implements Layer {
         `BatchNorm '${this.name}': backward expected dy of shape ${formatShape(expected)} (the last forward's), got ${formatShape(outputGrad.shape)}`,
       );
     }
-    const args: BatchNormBackwardArgs = {
-      outputGrad: outputGrad.data, input: this.input.data, inputGrad: this.inputGrad.data,
-      gamma: this.gamma.value.data, gammaGrad: this.gamma.grad.data, betaGrad: this.beta.grad.data,
-      mean: this.mean, inverseStd: this.inverseStd, batchSize: this.batchSize, channels: this.channels, spatialSize: this.spatialSize,
-      training: this.lastTraining,
-    };
+    const args = this.records.refill(batchNormBackwardKernel, this.shapeFields);
+    args.outputGrad = outputGrad.data;
+    args.input = this.input.data;
+    args.inputGrad = this.inputGrad.data;
+    args.gamma = this.gamma.value.data;
+    args.gammaGrad = this.gamma.grad.data;
+    args.betaGrad = this.beta.grad.data;
+    args.mean = this.mean;
+    args.inverseStd = this.inverseStd;
+    args.batchSize = this.batchSize;
+    args.training = this.lastTraining;
     this.run(batchNormBackwardKernel, args, this.batchSize * this.spatialSize);
     return this.inputGrad;
   }

@@ -53,6 +53,8 @@ import { conv2dBackwardDataNaiveKernel, conv2dBackwardWeightsNaiveKernel, conv2d
 import { convOutputShape, expandPair } from './conv-shape.ts';
 import type { ConvShape } from './conv-shape.ts';
 import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './batch-checks.ts';
+import { KernelRecords } from './kernel-records.ts';
+import type { Writable } from './kernel-records.ts';
 import type { ForwardMode, Layer, Parameter, WeightInitializerHook } from './layer.ts';
 import { initializeWeights, makeParameter } from './layer.ts';
 
@@ -117,6 +119,10 @@ export class Conv2d implements Layer {
   private flippedWeights: Float32Array | null = null;
   /** False once backward has overwritten the columns: a second backward needs a new forward. */
   private columnsHoldPatches = false;
+  /** The kernels' argument records, refilled on every call (kernel-records.ts says why). */
+  private readonly records = new KernelRecords();
+  /** geometry(N) for the last N asked for (a new object only when the batch size changes). */
+  private lastGeometry: ConvGeometry | null = null;
 
   constructor(options: Conv2dOptions) {
     this.name = options.name ?? 'conv';
@@ -163,14 +169,24 @@ export class Conv2d implements Layer {
     const batch = checkBatchInput(input, this.inputShape, this.name);
     const output = (this.output = batchBuffer(this.output, batch, this.outputShape));
     this.input = input;
-    const common = { ...this.geometry(batch), input: input.data, weights: this.weights.value.data, bias: this.bias.value.data, output: output.data };
-    if (this.implementation === 'naive') {
-      this.run(conv2dForwardNaiveKernel, common, batch);
-    } else if (this.implementation === 'implicit-gemm') {
-      this.run(conv2dForwardImplicitKernel, common, batch);
-    } else {
-      this.run(conv2dForwardIm2colKernel, { ...common, columns: this.columnsFor(batch) }, batch);
+    const geometry = this.geometryFor(batch);
+    if (this.implementation === 'im2col') {
+      const args = this.records.refill(conv2dForwardIm2colKernel, geometry);
+      args.input = input.data;
+      args.weights = this.weights.value.data;
+      args.bias = this.bias.value.data;
+      args.output = output.data;
+      args.columns = this.columnsFor(batch);
+      this.run(conv2dForwardIm2colKernel, args, batch);
       this.columnsHoldPatches = true;
+    } else {
+      const kernel = this.implementation === 'naive' ? conv2dForwardNaiveKernel : conv2dForwardImplicitKernel;
+      const args = this.records.refill(kernel, geometry);
+      args.input = input.data;
+      args.weights = this.weights.value.data;
+      args.bias = this.bias.value.data;
+      args.output = output.data;
+      this.run(kernel, args, batch);
     }
     return output;
   }
@@ -183,43 +199,49 @@ export class Conv2d implements Layer {
   backward(outputGrad: Tensor, needInputGrad = true): Tensor {
     const batch = checkOutputGrad(outputGrad, this.output, this.name);
     const inputGrad = (this.inputGrad = batchBuffer(this.inputGrad, batch, this.inputShape));
-    const geometry = this.geometry(batch);
-    const grads = { outputGrad: outputGrad.data, weightsGrad: this.weights.grad.data, biasGrad: this.bias.grad.data };
+    const geometry = this.geometryFor(batch);
     const weights = this.weights.value.data;
     if (needInputGrad) inputGrad.zero(); // the kernels add into dx
     if (this.implementation === 'naive') {
-      this.run(conv2dBackwardWeightsNaiveKernel, { ...geometry, ...grads, input: this.input!.data }, this.filters);
+      const weightArgs = this.records.refill(conv2dBackwardWeightsNaiveKernel, geometry);
+      this.fillWeightGradients(weightArgs, outputGrad);
+      weightArgs.input = this.input!.data;
+      this.run(conv2dBackwardWeightsNaiveKernel, weightArgs, this.filters);
       if (needInputGrad) {
-        this.run(conv2dBackwardDataNaiveKernel, { ...geometry, outputGrad: outputGrad.data, weights, inputGrad: inputGrad.data }, batch);
+        const dataArgs = this.records.refill(conv2dBackwardDataNaiveKernel, geometry);
+        dataArgs.outputGrad = outputGrad.data;
+        dataArgs.weights = weights;
+        dataArgs.inputGrad = inputGrad.data;
+        this.run(conv2dBackwardDataNaiveKernel, dataArgs, batch);
       }
     } else if (this.implementation === 'implicit-gemm') {
-      this.run(conv2dBackwardWeightsImplicitKernel, { ...geometry, ...grads, input: this.input!.data }, weightGradWorkItems(geometry));
+      const weightArgs = this.records.refill(conv2dBackwardWeightsImplicitKernel, geometry);
+      this.fillWeightGradients(weightArgs, outputGrad);
+      weightArgs.input = this.input!.data;
+      this.run(conv2dBackwardWeightsImplicitKernel, weightArgs, weightGradWorkItems(geometry));
       if (needInputGrad && canFlipBackwardData(geometry)) {
         // Stride 1: dx = dy ⋆ (rotated filters), the forward tiles again.
-        const flippedWeights = (this.flippedWeights ??= allocFloat32(weights.length));
-        flipWeights(geometry, weights, flippedWeights);
-        this.run(conv2dBackwardDataImplicitKernel, { ...geometry, outputGrad: outputGrad.data, flippedWeights, inputGrad: inputGrad.data }, batch);
+        this.runFlippedBackwardData(conv2dBackwardDataImplicitKernel, geometry, outputGrad, inputGrad);
       } else if (needInputGrad) {
         // Strides > 1: the explicit path's wᵀ·dy and col2im, with the columns buffer as scratch.
-        const columns = this.columnsFor(batch);
-        this.run(conv2dBackwardDataIm2colKernel, { ...geometry, outputGrad: outputGrad.data, weights, columns, inputGrad: inputGrad.data }, batch);
+        this.runIm2colBackwardData(geometry, outputGrad, inputGrad);
       }
     } else {
       if (!this.columnsHoldPatches) {
         throw new ConfigError(`${this.name}: backward needs a forward before it (the previous backward consumed the im2col columns)`);
       }
-      const columns = this.columns!;
       // Order matters: backward-weights reads the patches that backward-data then overwrites.
       const patch = this.inputChannels * this.convShape.filterHeight * this.convShape.filterWidth;
-      this.run(conv2dBackwardWeightsIm2colKernel, { ...geometry, ...grads, columns }, patch);
+      const weightArgs = this.records.refill(conv2dBackwardWeightsIm2colKernel, geometry);
+      this.fillWeightGradients(weightArgs, outputGrad);
+      weightArgs.columns = this.columns!;
+      this.run(conv2dBackwardWeightsIm2colKernel, weightArgs, patch);
       if (needInputGrad && prefersFlippedBackwardData(geometry)) {
         // Stride 1 and enough input channels: dx = dy ⋆ (rotated filters), a GEMM as deep as K·FH·FW
         // (see the kernel's header for when this pays).
-        const flippedWeights = (this.flippedWeights ??= allocFloat32(weights.length));
-        flipWeights(geometry, weights, flippedWeights);
-        this.run(conv2dBackwardDataFlippedKernel, { ...geometry, outputGrad: outputGrad.data, flippedWeights, inputGrad: inputGrad.data }, batch);
+        this.runFlippedBackwardData(conv2dBackwardDataFlippedKernel, geometry, outputGrad, inputGrad);
       } else if (needInputGrad) {
-        this.run(conv2dBackwardDataIm2colKernel, { ...geometry, outputGrad: outputGrad.data, weights, columns, inputGrad: inputGrad.data }, batch);
+        this.runIm2colBackwardData(geometry, outputGrad, inputGrad);
         this.columnsHoldPatches = false;
       }
     }
@@ -240,6 +262,43 @@ export class Conv2d implements Layer {
     if (this.implementation !== DEFAULT_CONV_IMPLEMENTATION) config.implementation = this.implementation;
     if (this.init?.config !== undefined) config.init = this.init.config;
     return config;
+  }
+
+  /** The gradient fields every backward-weights kernel takes (dy, and dw and db to add into). */
+  private fillWeightGradients(args: Writable<{ outputGrad: Float32Array; weightsGrad: Float32Array; biasGrad: Float32Array }>, outputGrad: Tensor): void {
+    args.outputGrad = outputGrad.data;
+    args.weightsGrad = this.weights.grad.data;
+    args.biasGrad = this.bias.grad.data;
+  }
+
+  /** Stride-1 backward-data on the rotated filters (the implicit-GEMM tiles or the flipped GEMM). */
+  private runFlippedBackwardData(
+    kernel: typeof conv2dBackwardDataImplicitKernel | typeof conv2dBackwardDataFlippedKernel, geometry: ConvGeometry, outputGrad: Tensor, inputGrad: Tensor,
+  ): void {
+    const weights = this.weights.value.data;
+    const flippedWeights = (this.flippedWeights ??= allocFloat32(weights.length));
+    flipWeights(geometry, weights, flippedWeights);
+    const args = this.records.refill(kernel, geometry);
+    args.outputGrad = outputGrad.data;
+    args.flippedWeights = flippedWeights;
+    args.inputGrad = inputGrad.data;
+    this.run(kernel, args, geometry.batchSize);
+  }
+
+  /** Backward-data as wᵀ·dy and col2im, through the columns buffer. */
+  private runIm2colBackwardData(geometry: ConvGeometry, outputGrad: Tensor, inputGrad: Tensor): void {
+    const args = this.records.refill(conv2dBackwardDataIm2colKernel, geometry);
+    args.outputGrad = outputGrad.data;
+    args.weights = this.weights.value.data;
+    args.columns = this.columnsFor(geometry.batchSize);
+    args.inputGrad = inputGrad.data;
+    this.run(conv2dBackwardDataIm2colKernel, args, geometry.batchSize);
+  }
+
+  /** geometry(batch), kept while the batch size stays the same. */
+  private geometryFor(batch: number): ConvGeometry {
+    if (this.lastGeometry === null || this.lastGeometry.batchSize !== batch) this.lastGeometry = this.geometry(batch);
+    return this.lastGeometry;
   }
 
   /** The numbers every kernel reads (conv-geometry.ts), for a batch of `batch` images. */

@@ -17,6 +17,7 @@ import type { Executor, KernelArgs, KernelHandle } from '../parallel/executor.ts
 import { PARALLEL_MIN_VALUES, executorFor } from '../parallel/executor.ts';
 import { serialExecutor } from '../parallel/serial-executor.ts';
 import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './batch-checks.ts';
+import { KernelRecords } from './kernel-records.ts';
 
 export interface ActivationOptions {
   /** Per-example shape, e.g. [D] or [C, H, W]; the output has the same shape. */
@@ -84,6 +85,9 @@ export abstract class ElementwiseActivation implements Layer {
    * tensor is large enough to pay for the hand-off (PARALLEL_MIN_VALUES) and every array lives in
    * shared memory (the pool's requirement; tensors allocate there), on this thread otherwise.
    */
+  /** Argument records for subclasses' kernels, refilled on every call (kernel-records.ts says why). */
+  protected readonly records = new KernelRecords();
+
   protected runElementwise<Args extends KernelArgs>(kernel: KernelHandle<Args>, args: Args, count: number): void {
     executorFor(this.executor, serialExecutor, args, count, PARALLEL_MIN_VALUES).parallelFor(kernel, args, count);
   }

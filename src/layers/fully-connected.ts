@@ -36,6 +36,7 @@ import { Tensor, shapeSize } from '../tensor/tensor.ts';
 import { batchBuffer, checkBatchInput, checkOutputGrad, checkPerExampleShape } from './batch-checks.ts';
 import type { ForwardMode, Layer, Parameter, WeightInitializerHook } from './layer.ts';
 import { initializeWeights, makeParameter } from './layer.ts';
+import { KernelRecords, NO_FIELDS } from './kernel-records.ts';
 
 export type { WeightInitializerHook } from './layer.ts';
 
@@ -71,6 +72,8 @@ export class FullyConnected implements Layer {
   readonly bias: Parameter;
   private readonly init: WeightInitializerHook | undefined;
   private executor: Executor = serialExecutor;
+  /** The kernels' argument records, refilled on every call (kernel-records.ts says why). */
+  private readonly records = new KernelRecords();
   private input: Tensor | null = null;
   private output: Tensor | null = null;
   private inputGrad: Tensor | null = null;
@@ -113,7 +116,14 @@ export class FullyConnected implements Layer {
     this.input = input;
     const { inputSize, outputs } = this;
     if (this.implementation === 'naive') {
-      const args = { batchSize: batch, inputSize, outputs, input: input.data, weights: this.weights.value.data, bias: this.bias.value.data, output: output.data };
+      const args = this.records.refill(fullyConnectedForwardNaiveKernel, NO_FIELDS);
+      args.batchSize = batch;
+      args.inputSize = inputSize;
+      args.outputs = outputs;
+      args.input = input.data;
+      args.weights = this.weights.value.data;
+      args.bias = this.bias.value.data;
+      args.output = output.data;
       this.executor.parallelFor(fullyConnectedForwardNaiveKernel, args, batch);
       return output;
     }
@@ -158,7 +168,23 @@ export class FullyConnected implements Layer {
     transA: boolean, transB: boolean, m: number, n: number, k: number,
     a: Float32Array, lda: number, b: Float32Array, ldb: number, c: Float32Array, ldc: number, accumulate: boolean,
   ): void {
-    this.executor.parallelFor(gemmRowsKernel, { transA, transB, m, n, k, a, aOffset: 0, lda, b, bOffset: 0, ldb, c, cOffset: 0, ldc, accumulate }, m);
+    const args = this.records.refill(gemmRowsKernel, NO_FIELDS); // every field set below, on every call
+    args.transA = transA;
+    args.transB = transB;
+    args.m = m;
+    args.n = n;
+    args.k = k;
+    args.a = a;
+    args.aOffset = 0;
+    args.lda = lda;
+    args.b = b;
+    args.bOffset = 0;
+    args.ldb = ldb;
+    args.c = c;
+    args.cOffset = 0;
+    args.ldc = ldc;
+    args.accumulate = accumulate;
+    this.executor.parallelFor(gemmRowsKernel, args, m);
   }
 
   config(): Record<string, unknown> {

@@ -53,9 +53,11 @@ export class MaxPool2d extends Pool2dLayer implements Layer {
     const batch = checkBatchInput(input, this.inputShape, this.name);
     const output = (this.output = batchBuffer(this.output, batch, this.outputShape));
     if (this.argmax === null || this.argmax.length !== output.size) this.argmax = int32Storage(this.argmax, output.size);
-    this.executor.parallelFor(
-      maxPoolForwardKernel, { ...this.poolShape, input: input.data, output: output.data, argmax: this.argmax }, this.planes(batch),
-    );
+    const args = this.records.refill(maxPoolForwardKernel, this.poolShape);
+    args.input = input.data;
+    args.output = output.data;
+    args.argmax = this.argmax;
+    this.executor.parallelFor(maxPoolForwardKernel, args, this.planes(batch));
     return output;
   }
 
@@ -68,9 +70,11 @@ export class MaxPool2d extends Pool2dLayer implements Layer {
     const inputGrad = (this.inputGrad = batchBuffer(this.inputGrad, batch, this.inputShape));
     if (!needInputGrad) return inputGrad; // no parameters: nothing else to compute
     inputGrad.zero(); // the kernel adds into dx
-    this.executor.parallelFor(
-      maxPoolBackwardKernel, { ...this.poolShape, outputGrad: outputGrad.data, argmax: this.argmax!, inputGrad: inputGrad.data }, this.planes(batch),
-    );
+    const args = this.records.refill(maxPoolBackwardKernel, this.poolShape);
+    args.outputGrad = outputGrad.data;
+    args.argmax = this.argmax!;
+    args.inputGrad = inputGrad.data;
+    this.executor.parallelFor(maxPoolBackwardKernel, args, this.planes(batch));
     return inputGrad;
   }
 }

@@ -12,6 +12,7 @@ import type { Shape, Tensor } from '../tensor/tensor.ts';
 import { resolvePoolOptions } from './conv-shape.ts';
 import type { PoolOptions, PoolShape } from './conv-shape.ts';
 import type { Parameter } from './layer.ts';
+import { KernelRecords } from './kernel-records.ts';
 
 export abstract class Pool2dLayer {
   readonly type = 'pool';
@@ -23,6 +24,8 @@ export abstract class Pool2dLayer {
   protected executor: Executor = serialExecutor;
   protected output: Tensor | null = null;
   protected inputGrad: Tensor | null = null;
+  /** The kernels' argument records, refilled on every call (kernel-records.ts says why). */
+  protected readonly records = new KernelRecords();
   /** 'max' or 'avg', as written in model files. */
   protected abstract readonly mode: 'max' | 'avg';
 

@@ -11,6 +11,7 @@
  */
 import { reluBackwardKernel, reluForwardKernel } from '../kernels/relu.ts';
 import { type ActivationOptions, ElementwiseActivation } from './elementwise.ts';
+import { NO_FIELDS } from './kernel-records.ts';
 
 export class Relu extends ElementwiseActivation {
   constructor(options: ActivationOptions) {
@@ -19,11 +20,18 @@ export class Relu extends ElementwiseActivation {
 
   /** y = max(0, x): kernels/relu.ts reluForward. */
   protected activate(x: Float32Array, y: Float32Array): void {
-    this.runElementwise(reluForwardKernel, { input: x, output: y }, y.length);
+    const args = this.records.refill(reluForwardKernel, NO_FIELDS);
+    args.input = x;
+    args.output = y;
+    this.runElementwise(reluForwardKernel, args, y.length);
   }
 
   /** dx = dy where x > 0, else 0: kernels/relu.ts reluBackward. */
   protected differentiate(x: Float32Array, _y: Float32Array, dy: Float32Array, dx: Float32Array): void {
-    this.runElementwise(reluBackwardKernel, { input: x, outputGrad: dy, inputGrad: dx }, dx.length);
+    const args = this.records.refill(reluBackwardKernel, NO_FIELDS);
+    args.input = x;
+    args.outputGrad = dy;
+    args.inputGrad = dx;
+    this.runElementwise(reluBackwardKernel, args, dx.length);
   }
 }

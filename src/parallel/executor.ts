@@ -49,7 +49,8 @@ export const PARALLEL_MIN_VALUES = 1 << 14;
  */
 export function executorFor(executor: Executor, fallback: Executor, args: KernelArgs, items: number, minItems: number): Executor {
   if (executor.threads <= 1 || items < minItems || typeof SharedArrayBuffer === 'undefined') return fallback;
-  for (const value of Object.values(args)) {
+  for (const key in args) { // not Object.values: no array allocated per call
+    const value = args[key];
     if (typeof value === 'object' && !(value.buffer instanceof SharedArrayBuffer)) return fallback;
   }
   return executor;
