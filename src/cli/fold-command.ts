@@ -49,7 +49,9 @@ export async function foldCommand(argv: string[]): Promise<number> {
   let accuracies: { original: number; folded: number; count: number; changedPredictions: number } | undefined;
   if (options.data) {
     const limit = options.limit === undefined ? undefined : numberOption('limit', options.limit, { min: 1, integer: true });
-    const data = await loadData(options.data, limit ? { testLimit: limit } : {});
+    // The training split is needed only for the channel statistics of a model file without them:
+    // otherwise keep one training image (loadData refuses an empty split), not 50,000 (150 MB for CIFAR-10).
+    const data = await loadData(options.data, { ...(limit ? { testLimit: limit } : {}), ...(file.preprocessing ? { trainLimit: 1 } : {}) });
     checkModelFitsData(net, source, data.splits.test);
     const preprocessing = file.preprocessing ?? channelStatistics(data.splits.train);
     const before = evaluate(net, data.splits.test, preprocessing);
