@@ -23,8 +23,15 @@ import {
 } from './worker-pool-protocol.ts';
 import type { RegistrationMessage } from './worker-pool-protocol.ts';
 
-/** SharedArrayBuffers the workers keep views of; beyond this the least recently used are forgotten. */
-const MAX_REMEMBERED_BUFFERS = 64;
+/**
+ * SharedArrayBuffers the workers keep views of; beyond this the least recently used are forgotten.
+ * It must exceed the buffers one training step touches, or every step forgets buffers the next step
+ * needs and sends them again (a registry entry, a message and new views each time): a training step
+ * of the demo net with batch norm passes 72 (outputs, input gradients, weights, gradients and
+ * statistics of every layer), `npm run train:cifar10-fast`'s six-conv net 129. The old limit of 64
+ * made the first thrash: its re-registrations were the largest source of old-generation garbage.
+ */
+const MAX_REMEMBERED_BUFFERS = 1024;
 
 /** Interned strings and remembered SharedArrayBuffers, with what the workers still have to learn. */
 class Registrations {
