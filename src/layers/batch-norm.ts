@@ -91,7 +91,8 @@ export class BatchNorm implements Layer {
   private executor: Executor = serialExecutor;
   /** The kernels' argument records, refilled on every call (kernel-records.ts says why), and their fixed fields. */
   private readonly records = new KernelRecords();
-  private readonly shapeFields: Readonly<Record<string, number>>;
+  private readonly forwardFields: Readonly<Record<string, number>>;
+  private readonly backwardFields: Readonly<Record<string, number>>;
   /** Mode of the last forward: decides which backward formula applies. null before any forward. */
   private lastTraining: boolean | null = null;
 
@@ -124,7 +125,8 @@ export class BatchNorm implements Layer {
     this.runningVariance = Tensor.filled([this.channels], 1);
     this.mean = allocFloat64(this.channels);
     this.inverseStd = allocFloat64(this.channels);
-    this.shapeFields = Object.freeze({ channels: this.channels, spatialSize: this.spatialSize, momentum: this.momentum, eps: this.eps });
+    this.backwardFields = Object.freeze({ channels: this.channels, spatialSize: this.spatialSize });
+    this.forwardFields = Object.freeze({ ...this.backwardFields, momentum: this.momentum, eps: this.eps });
   }
 
   parameters(): Parameter[] {
@@ -154,7 +156,7 @@ export class BatchNorm implements Layer {
       );
     }
     this.ensureBuffers(batchSize);
-    const args = this.records.refill(batchNormForwardKernel, this.shapeFields);
+    const args = this.records.refill(batchNormForwardKernel, this.forwardFields);
     args.input = input.data;
     args.output = this.output.data;
     args.gamma = this.gamma.value.data;
@@ -182,7 +184,7 @@ export class BatchNorm implements Layer {
         `BatchNorm '${this.name}': backward expected dy of shape ${formatShape(expected)} (the last forward's), got ${formatShape(outputGrad.shape)}`,
       );
     }
-    const args = this.records.refill(batchNormBackwardKernel, this.shapeFields);
+    const args = this.records.refill(batchNormBackwardKernel, this.backwardFields);
     args.outputGrad = outputGrad.data;
     args.input = this.input.data;
     args.inputGrad = this.inputGrad.data;

@@ -140,14 +140,24 @@ export class FullyConnected implements Layer {
     const { inputSize, outputs } = this;
     const dy = outputGrad.data;
     if (this.implementation === 'naive') {
-      const geometry = { batchSize: batch, inputSize, outputs };
-      this.executor.parallelFor(fullyConnectedBackwardWeightsNaiveKernel, {
-        ...geometry, outputGrad: dy, input: this.input!.data, weightsGrad: this.weights.grad.data, biasGrad: this.bias.grad.data,
-      }, outputs);
+      const weightArgs = this.records.refill(fullyConnectedBackwardWeightsNaiveKernel, NO_FIELDS);
+      weightArgs.batchSize = batch;
+      weightArgs.inputSize = inputSize;
+      weightArgs.outputs = outputs;
+      weightArgs.outputGrad = dy;
+      weightArgs.input = this.input!.data;
+      weightArgs.weightsGrad = this.weights.grad.data;
+      weightArgs.biasGrad = this.bias.grad.data;
+      this.executor.parallelFor(fullyConnectedBackwardWeightsNaiveKernel, weightArgs, outputs);
       if (needInputGrad) {
-        this.executor.parallelFor(fullyConnectedBackwardDataNaiveKernel, {
-          ...geometry, outputGrad: dy, weights: this.weights.value.data, inputGrad: this.inputGrad.data,
-        }, batch);
+        const dataArgs = this.records.refill(fullyConnectedBackwardDataNaiveKernel, NO_FIELDS);
+        dataArgs.batchSize = batch;
+        dataArgs.inputSize = inputSize;
+        dataArgs.outputs = outputs;
+        dataArgs.outputGrad = dy;
+        dataArgs.weights = this.weights.value.data;
+        dataArgs.inputGrad = this.inputGrad.data;
+        this.executor.parallelFor(fullyConnectedBackwardDataNaiveKernel, dataArgs, batch);
       }
       return this.inputGrad;
     }
