@@ -196,7 +196,7 @@ test('every registered kernel is covered by this spec', () => {
     'conv2dForwardIm2col', 'conv2dBackwardWeightsIm2col', 'conv2dBackwardDataIm2col', 'conv2dBackwardDataFlipped',
     'conv2dForwardImplicit', 'conv2dBackwardWeightsImplicit', 'conv2dBackwardDataImplicit',
     'maxPoolForward', 'maxPoolBackward', 'avgPoolForward', 'avgPoolBackward', 'reluForward', 'reluBackward',
-    'batchNormForward', 'batchNormBackward',
+    'batchNormInputSums', 'batchNormAffine', 'batchNormGradientSums', 'batchNormInputGrad',
     'fullyConnectedForwardNaive', 'fullyConnectedBackwardWeightsNaive', 'fullyConnectedBackwardDataNaive',
   ];
   assert.deepEqual(Object.keys(kernelRegistry).sort(), covered.sort());
@@ -229,25 +229,20 @@ test('relu kernels: same bits for 1-4 element parts', () => {
   assertSplitInvariant('reluBackward', { input, outputGrad: gaussianArray(count, rng), inputGrad: gaussianArray(count, rng) }, count, ['inputGrad']);
 });
 
-test('batch-norm kernels: same bits for 1-4 channel parts, training and inference', () => {
+test('batch-norm row kernels: same bits for 1-4 row parts, with and without the fused ReLU', () => {
   const rng = new Rng(37);
   const [N, C, S] = [3, 5, 6];
-  for (const training of [true, false]) {
-    const common = { batchSize: N, channels: C, spatialSize: S, training };
-    const forward: KernelArgs = {
-      ...common, momentum: 0.9, eps: 1e-5,
-      input: gaussianArray(N * C * S, rng), output: gaussianArray(N * C * S, rng),
-      gamma: gaussianArray(C, rng), beta: gaussianArray(C, rng),
-      runningMean: gaussianArray(C, rng), runningVariance: gaussianArray(C, rng).map((v) => 1 + v * v),
-      mean: Float64Array.from(gaussianArray(C, rng)), inverseStd: Float64Array.from(gaussianArray(C, rng)),
-    };
-    assertSplitInvariant('batchNormForward', forward, C, training ? ['output', 'runningMean', 'runningVariance', 'mean', 'inverseStd'] : ['output', 'mean', 'inverseStd']);
-    const backward: KernelArgs = {
-      ...common,
-      outputGrad: gaussianArray(N * C * S, rng), input: gaussianArray(N * C * S, rng), inputGrad: gaussianArray(N * C * S, rng),
-      gamma: gaussianArray(C, rng), gammaGrad: gaussianArray(C, rng), betaGrad: gaussianArray(C, rng),
-      mean: Float64Array.from(gaussianArray(C, rng)), inverseStd: Float64Array.from(gaussianArray(C, rng)),
-    };
-    assertSplitInvariant('batchNormBackward', backward, C, ['inputGrad', 'gammaGrad', 'betaGrad']);
+  const rows = N * C;
+  const input = gaussianArray(N * C * S, rng);
+  const common = { channels: C, spatialSize: S };
+  assertSplitInvariant('batchNormInputSums', { ...common, input, rowSums: Float64Array.from(gaussianArray(2 * rows, rng)) }, rows, ['rowSums']);
+  const forwardCoefficients = Float64Array.from(gaussianArray(2 * C, rng));
+  for (const relu of [false, true]) {
+    assertSplitInvariant('batchNormAffine', { ...common, relu, input, output: gaussianArray(N * C * S, rng), coefficients: forwardCoefficients }, rows, ['output']);
+    const backward = { ...common, relu, forwardCoefficients, outputGrad: gaussianArray(N * C * S, rng), input };
+    assertSplitInvariant('batchNormGradientSums', { ...backward, rowSums: Float64Array.from(gaussianArray(2 * rows, rng)) }, rows, ['rowSums']);
+    assertSplitInvariant('batchNormInputGrad', {
+      ...backward, inputGrad: gaussianArray(N * C * S, rng), coefficients: Float64Array.from(gaussianArray(3 * C, rng)),
+    }, rows, ['inputGrad']);
   }
 });

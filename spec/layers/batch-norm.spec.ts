@@ -252,13 +252,13 @@ describe('BatchNorm: parameters, config and errors', () => {
 });
 
 describe('BatchNorm on a multi-thread executor', () => {
-  it('splits large inputs by channel and gives the same bits as one thread', () => {
+  it('splits large inputs by rows (n, c) and gives the same bits as one thread', () => {
     const calls: string[] = [];
     const twoThreads: Executor = {
       threads: 2,
       parallelFor(name: string, args: KernelArgs, total: number) {
         calls.push(`${name}:${total}`);
-        // Run two halves of the channel range separately, as two threads would.
+        // Run two halves of the row range separately, as two threads would.
         const half = Math.floor(total / 2);
         kernelRegistry[name](args, 0, half);
         kernelRegistry[name](args, half, total);
@@ -274,7 +274,7 @@ describe('BatchNorm on a multi-thread executor', () => {
     assert.deepEqual(parallel.backward(dy).toArray(), serial.backward(dy).toArray());
     assert.deepEqual(parallel.gamma.grad.toArray(), serial.gamma.grad.toArray());
     assert.deepEqual(parallel.runningVariance.toArray(), serial.runningVariance.toArray());
-    assert.deepEqual(calls, ['batchNormForward:6', 'batchNormBackward:6']);
+    assert.deepEqual(calls, ['batchNormInputSums:48', 'batchNormAffine:48', 'batchNormGradientSums:48', 'batchNormInputGrad:48']);
 
     calls.length = 0;
     const small = new BatchNorm({ inputShape: [4] });

@@ -196,6 +196,16 @@ function timeLayer(layer: Layer, totals: { forward: number; backward: number }):
     totals.forward += performance.now() - started;
     return output;
   };
+  const fused = layer.forwardThenRelu?.bind(layer);
+  if (fused !== undefined) {
+    // The fused batchnorm + relu step (Net's fusion) counts as this layer's forward.
+    layer.forwardThenRelu = (input, mode) => {
+      const started = performance.now();
+      const output = fused(input, mode);
+      totals.forward += performance.now() - started;
+      return output;
+    };
+  }
   layer.backward = (outputGrad, computeInputGrad) => {
     const started = performance.now();
     const inputGrad = backward(outputGrad, computeInputGrad);

@@ -27,9 +27,12 @@ import { instantiateSimdRelu } from './engines/relu-simd.ts';
 import type { SimdRelu } from './engines/relu-simd.ts';
 import { instantiateSimdMaxPool } from './engines/max-pool-simd.ts';
 import type { SimdMaxPool } from './engines/max-pool-simd.ts';
+import { instantiateSimdBatchNorm } from './engines/batch-norm-simd.ts';
+import type { SimdBatchNorm } from './engines/batch-norm-simd.ts';
 
 export type { KernelTier } from './engines/kernel-tier.ts';
 export type { SimdMaxPool } from './engines/max-pool-simd.ts';
+export type { SimdBatchNorm } from './engines/batch-norm-simd.ts';
 export type { SimdRelu } from './engines/relu-simd.ts';
 
 /** False once the tier setting has changed since `heap` was built: the thread then builds a new one. */
@@ -194,6 +197,7 @@ export function createTileHeap(bytes: number, ceiling: KernelTier = kernelTier()
 /** This thread's SIMD ReLU and 2×2 max-pool loops: built on first use; null without WebAssembly SIMD. */
 let threadRelu: SimdRelu | null | undefined;
 let threadMaxPool: SimdMaxPool | null | undefined;
+let threadBatchNorm: SimdBatchNorm | null | undefined;
 
 /**
  * The SIMD ReLU loops (engines/relu-simd.ts) when the tier setting is 'simd' and the engine has
@@ -210,4 +214,11 @@ export function simdMaxPoolLoop(): SimdMaxPool | undefined {
   if (kernelTier() !== 'simd') return undefined;
   threadMaxPool ??= instantiateSimdMaxPool() ?? null;
   return threadMaxPool ?? undefined;
+}
+
+/** The SIMD batch-norm row loops (engines/batch-norm-simd.ts), likewise (batch-norm.ts). */
+export function simdBatchNormLoops(): SimdBatchNorm | undefined {
+  if (kernelTier() !== 'simd') return undefined;
+  threadBatchNorm ??= instantiateSimdBatchNorm() ?? null;
+  return threadBatchNorm ?? undefined;
 }

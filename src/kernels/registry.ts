@@ -22,7 +22,10 @@
  * | maxPoolForward/Backward       | planes n·C + c   | pooling.ts                               |
  * | avgPoolForward/Backward       | planes n·C + c   | pooling.ts                               |
  * | reluForward/Backward          | elements         | relu.ts                                  |
- * | batchNormForward/Backward     | channels c       | batch-norm.ts                            |
+ * | batchNormInputSums            | rows n·C + c     | batch-norm.ts                            |
+ * | batchNormAffine               | rows n·C + c     | batch-norm.ts                            |
+ * | batchNormGradientSums         | rows n·C + c     | batch-norm.ts                            |
+ * | batchNormInputGrad            | rows n·C + c     | batch-norm.ts                            |
  * | fullyConnectedForwardNaive    | samples n        | fully-connected-naive.ts                 |
  * | fullyConnectedBackwardDataNaive | samples n      | fully-connected-naive.ts                 |
  * | fullyConnectedBackwardWeightsNaive | outputs k   | fully-connected-naive.ts (weights and bias) |
@@ -40,7 +43,7 @@ import {
 } from './conv-implicit-gemm.ts';
 import { avgPoolBackwardKernel, avgPoolForwardKernel, maxPoolBackwardKernel, maxPoolForwardKernel } from './pooling.ts';
 import { reluBackwardKernel, reluForwardKernel } from './relu.ts';
-import { batchNormBackwardKernel, batchNormForwardKernel } from './batch-norm.ts';
+import { batchNormAffineKernel, batchNormGradientSumsKernel, batchNormInputGradKernel, batchNormInputSumsKernel } from './batch-norm.ts';
 import { fullyConnectedBackwardDataNaiveKernel, fullyConnectedBackwardWeightsNaiveKernel, fullyConnectedForwardNaiveKernel } from './fully-connected-naive.ts';
 
 /**
@@ -55,7 +58,7 @@ export const builtInKernels: ReadonlyArray<KernelHandle<never>> = [
   conv2dForwardImplicitKernel, conv2dBackwardWeightsImplicitKernel, conv2dBackwardDataImplicitKernel,
   maxPoolForwardKernel, maxPoolBackwardKernel, avgPoolForwardKernel, avgPoolBackwardKernel,
   reluForwardKernel, reluBackwardKernel,
-  batchNormForwardKernel, batchNormBackwardKernel,
+  batchNormInputSumsKernel, batchNormAffineKernel, batchNormGradientSumsKernel, batchNormInputGradKernel,
   fullyConnectedForwardNaiveKernel, fullyConnectedBackwardWeightsNaiveKernel, fullyConnectedBackwardDataNaiveKernel,
 ];
 

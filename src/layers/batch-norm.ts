@@ -36,19 +36,23 @@
  * rescales all x̂, hence the −x̂·mean(g·x̂) term). In inference mode μ and σ² are constants and
  * dx_i = γ·g_i / sqrt(running var + eps).
  *
- * The loops are range kernels over channels (src/kernels/batch-norm.ts), run through the layer's
- * executor, so a worker pool splits the channels between threads. They compute the same formulas as
- * per-channel affine maps (y = a·x + b, dx = A·g + B·x + C) and never store x̂: the layer keeps its
+ * Each direction is a range kernel over rows (n, c) of H·W values — sums per row —, a short step per
+ * channel on the calling thread, and a second row kernel (src/kernels/batch-norm.ts), run through the
+ * layer's executor, so a worker pool splits the rows between threads. They compute the same formulas
+ * as per-channel affine maps (y = a·x + b, dx = A·g + B·x + C) and never store x̂: the layer keeps its
  * input for the backward pass instead, as a convolution or a fully connected layer does.
  */
 import { ConfigError, ShapeError, formatShape } from '../errors.ts';
 import { Tensor, allocFloat64, type Shape } from '../tensor/tensor.ts';
 import { makeParameter, type ForwardMode, type Layer, type Parameter } from './layer.ts';
 import { batchBuffer, checkBatchInput } from './batch-checks.ts';
-import type { Executor, KernelHandle } from '../parallel/executor.ts';
+import type { Executor, KernelArgs, KernelHandle } from '../parallel/executor.ts';
 import { PARALLEL_MIN_VALUES, executorFor } from '../parallel/executor.ts';
 import { serialExecutor } from '../parallel/serial-executor.ts';
-import { type BatchNormBackwardArgs, type BatchNormForwardArgs, batchNormBackwardKernel, batchNormForwardKernel } from '../kernels/batch-norm.ts';
+import {
+  batchNormAffineKernel, batchNormGradientCoefficients, batchNormGradientSumsKernel, batchNormInputGradKernel,
+  batchNormInputSumsKernel, batchNormStatistics,
+} from '../kernels/batch-norm.ts';
 import { KernelRecords } from './kernel-records.ts';
 
 export interface BatchNormOptions {
@@ -88,13 +92,18 @@ export class BatchNorm implements Layer {
   /** μ and 1/sqrt(σ² + eps) per channel (float64), of the statistics the last forward used. */
   private readonly mean: Float64Array;
   private readonly inverseStd: Float64Array;
+  /** Per-row sums (N·C, 2), and per-channel coefficients a, b (C, 2) and A, B, C (C, 3): the kernels' float64 go-betweens. */
+  private rowSums = allocFloat64(0);
+  private readonly forwardCoefficients: Float64Array;
+  private readonly backwardCoefficients: Float64Array;
   private executor: Executor = serialExecutor;
   /** The kernels' argument records, refilled on every call (kernel-records.ts says why), and their fixed fields. */
   private readonly records = new KernelRecords();
-  private readonly forwardFields: Readonly<Record<string, number>>;
-  private readonly backwardFields: Readonly<Record<string, number>>;
+  private readonly geometry: Readonly<Record<string, number>>;
   /** Mode of the last forward: decides which backward formula applies. null before any forward. */
   private lastTraining: boolean | null = null;
+  /** Whether the last forward was forwardThenRelu: the backward then takes dL/dz for z = relu(y). */
+  private lastRelu = false;
 
   constructor(options: BatchNormOptions) {
     this.name = options.name ?? 'batchnorm';
@@ -125,8 +134,9 @@ export class BatchNorm implements Layer {
     this.runningVariance = Tensor.filled([this.channels], 1);
     this.mean = allocFloat64(this.channels);
     this.inverseStd = allocFloat64(this.channels);
-    this.backwardFields = Object.freeze({ channels: this.channels, spatialSize: this.spatialSize });
-    this.forwardFields = Object.freeze({ ...this.backwardFields, momentum: this.momentum, eps: this.eps });
+    this.forwardCoefficients = allocFloat64(2 * this.channels);
+    this.backwardCoefficients = allocFloat64(3 * this.channels);
+    this.geometry = Object.freeze({ channels: this.channels, spatialSize: this.spatialSize });
   }
 
   parameters(): Parameter[] {
@@ -147,6 +157,23 @@ export class BatchNorm implements Layer {
 
   /** x: (N, ...inputShape) → y, same shape. Training also updates the running statistics. */
   forward(input: Tensor, mode: ForwardMode): Tensor {
+    return this.normalize(input, mode, false);
+  }
+
+  /**
+   * Training only: x (N, ...inputShape) → z = relu(y), same shape — this layer's forward and a ReLU
+   * layer's in one pass (src/kernels/batch-norm.ts); the next backward then takes dL/dz and returns
+   * dL/dx, with the bits of the two layers run one after the other. Net calls it for a batchnorm
+   * directly followed by a relu, and skips the relu layer.
+   */
+  forwardThenRelu(input: Tensor, mode: ForwardMode): Tensor {
+    if (!mode.training) {
+      throw new ConfigError(`BatchNorm '${this.name}': forwardThenRelu fuses the training pass only; in inference run forward and the ReLU layer`);
+    }
+    return this.normalize(input, mode, true);
+  }
+
+  private normalize(input: Tensor, mode: ForwardMode, relu: boolean): Tensor {
     const batchSize = checkBatchInput(input, this.inputShape, this.name);
     const count = batchSize * this.spatialSize; // M values per channel
     if (mode.training && count < 2) {
@@ -156,24 +183,35 @@ export class BatchNorm implements Layer {
       );
     }
     this.ensureBuffers(batchSize);
-    const args = this.records.refill(batchNormForwardKernel, this.forwardFields);
-    args.input = input.data;
-    args.output = this.output.data;
-    args.gamma = this.gamma.value.data;
-    args.beta = this.beta.value.data;
-    args.runningMean = this.runningMean.data;
-    args.runningVariance = this.runningVariance.data;
-    args.mean = this.mean;
-    args.inverseStd = this.inverseStd;
-    args.batchSize = batchSize;
-    args.training = mode.training;
-    this.run(batchNormForwardKernel, args, count);
+    const rows = batchSize * this.channels;
+    if (mode.training) {
+      const sums = this.records.refill(batchNormInputSumsKernel, this.geometry);
+      sums.input = input.data;
+      sums.rowSums = this.rowSums;
+      this.run(batchNormInputSumsKernel, sums, rows);
+    }
+    batchNormStatistics({
+      input: input.data, rowSums: this.rowSums, gamma: this.gamma.value.data, beta: this.beta.value.data,
+      runningMean: this.runningMean.data, runningVariance: this.runningVariance.data, mean: this.mean,
+      inverseStd: this.inverseStd, coefficients: this.forwardCoefficients, batchSize, channels: this.channels,
+      spatialSize: this.spatialSize, training: mode.training, momentum: this.momentum, eps: this.eps,
+    });
+    const affine = this.records.refill(batchNormAffineKernel, this.geometry);
+    affine.input = input.data;
+    affine.output = this.output.data;
+    affine.coefficients = this.forwardCoefficients;
+    affine.relu = relu;
+    this.run(batchNormAffineKernel, affine, rows);
     this.input = input;
     this.lastTraining = mode.training;
+    this.lastRelu = relu;
     return this.output;
   }
 
-  /** dy: (N, ...inputShape) → dx; ADDS dγ and dβ into the parameters' grads (formulas at the top). */
+  /**
+   * dy: (N, ...inputShape) → dx; ADDS dγ and dβ into the parameters' grads (formulas at the top).
+   * After forwardThenRelu, the argument is dL/dz for the rectified output z.
+   */
   backward(outputGrad: Tensor): Tensor {
     if (this.lastTraining === null || this.input === null) {
       throw new Error(`BatchNorm '${this.name}': backward called before forward`);
@@ -184,18 +222,36 @@ export class BatchNorm implements Layer {
         `BatchNorm '${this.name}': backward expected dy of shape ${formatShape(expected)} (the last forward's), got ${formatShape(outputGrad.shape)}`,
       );
     }
-    const args = this.records.refill(batchNormBackwardKernel, this.backwardFields);
-    args.outputGrad = outputGrad.data;
-    args.input = this.input.data;
-    args.inputGrad = this.inputGrad.data;
-    args.gamma = this.gamma.value.data;
-    args.gammaGrad = this.gamma.grad.data;
-    args.betaGrad = this.beta.grad.data;
-    args.mean = this.mean;
-    args.inverseStd = this.inverseStd;
-    args.batchSize = this.batchSize;
-    args.training = this.lastTraining;
-    this.run(batchNormBackwardKernel, args, this.batchSize * this.spatialSize);
+    const rows = this.batchSize * this.channels;
+    const sums = this.records.refill(batchNormGradientSumsKernel, this.geometry);
+    sums.outputGrad = outputGrad.data;
+    sums.input = this.input.data;
+    sums.rowSums = this.rowSums;
+    sums.forwardCoefficients = this.forwardCoefficients;
+    sums.relu = this.lastRelu;
+    this.run(batchNormGradientSumsKernel, sums, rows);
+    batchNormGradientCoefficients({
+      rowSums: this.rowSums, gamma: this.gamma.value.data, gammaGrad: this.gamma.grad.data, betaGrad: this.beta.grad.data,
+      mean: this.mean, inverseStd: this.inverseStd, coefficients: this.backwardCoefficients, batchSize: this.batchSize,
+      channels: this.channels, spatialSize: this.spatialSize, training: this.lastTraining,
+    });
+    if (this.lastTraining) {
+      const inputGrad = this.records.refill(batchNormInputGradKernel, this.geometry);
+      inputGrad.outputGrad = outputGrad.data;
+      inputGrad.input = this.input.data;
+      inputGrad.inputGrad = this.inputGrad.data;
+      inputGrad.coefficients = this.backwardCoefficients;
+      inputGrad.forwardCoefficients = this.forwardCoefficients;
+      inputGrad.relu = this.lastRelu;
+      this.run(batchNormInputGradKernel, inputGrad, rows);
+    } else {
+      const affine = this.records.refill(batchNormAffineKernel, this.geometry);
+      affine.input = outputGrad.data;
+      affine.output = this.inputGrad.data;
+      affine.coefficients = this.backwardCoefficients;
+      affine.relu = false;
+      this.run(batchNormAffineKernel, affine, rows);
+    }
     return this.inputGrad;
   }
 
@@ -210,12 +266,12 @@ export class BatchNorm implements Layer {
   }
 
   /**
-   * Runs a channel-range kernel; on the worker threads only when the layer holds enough values
-   * (N·H·W per channel times C) to pay for the hand-off.
+   * Runs a row kernel over `rows` rows of H·W values; on the worker threads only when the layer holds
+   * enough values to pay for the hand-off.
    */
-  private run<Args extends BatchNormForwardArgs | BatchNormBackwardArgs>(kernel: KernelHandle<Args>, args: Args, valuesPerChannel: number): void {
-    const executor = executorFor(this.executor, serialExecutor, args, valuesPerChannel * this.channels, PARALLEL_MIN_VALUES);
-    executor.parallelFor(kernel, args, this.channels);
+  private run<Args extends KernelArgs>(kernel: KernelHandle<Args>, args: Args, rows: number): void {
+    const executor = executorFor(this.executor, serialExecutor, args, rows * this.spatialSize, PARALLEL_MIN_VALUES);
+    executor.parallelFor(kernel, args, rows);
   }
 
   /** Buffers for N = batchSize; a smaller N than before reuses the memory of the larger (batchBuffer). */
@@ -223,6 +279,9 @@ export class BatchNorm implements Layer {
     if (batchSize === this.batchSize) return;
     this.output = batchBuffer(this.output, batchSize, this.inputShape);
     this.inputGrad = batchBuffer(this.inputGrad, batchSize, this.inputShape);
+    // Grow only: the kernels read the first 2·N·C values, and a new buffer would be new memory for
+    // the worker pool to register every time the batch size alternates (training, then evaluation).
+    if (this.rowSums.length < 2 * batchSize * this.channels) this.rowSums = allocFloat64(2 * batchSize * this.channels);
     this.batchSize = batchSize;
   }
 }

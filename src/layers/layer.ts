@@ -57,6 +57,13 @@ export interface Layer {
    * normalization's running mean and variance.
    */
   buffers?(): { name: string; value: Tensor }[];
+  /**
+   * Optional, training only: this layer's forward followed by a ReLU's, in one pass — z = relu(y).
+   * The next backward then takes dL/dz and returns dL/dx, the bits of the two layers run one after
+   * the other. Net uses it for a layer directly followed by a 'relu' layer, which it then skips
+   * (batch norm has it: src/kernels/batch-norm.ts).
+   */
+  forwardThenRelu?(input: Tensor, mode: ForwardMode): Tensor;
   /** Optional: layers with parallel kernels accept an executor (default: serial). */
   setExecutor?(executor: Executor): void;
 }

@@ -9,6 +9,11 @@
  * simple, numerically stable gradient p − onehot(y), which is what the loss module returns, so the
  * softmax layer itself is never back-propagated through in training. For prediction, `forward` runs
  * every layer, so a softmax net returns probabilities.
+ *
+ * Fusion: in training, a layer that offers forwardThenRelu (batch norm) directly followed by a 'relu'
+ * layer runs as one step — the pair's forward in one pass, its backward in the first layer's — which
+ * saves two passes over the tensor and gives the same bits (a spec compares). The relu layer is then
+ * not called; every layer stays in `layers`, in files and in summaries as it was defined.
  */
 import { ConfigError, ShapeError, formatShape } from '../errors.ts';
 import type { Layer } from '../layers/layer.ts';
@@ -30,6 +35,13 @@ export class Net {
   /** The last training step's loss result: its tensors are reused by the next (no allocation per step). */
   private lastSoftmaxLoss: SoftmaxLoss | undefined;
   private lastSvmLoss: ClassificationLoss | undefined;
+  /**
+   * Fuse a batchnorm with the relu after it in training passes (see the header). On by default; off,
+   * every layer runs on its own — the same bits, more time (specs and benches compare the two).
+   */
+  fusion = true;
+  /** absorbed[i]: the last forward ran layer i (a relu) inside layer i − 1's forwardThenRelu. */
+  private readonly absorbed: boolean[];
 
   constructor(inputShape: Shape, layers: Layer[]) {
     if (layers.length === 0) throw new ConfigError('Net: a network needs at least one layer');
@@ -40,6 +52,7 @@ export class Net {
       throw new ConfigError(`Net: the last layer must be 'softmax' or 'svm' (it decides the loss), got '${last.type}'`);
     }
     this.loss = last.type;
+    this.absorbed = layers.map(() => false);
     // Shapes must chain: each layer was built for the previous layer's output.
     let shape = inputShape;
     for (const layer of layers) {
@@ -78,8 +91,26 @@ export class Net {
   /** x: (N, ...inputShape) → output of layer `upTo` (exclusive; default all). Output buffers belong to the layers. */
   forward(input: Tensor, mode: ForwardMode = INFERENCE, upTo = this.layers.length): Tensor {
     let activation = input;
-    for (let i = 0; i < upTo; i++) activation = this.layers[i].forward(activation, mode);
+    for (let i = 0; i < upTo; i++) {
+      const layer = this.layers[i];
+      this.absorbed[i] = false;
+      if (this.fusion && mode.training && i + 1 < upTo && layer.forwardThenRelu !== undefined && this.layers[i + 1].type === 'relu') {
+        activation = layer.forwardThenRelu(activation, mode);
+        this.absorbed[++i] = true;
+      } else {
+        activation = layer.forward(activation, mode);
+      }
+    }
     return activation;
+  }
+
+  /** Layers last … 0 backward from dL/d(output of layer last), skipping relus a fused forward absorbed. */
+  private backwardThrough(gradient: Tensor, last: number, needDataGrad: boolean): Tensor {
+    for (let i = last; i >= 0; i--) {
+      if (this.absorbed[i]) continue; // its ReLU ran inside layer i − 1, whose backward takes dL/dz
+      gradient = this.layers[i].backward(gradient, needDataGrad || i > 0);
+    }
+    return gradient;
   }
 
   /**
@@ -96,9 +127,7 @@ export class Net {
     if (!Number.isInteger(upTo) || upTo < 1 || upTo > this.layers.length) {
       throw new ConfigError(`Net.backwardFrom: upTo must be a layer count in 1..${this.layers.length}, got ${upTo}`);
     }
-    let gradient = outputGrad;
-    for (let i = upTo - 1; i >= 0; i--) gradient = this.layers[i].backward(gradient, true);
-    return gradient;
+    return this.backwardThrough(outputGrad, upTo - 1, true);
   }
 
   /** Class probabilities (softmax net) or scores (svm net), (N, classes). */
@@ -117,9 +146,8 @@ export class Net {
     const { loss, scoresGrad } = this.loss === 'softmax'
       ? (this.lastSoftmaxLoss = softmaxCrossEntropyLoss(logits, labels, this.lastSoftmaxLoss))
       : (this.lastSvmLoss = svmLoss(logits, labels, this.lastSvmLoss));
-    let gradient = scoresGrad;
     // The first layer's input is the data: its gradient is never used, so it is not computed.
-    for (let i = last - 1; i >= 0; i--) gradient = this.layers[i].backward(gradient, i > 0);
+    this.backwardThrough(scoresGrad, last - 1, false);
     return { loss, logits };
   }
 }

@@ -79,7 +79,20 @@ export const op = {
   f64x2ReplaceLane: (lane: number): number[] => [0xfd, 0x22, lane],
   /** Lane-wise IEEE double add and multiply: each lane gives the bits the scalar f64.add/f64.mul would. */
   f64x2Add: [0xfd, ...unsignedLeb(0xf0)],
+  f64x2Sub: [0xfd, ...unsignedLeb(0xf1)],
   f64x2Mul: [0xfd, ...unsignedLeb(0xf2)],
+  /**
+   * Between float32 and float64, two lanes at a time: promote_low widens floats 0 and 1 of a v128
+   * (exact); demote_zero rounds two doubles to floats 0 and 1 (to nearest, ties to even — what a
+   * JavaScript Float32Array store does) and zeroes floats 2 and 3.
+   */
+  f64x2PromoteLowF32x4: [0xfd, ...unsignedLeb(0x5f)],
+  f32x4DemoteF64x2Zero: [0xfd, ...unsignedLeb(0x5e)],
+  /** Lane-wise a > b on doubles: all ones or 0 (false when either is NaN). */
+  f64x2Gt: [0xfd, ...unsignedLeb(0x4a)],
+  /** select(a, b, condition): a when the i32 condition is non-zero, else b; i32.eq gives 1 or 0. */
+  select: [0x1b],
+  i32Eq: [0x46],
 
   // Single precision. An alignment hint may not exceed the access's own size, so 4-byte loads say 2.
   f32Load: (offset = 0): number[] => [0x2a, ...memarg(offset, 2)],

@@ -1,0 +1,249 @@
+/**
+ * kernels/batch-norm.ts's four row loops as WebAssembly SIMD: four floats of a row per step, widened
+ * to two f64x2, with the float64 arithmetic of the TypeScript loops lane by lane.
+ *
+ *   shiftedSums    per row: Σ(x − K_c) and Σ(x − K_c)²      (K_c from the table, one double per channel)
+ *   gradientSums   per row: Σg and Σg·x
+ *   affine         in place: y = f32(a_c·x + b_c)             (a_c, b_c: two doubles per channel)
+ *   inputGrad      in place on dy: dx = f32(A_c·g + (B_c·x + C_c))   (three more doubles per channel)
+ *
+ * where g = dy. The …Relu variants are the same loops with a ReLU fused after the batch norm: affineRelu
+ * keeps v = a_c·x + b_c only where v > 2⁻¹⁵⁰ (else +0), and gradientSumsRelu and inputGradRelu take
+ * g = dy only where a_c·x + b_c > 2⁻¹⁵⁰ (else +0) — kernels/batch-norm.ts says why that threshold is
+ * exactly the ReLU's "y > 0" on the float32 y. The masks are bitwise ands with all-ones or zero lanes.
+ *
+ * Why the bits are the TypeScript loops': a row's sums there run in four lanes, value s into lane
+ * s mod 4, each lane a float64 sum from 0 in the order of s, and the row's result is
+ * (lane 0 + lane 2) + (lane 1 + lane 3). Here the four floats at s … s + 3 load as two pairs — floats
+ * s, s + 1 into one f64x2 and s + 2, s + 3 into another — so the accumulator of the first pair holds
+ * lanes 0 and 1 and the second lanes 2 and 3, each lane adding the same values in the same order.
+ * Adding the two accumulators gives (lane 0 + lane 2, lane 1 + lane 3), and adding its two halves
+ * the row's result. Widening a float to a double is exact, and f64x2 add, subtract and multiply round
+ * each lane as the scalar operations do (WebAssembly has no fused multiply-add outside relaxed SIMD),
+ * so every lane is the same double; demote rounds to float32 as a Float32Array store does.
+ *
+ * Rows are S floats, S a multiple of 4 (the caller keeps other sizes in TypeScript). The row's channel
+ * is (first channel + row index) mod C: kernels/batch-norm.ts stages consecutive rows of the (N·C, S)
+ * tensor — one block copy — in this module's memory, FIRST holding x (or dy) and SECOND the second
+ * operand, and reads the row sums back from SUMS.
+ */
+import { F64, I32, V128, assembleModule, compileModule, fn, instantiate, op } from './wasm-module.ts';
+import type { Code, CompiledModule, Locals, WasmFunction, WasmMemory } from './wasm-module.ts';
+
+/** Floats per staged operand: 64 KiB, so two operands stay in a core's L2 cache. */
+export const BATCH_NORM_CHUNK = 16384;
+/** Channels the per-channel table holds (three doubles each). */
+export const BATCH_NORM_MAX_CHANNELS = 4096;
+
+// Byte addresses in the module's memory: the two operands, the forward's table (K_c, or a_c and b_c),
+// the backward's table (A_c, B_c, C_c), the row sums.
+const SECOND_AT = 4 * BATCH_NORM_CHUNK;
+const TABLE_AT = 2 * SECOND_AT;
+const BACKWARD_TABLE_AT = TABLE_AT + 16 * BATCH_NORM_MAX_CHANNELS;
+const SUMS_AT = BACKWARD_TABLE_AT + 24 * BATCH_NORM_MAX_CHANNELS;
+/** Rows of a chunk: at most CHUNK / 4 (S ≥ 4), two doubles each. */
+const MEMORY_BYTES = SUMS_AT + 16 * (BATCH_NORM_CHUNK / 4);
+
+/** Bytes 0–7 of the first v128 then bytes 0–7 of the second: two demoted pairs as four floats. */
+const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+
+/** The ReLU's threshold on a double: f32(v) > 0 exactly when v > 2⁻¹⁵⁰ (kernels/batch-norm.ts). */
+const RELU_THRESHOLD = 2 ** -150;
+
+/** v128.const of `value` in both double lanes. */
+function f64x2Const(value: number): Code {
+  const bytes = [...new Uint8Array(new Float64Array([value]).buffer)];
+  return [0xfd, 0x0c, ...bytes, ...bytes];
+}
+
+/** v (an f64x2) in the lanes where value > 2⁻¹⁵⁰, +0 in the others. */
+function keepWhereAbove(value: Code, v: Code): Code {
+  return [v, value, f64x2Const(RELU_THRESHOLD), op.f64x2Gt, op.v128And];
+}
+
+/** Floats at byte address (local `at` + offset) and the next one, widened to an f64x2. */
+function pairAt(get: Locals['get'], offset: number): Code {
+  return [get('at'), op.v128Load64Splat(offset), op.f64x2PromoteLowF32x4];
+}
+
+/** One f64 of a table, at table + channel · stride + offset bytes, in both lanes. */
+function tableEntry(get: Locals['get'], stride: number, offset: number, table = TABLE_AT): Code {
+  return [get('channel'), op.i32Const(stride), op.i32Mul, op.f64Load(table + offset), op.f64x2Splat];
+}
+
+/** The sum of a v128's two lanes, stored as the double at (local `out` + offset). */
+function storeLaneSum(get: Locals['get'], set: Locals['set'], accumulator: string, offset: number): Code {
+  return [
+    get('out'),
+    get(accumulator), op.f64x2ExtractLane(0), set('total'),
+    get(accumulator), op.f64x2ExtractLane(1), get('total'), op.f64Add,
+    op.f64Store(offset),
+  ];
+}
+
+/**
+ * The loop shared by the four functions: for each of `rows` rows (at = FIRST + row · rowBytes), run
+ * `beforeRow`, then `step` for every 4 floats (at advancing by 16), then `afterRow`; the channel
+ * counter wraps at `channels`.
+ */
+function overRows(locals: Locals, beforeRow: Code, step: Code, afterRow: Code): Code {
+  const { get, set } = locals;
+  return [
+    op.i32Const(0), set('at'),
+    op.i32Const(SUMS_AT), set('out'),
+    op.loop, // rows
+    beforeRow,
+    get('at'), get('rowBytes'), op.i32Add, set('end'),
+    op.loop, // four floats at a time
+    step,
+    get('at'), op.i32Const(16), op.i32Add, set('at'),
+    get('at'), get('end'), op.i32LtS, op.brIf(0),
+    op.end,
+    afterRow,
+    get('out'), op.i32Const(16), op.i32Add, set('out'),
+    get('channel'), op.i32Const(1), op.i32Add, set('channel'),
+    op.i32Const(0), get('channel'), get('channel'), get('channels'), op.i32Eq, op.select, set('channel'),
+    get('rows'), op.i32Const(-1), op.i32Add, set('rows'),
+    get('rows'), op.brIf(0),
+    op.end,
+  ];
+}
+
+const PARAMETERS = ['rows', 'rowBytes', 'channel', 'channels'];
+const COUNTERS: readonly [typeof I32, readonly string[]] = [I32, ['at', 'end', 'out']];
+
+/** into += value, lane-wise (value an f64x2). */
+function accumulate(get: Locals['get'], set: Locals['set'], into: string, value: Code): Code {
+  return [get(into), value, op.f64x2Add, set(into)];
+}
+
+function shiftedSums(): WasmFunction {
+  return fn('shiftedSums', PARAMETERS, [COUNTERS, [F64, ['total']], [V128, ['shift', 'sum01', 'sum23', 'square01', 'square23', 'd01', 'd23']]], (locals) => {
+    const { get, set } = locals;
+    return overRows(locals, [
+      tableEntry(get, 8, 0), set('shift'),
+      op.v128Zero, set('sum01'), op.v128Zero, set('sum23'), op.v128Zero, set('square01'), op.v128Zero, set('square23'),
+    ], [
+      pairAt(get, 0), get('shift'), op.f64x2Sub, set('d01'),
+      pairAt(get, 8), get('shift'), op.f64x2Sub, set('d23'),
+      accumulate(get, set, 'sum01', get('d01')),
+      accumulate(get, set, 'sum23', get('d23')),
+      accumulate(get, set, 'square01', [get('d01'), get('d01'), op.f64x2Mul]),
+      accumulate(get, set, 'square23', [get('d23'), get('d23'), op.f64x2Mul]),
+    ], [
+      get('sum01'), get('sum23'), op.f64x2Add, set('sum01'), storeLaneSum(get, set, 'sum01', 0),
+      get('square01'), get('square23'), op.f64x2Add, set('square01'), storeLaneSum(get, set, 'square01', 8),
+    ]);
+  });
+}
+
+/** a_c·x + b_c (an f64x2) for the floats of SECOND at (at + offset): the forward's y before rounding. */
+function forwardValue(get: Locals['get'], offset: number): Code {
+  return [pairAt(get, SECOND_AT + offset), get('slope'), op.f64x2Mul, get('offset'), op.f64x2Add];
+}
+
+/** The forward's a_c and b_c, from the forward table into locals slope and offset. */
+function forwardCoefficients(get: Locals['get'], set: Locals['set']): Code {
+  return [tableEntry(get, 16, 0), set('slope'), tableEntry(get, 16, 8), set('offset')];
+}
+
+/** g for the floats of FIRST at (at + offset): dy, or (relu) dy where a_c·x + b_c > 2⁻¹⁵⁰. */
+function gradientPair(get: Locals['get'], offset: number, relu: boolean): Code {
+  return relu ? keepWhereAbove(forwardValue(get, offset), pairAt(get, offset)) : pairAt(get, offset);
+}
+
+function gradientSums(relu: boolean): WasmFunction {
+  return fn(relu ? 'gradientSumsRelu' : 'gradientSums', PARAMETERS, [COUNTERS, [F64, ['total']], [V128, ['sum01', 'sum23', 'dot01', 'dot23', 'g01', 'g23', 'slope', 'offset']]], (locals) => {
+    const { get, set } = locals;
+    return overRows(locals, [
+      relu ? forwardCoefficients(get, set) : [],
+      op.v128Zero, set('sum01'), op.v128Zero, set('sum23'), op.v128Zero, set('dot01'), op.v128Zero, set('dot23'),
+    ], [
+      gradientPair(get, 0, relu), set('g01'),
+      gradientPair(get, 8, relu), set('g23'),
+      accumulate(get, set, 'sum01', get('g01')),
+      accumulate(get, set, 'sum23', get('g23')),
+      accumulate(get, set, 'dot01', [get('g01'), pairAt(get, SECOND_AT), op.f64x2Mul]),
+      accumulate(get, set, 'dot23', [get('g23'), pairAt(get, SECOND_AT + 8), op.f64x2Mul]),
+    ], [
+      get('sum01'), get('sum23'), op.f64x2Add, set('sum01'), storeLaneSum(get, set, 'sum01', 0),
+      get('dot01'), get('dot23'), op.f64x2Add, set('dot01'), storeLaneSum(get, set, 'dot01', 8),
+    ]);
+  });
+}
+
+function affine(relu: boolean): WasmFunction {
+  return fn(relu ? 'affineRelu' : 'affine', PARAMETERS, [COUNTERS, [V128, ['slope', 'offset', 'v']]], (locals) => {
+    const { get, set } = locals;
+    const half = (offset: number): Code => [
+      pairAt(get, offset), get('slope'), op.f64x2Mul, get('offset'), op.f64x2Add,
+      relu ? [set('v'), keepWhereAbove(get('v'), get('v'))] : [],
+      op.f32x4DemoteF64x2Zero,
+    ];
+    return overRows(locals, forwardCoefficients(get, set), [
+      get('at'), half(0), half(8), op.i8x16Shuffle(LOW_HALVES), op.v128Store4Floats(0),
+    ], []);
+  });
+}
+
+function inputGrad(relu: boolean): WasmFunction {
+  return fn(relu ? 'inputGradRelu' : 'inputGrad', PARAMETERS, [COUNTERS, [V128, ['scale', 'gradientSlope', 'gradientOffset', 'slope', 'offset']]], (locals) => {
+    const { get, set } = locals;
+    const half = (offset: number): Code => [
+      gradientPair(get, offset, relu), get('scale'), op.f64x2Mul,
+      pairAt(get, SECOND_AT + offset), get('gradientSlope'), op.f64x2Mul, get('gradientOffset'), op.f64x2Add,
+      op.f64x2Add, op.f32x4DemoteF64x2Zero,
+    ];
+    return overRows(locals, [
+      relu ? forwardCoefficients(get, set) : [],
+      tableEntry(get, 24, 0, BACKWARD_TABLE_AT), set('scale'),
+      tableEntry(get, 24, 8, BACKWARD_TABLE_AT), set('gradientSlope'),
+      tableEntry(get, 24, 16, BACKWARD_TABLE_AT), set('gradientOffset'),
+    ], [
+      get('at'), half(0), half(8), op.i8x16Shuffle(LOW_HALVES), op.v128Store4Floats(0),
+    ], []);
+  });
+}
+
+type RowLoop = (rows: number, rowBytes: number, channel: number, channels: number) => void;
+
+export interface SimdBatchNorm {
+  /** Floats per staged operand (BATCH_NORM_CHUNK), and channels the tables hold. */
+  readonly chunk: number;
+  readonly maxChannels: number;
+  /** The module's memory as floats and as doubles. */
+  readonly f32: Float32Array;
+  readonly f64: Float64Array;
+  /** Where the second operand starts (in floats); the two tables and the row sums (in doubles). */
+  readonly secondAt: number;
+  readonly tableAt: number;
+  readonly backwardTableAt: number;
+  readonly sumsAt: number;
+  readonly shiftedSums: RowLoop;
+  readonly gradientSums: RowLoop;
+  readonly gradientSumsRelu: RowLoop;
+  readonly affine: RowLoop;
+  readonly affineRelu: RowLoop;
+  readonly inputGrad: RowLoop;
+  readonly inputGradRelu: RowLoop;
+}
+
+let compiled: CompiledModule | null | undefined;
+
+/** The SIMD batch-norm row loops over their own memory, or undefined without WebAssembly SIMD. */
+export function instantiateSimdBatchNorm(): SimdBatchNorm | undefined {
+  compiled ??= compileModule(() => assembleModule([
+    shiftedSums(), gradientSums(false), gradientSums(true), affine(false), affine(true), inputGrad(false), inputGrad(true),
+  ]));
+  if (compiled === null) return undefined;
+  const { memory, exports } = instantiate(compiled, Math.ceil(MEMORY_BYTES / 65536));
+  const buffer = (memory as WasmMemory).buffer;
+  const loops = exports as Pick<SimdBatchNorm, 'shiftedSums' | 'gradientSums' | 'gradientSumsRelu' | 'affine' | 'affineRelu' | 'inputGrad' | 'inputGradRelu'>;
+  return {
+    chunk: BATCH_NORM_CHUNK, maxChannels: BATCH_NORM_MAX_CHANNELS,
+    f32: new Float32Array(buffer), f64: new Float64Array(buffer),
+    secondAt: SECOND_AT / 4, tableAt: TABLE_AT / 8, backwardTableAt: BACKWARD_TABLE_AT / 8, sumsAt: SUMS_AT / 8,
+    shiftedSums: loops.shiftedSums, gradientSums: loops.gradientSums, gradientSumsRelu: loops.gradientSumsRelu,
+    affine: loops.affine, affineRelu: loops.affineRelu, inputGrad: loops.inputGrad, inputGradRelu: loops.inputGradRelu,
+  };
+}
