@@ -128,12 +128,18 @@ function layerTimesTable(results: readonly LayerTimesResult[]): string {
 }
 
 function batchNormTable(results: readonly BatchNormStepResult[]): string {
+  const quartiles = (values: readonly number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.round(q * (sorted.length - 1))];
+    return `${at(0.25).toFixed(2)}–${at(0.75).toFixed(2)}`;
+  };
   const rows = results.map((r) => [
     r.workers === 1 ? '1 thread' : `${r.workers} workers`, fixed(r.plainMs, 1), fixed(r.batchNormMs, 1),
-    `${r.ratio.toFixed(2)}× ${r.ratio <= 1.1 ? 'met' : 'MISSED'}`,
+    `${r.ratio.toFixed(2)}× ${r.ratio <= 1.1 ? 'met' : 'MISSED'}`, quartiles(r.perRound),
   ]);
   return `batch norm after each conv (npm run train:cifar10's layout) vs the plain demo net, batch ${results[0].batch}, ms/step ` +
-    `(kernel tier ${results[0].tier}; interleaved):\n${formatTable(['threads', 'plain', 'with BN', 'BN / plain (≤ 1.10×)'], rows)}`;
+    `(kernel tier ${results[0].tier}; ${results[0].perRound.length} rounds of paired samples; the ratio is the median of the rounds' ratios):\n` +
+    formatTable(['threads', 'plain', 'with BN', 'BN / plain (≤ 1.10×)', 'middle half of rounds'], rows);
 }
 
 function tierTable(results: readonly TierStepResult[]): string {

@@ -158,8 +158,10 @@ export interface BatchNormStepResult {
   readonly batch: number;
   readonly plainMs: number;
   readonly batchNormMs: number;
-  /** batchNormMs / plainMs (target ≤ 1.10). */
+  /** The median over rounds of each round's batchNormMs / plainMs (target ≤ 1.10). */
   readonly ratio: number;
+  /** Each round's ratio (paired samples, see training-bench.ts). */
+  readonly perRound: readonly number[];
   readonly tier: string;
 }
 

@@ -263,26 +263,41 @@ export function benchLayerTimes(context: TrainingBenchContext): void {
   }
 }
 
-/** batchnorm: the demo net with and without BN after each conv, 1 thread and 2 workers, interleaved. */
+/**
+ * batchnorm: the demo net with and without BN after each conv, 1 thread and 2 workers. Rounds of
+ * paired samples — plain then BN, BN then plain in the next round, so a drift of the machine's speed
+ * within a round cancels over two — and the ratio is the median of the rounds' own ratios: a change
+ * of load between rounds then cancels too, which the ratio of two medians would not.
+ */
 export function benchBatchNormVariant(context: TrainingBenchContext): void {
-  context.progress(`batchnorm: demo net with and without batch norm after each conv, batch ${TRAINING_BATCH}`);
+  const rounds = context.quick ? 3 : 25;
+  const sampleMilliseconds = context.quick ? 20 : 60;
+  context.progress(`batchnorm: demo net with and without batch norm after each conv, batch ${TRAINING_BATCH}, ${rounds} rounds of paired samples`);
   const configurations = [
     { workers: 1, executor: serialExecutor as Executor },
     { workers: 2, executor: context.pair },
-  ];
-  const cases: TimedCase[] = configurations.flatMap(({ executor }) => [false, true].map((batchNorm) => {
-    const subject = trainingSubject(demoNetDefinition(batchNorm), executor);
-    warmUp(subject.step, context.quick);
-    return { run: subject.step };
-  }));
-  const seconds = measureInterleaved(cases, context.timing);
-  configurations.forEach(({ workers }, index) => {
-    const [plain, normalized] = [seconds[2 * index], seconds[2 * index + 1]];
-    context.emit({
-      bench: 'batchnorm-step', workers, batch: TRAINING_BATCH, plainMs: 1000 * plain, batchNormMs: 1000 * normalized,
-      ratio: normalized / plain, tier: kernelTier(),
-    });
+  ].map(({ workers, executor }) => {
+    const [plain, normalized] = [false, true].map((batchNorm) => trainingSubject(demoNetDefinition(batchNorm), executor));
+    warmUp(plain.step, context.quick);
+    warmUp(normalized.step, context.quick);
+    return { workers, plain, normalized, plainMs: [] as number[], batchNormMs: [] as number[] };
   });
+  for (let round = 0; round < rounds; round++) {
+    for (const configuration of configurations) {
+      const order = round % 2 === 0 ? [configuration.plain, configuration.normalized] : [configuration.normalized, configuration.plain];
+      const [first, second] = order.map((subject) => sampleSteps(subject.step, sampleMilliseconds, 2));
+      const [plainMs, batchNormMs] = round % 2 === 0 ? [first, second] : [second, first];
+      configuration.plainMs.push(plainMs);
+      configuration.batchNormMs.push(batchNormMs);
+    }
+  }
+  for (const { workers, plainMs, batchNormMs } of configurations) {
+    const perRound = batchNormMs.map((ms, round) => ms / plainMs[round]);
+    context.emit({
+      bench: 'batchnorm-step', workers, batch: TRAINING_BATCH, plainMs: median(plainMs), batchNormMs: median(batchNormMs),
+      ratio: median(perRound), perRound, tier: kernelTier(),
+    });
+  }
 }
 
 /**

@@ -269,6 +269,24 @@ function dropoutFamily(): CaseSpec[] {
   ];
 }
 
+/**
+ * `count` float32 values ±(1 + u)·2^k, k in −10 … 10, laid out (N, C, S), with in every channel c a
+ * value H of about ±2⁴⁰ at position 1 of row (n = 1, c) and −H at position S − 2 of the same row (two
+ * different lanes): float64 sums that pass through H keep only the bits of the small values above
+ * H's last place, and which bits those are depends on the order of the additions.
+ */
+function spreadValues(rng: Rng, count: number, channels: number, spatialSize: number): Float32Array {
+  const values = new Float32Array(count);
+  for (let i = 0; i < count; i++) values[i] = (rng.uniform() < 0.5 ? -1 : 1) * (1 + rng.uniform()) * 2 ** (rng.int(21) - 10);
+  for (let c = 0; c < channels; c++) {
+    const row = (1 * channels + c) * spatialSize;
+    const huge = Math.fround((rng.uniform() < 0.5 ? -1 : 1) * (1 + rng.uniform()) * 2 ** 40);
+    values[row + 1] = huge;
+    values[row + spatialSize - 2] = -huge;
+  }
+  return values;
+}
+
 function batchNormFamily(): CaseSpec[] {
   const rng = new Rng(600);
   const stats = (c: number): OpValues => ({
@@ -290,6 +308,22 @@ function batchNormFamily(): CaseSpec[] {
       name: 'batch norm inference: running statistics', op: 'layer',
       params: { definition: { type: 'batchnorm', momentum: 0.9, eps: 1e-5 }, inputShape: [3, 2, 2], mode: 'inference' },
       inputs: { x: uniform(rng, [2, 3, 2, 2], 'NCHW', -2, 3), dy: uniform(rng, [2, 3, 2, 2], 'NCHW'), ...stats(3) }, promise: 'bit-exact',
+    },
+    {
+      // Values of very different sizes (a ±2⁴⁰ pair in one row of every channel, ±2⁻¹⁰ … 2¹⁰ around it): the float64
+      // sums lose low bits, so only the definition's order (src/kernels/batch-norm.ts: per row of H·W
+      // values four lanes by position mod 4, (lane 0 + lane 2) + (lane 1 + lane 3), rows in the order n)
+      // gives these bits. H·W = 8 and 6: rows the SIMD loops take, and rows they leave to TypeScript.
+      name: 'batch norm training, sums in the definition\'s order (values of very different sizes)', op: 'layer',
+      params: { definition: { type: 'batchnorm', momentum: 0.9, eps: 1e-5 }, inputShape: [2, 2, 4], mode: 'training' },
+      inputs: { x: f32(spreadValues(rng, 3 * 2 * 8, 2, 8), [3, 2, 2, 4], 'NCHW'), dy: f32(spreadValues(rng, 3 * 2 * 8, 2, 8), [3, 2, 2, 4], 'NCHW'), ...stats(2) },
+      promise: 'bit-exact',
+    },
+    {
+      name: 'batch norm training, sums in the definition\'s order, rows of 6 values', op: 'layer',
+      params: { definition: { type: 'batchnorm', momentum: 0.9, eps: 1e-5 }, inputShape: [2, 2, 3], mode: 'training' },
+      inputs: { x: f32(spreadValues(rng, 3 * 2 * 6, 2, 6), [3, 2, 2, 3], 'NCHW'), dy: f32(spreadValues(rng, 3 * 2 * 6, 2, 6), [3, 2, 2, 3], 'NCHW'), ...stats(2) },
+      promise: 'bit-exact',
     },
   ];
 }

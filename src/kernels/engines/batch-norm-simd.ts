@@ -137,34 +137,39 @@ function shiftedSums(): WasmFunction {
   });
 }
 
-/** a_c·x + b_c (an f64x2) for the floats of SECOND at (at + offset): the forward's y before rounding. */
-function forwardValue(get: Locals['get'], offset: number): Code {
-  return [pairAt(get, SECOND_AT + offset), get('slope'), op.f64x2Mul, get('offset'), op.f64x2Add];
-}
-
 /** The forward's a_c and b_c, from the forward table into locals slope and offset. */
 function forwardCoefficients(get: Locals['get'], set: Locals['set']): Code {
   return [tableEntry(get, 16, 0), set('slope'), tableEntry(get, 16, 8), set('offset')];
 }
 
-/** g for the floats of FIRST at (at + offset): dy, or (relu) dy where a_c·x + b_c > 2⁻¹⁵⁰. */
-function gradientPair(get: Locals['get'], offset: number, relu: boolean): Code {
-  return relu ? keepWhereAbove(forwardValue(get, offset), pairAt(get, offset)) : pairAt(get, offset);
+/**
+ * Loads the pair of x (SECOND) and of dy (FIRST) at (at + offset) into locals `x` and `g`, and with
+ * relu masks g to the lanes where a_c·x + b_c > 2⁻¹⁵⁰ (x is read once for both uses).
+ */
+function loadGradientPair(locals: Locals, offset: number, relu: boolean, x: string, g: string): Code {
+  const { get, set } = locals;
+  return [
+    pairAt(get, SECOND_AT + offset), set(x),
+    relu
+      ? keepWhereAbove([get(x), get('slope'), op.f64x2Mul, get('offset'), op.f64x2Add], pairAt(get, offset))
+      : pairAt(get, offset),
+    set(g),
+  ];
 }
 
 function gradientSums(relu: boolean): WasmFunction {
-  return fn(relu ? 'gradientSumsRelu' : 'gradientSums', PARAMETERS, [COUNTERS, [F64, ['total']], [V128, ['sum01', 'sum23', 'dot01', 'dot23', 'g01', 'g23', 'slope', 'offset']]], (locals) => {
+  return fn(relu ? 'gradientSumsRelu' : 'gradientSums', PARAMETERS, [COUNTERS, [F64, ['total']], [V128, ['sum01', 'sum23', 'dot01', 'dot23', 'g01', 'g23', 'x01', 'x23', 'slope', 'offset']]], (locals) => {
     const { get, set } = locals;
     return overRows(locals, [
       relu ? forwardCoefficients(get, set) : [],
       op.v128Zero, set('sum01'), op.v128Zero, set('sum23'), op.v128Zero, set('dot01'), op.v128Zero, set('dot23'),
     ], [
-      gradientPair(get, 0, relu), set('g01'),
-      gradientPair(get, 8, relu), set('g23'),
+      loadGradientPair(locals, 0, relu, 'x01', 'g01'),
+      loadGradientPair(locals, 8, relu, 'x23', 'g23'),
       accumulate(get, set, 'sum01', get('g01')),
       accumulate(get, set, 'sum23', get('g23')),
-      accumulate(get, set, 'dot01', [get('g01'), pairAt(get, SECOND_AT), op.f64x2Mul]),
-      accumulate(get, set, 'dot23', [get('g23'), pairAt(get, SECOND_AT + 8), op.f64x2Mul]),
+      accumulate(get, set, 'dot01', [get('g01'), get('x01'), op.f64x2Mul]),
+      accumulate(get, set, 'dot23', [get('g23'), get('x23'), op.f64x2Mul]),
     ], [
       get('sum01'), get('sum23'), op.f64x2Add, set('sum01'), storeLaneSum(get, set, 'sum01', 0),
       get('dot01'), get('dot23'), op.f64x2Add, set('dot01'), storeLaneSum(get, set, 'dot01', 8),
@@ -187,11 +192,12 @@ function affine(relu: boolean): WasmFunction {
 }
 
 function inputGrad(relu: boolean): WasmFunction {
-  return fn(relu ? 'inputGradRelu' : 'inputGrad', PARAMETERS, [COUNTERS, [V128, ['scale', 'gradientSlope', 'gradientOffset', 'slope', 'offset']]], (locals) => {
+  return fn(relu ? 'inputGradRelu' : 'inputGrad', PARAMETERS, [COUNTERS, [V128, ['scale', 'gradientSlope', 'gradientOffset', 'slope', 'offset', 'x', 'g']]], (locals) => {
     const { get, set } = locals;
     const half = (offset: number): Code => [
-      gradientPair(get, offset, relu), get('scale'), op.f64x2Mul,
-      pairAt(get, SECOND_AT + offset), get('gradientSlope'), op.f64x2Mul, get('gradientOffset'), op.f64x2Add,
+      loadGradientPair(locals, offset, relu, 'x', 'g'),
+      get('g'), get('scale'), op.f64x2Mul,
+      get('x'), get('gradientSlope'), op.f64x2Mul, get('gradientOffset'), op.f64x2Add,
       op.f64x2Add, op.f32x4DemoteF64x2Zero,
     ];
     return overRows(locals, [
