@@ -40,9 +40,9 @@
  * Why rows, not channels: a worker pool splits a row kernel into contiguous blocks of memory, the
  * way it splits the convolution before it (by images), so each thread mostly reads what it has
  * just written, from its own cache. Split by channels, each thread read every image, half of them
- * written by the other core: measured on the 2-core machine, the worker's half of the old channel
- * kernel took 0.71 ms against the calling thread's 0.44 ms, and two threads were no faster than
- * one. The per-channel steps cost N·C additions, nothing next to the N·C·S of the row kernels, and
+ * written by the other core. Measured on the 2-core machine: with data the calling thread had
+ * written, the worker's half of the old channel kernel took 0.71 ms against the calling thread's
+ * 0.44 ms, and inside a training step two threads were no faster than one. The per-channel steps cost N·C additions, nothing next to the N·C·S of the row kernels, and
  * they keep every sum in one order whatever the split (each row's sum is one thread's; the rows are
  * added on one thread in the order n), so the bits do not depend on the number of workers.
  *

@@ -9,6 +9,10 @@
  *                       weightGradTilesPortable (conv-tiles.ts), mirrored by engines/conv-tiles-simd.ts
  *                       and engines/conv-tiles-asm.ts
  *
+ * and, on the 'simd' tier only, the WebAssembly loops of three elementwise kernels (ReLU, 2×2 max
+ * pooling, batch norm's row loops), which relu.ts, pooling.ts and batch-norm.ts fetch below and
+ * replace by their TypeScript loops when there are none.
+ *
  * Every tier gives the same bits; only the speed differs. A port to a language without these engines
  * keeps the reference loops and replaces this file by the two `portable` builders below.
  */
@@ -194,7 +198,7 @@ export function createTileHeap(bytes: number, ceiling: KernelTier = kernelTier()
   return { ...built, tier, ceiling };
 }
 
-/** This thread's SIMD ReLU and 2×2 max-pool loops: built on first use; null without WebAssembly SIMD. */
+/** This thread's SIMD ReLU, 2×2 max-pool and batch-norm loops: built on first use; null without WebAssembly SIMD. */
 let threadRelu: SimdRelu | null | undefined;
 let threadMaxPool: SimdMaxPool | null | undefined;
 let threadBatchNorm: SimdBatchNorm | null | undefined;

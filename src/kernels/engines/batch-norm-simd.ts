@@ -27,7 +27,7 @@
  * tensor — one block copy — in this module's memory, FIRST holding x (or dy) and SECOND the second
  * operand, and reads the row sums back from SUMS.
  */
-import { F64, I32, V128, assembleModule, compileModule, fn, instantiate, op } from './wasm-module.ts';
+import { I32, V128, assembleModule, compileModule, fn, instantiate, op } from './wasm-module.ts';
 import type { Code, CompiledModule, Locals, WasmFunction, WasmMemory } from './wasm-module.ts';
 
 /** Floats per staged operand: 64 KiB, so two operands stay in a core's L2 cache. */
@@ -72,13 +72,8 @@ function tableEntry(get: Locals['get'], stride: number, offset: number, table = 
 }
 
 /** The sum of a v128's two lanes, stored as the double at (local `out` + offset). */
-function storeLaneSum(get: Locals['get'], set: Locals['set'], accumulator: string, offset: number): Code {
-  return [
-    get('out'),
-    get(accumulator), op.f64x2ExtractLane(0), set('total'),
-    get(accumulator), op.f64x2ExtractLane(1), get('total'), op.f64Add,
-    op.f64Store(offset),
-  ];
+function storeLaneSum(get: Locals['get'], accumulator: string, offset: number): Code {
+  return [get('out'), get(accumulator), op.f64x2ExtractLane(0), get(accumulator), op.f64x2ExtractLane(1), op.f64Add, op.f64Store(offset)];
 }
 
 /**
@@ -118,7 +113,7 @@ function accumulate(get: Locals['get'], set: Locals['set'], into: string, value:
 }
 
 function shiftedSums(): WasmFunction {
-  return fn('shiftedSums', PARAMETERS, [COUNTERS, [F64, ['total']], [V128, ['shift', 'sum01', 'sum23', 'square01', 'square23', 'd01', 'd23']]], (locals) => {
+  return fn('shiftedSums', PARAMETERS, [COUNTERS, [V128, ['shift', 'sum01', 'sum23', 'square01', 'square23', 'd01', 'd23']]], (locals) => {
     const { get, set } = locals;
     return overRows(locals, [
       tableEntry(get, 8, 0), set('shift'),
@@ -131,8 +126,8 @@ function shiftedSums(): WasmFunction {
       accumulate(get, set, 'square01', [get('d01'), get('d01'), op.f64x2Mul]),
       accumulate(get, set, 'square23', [get('d23'), get('d23'), op.f64x2Mul]),
     ], [
-      get('sum01'), get('sum23'), op.f64x2Add, set('sum01'), storeLaneSum(get, set, 'sum01', 0),
-      get('square01'), get('square23'), op.f64x2Add, set('square01'), storeLaneSum(get, set, 'square01', 8),
+      get('sum01'), get('sum23'), op.f64x2Add, set('sum01'), storeLaneSum(get, 'sum01', 0),
+      get('square01'), get('square23'), op.f64x2Add, set('square01'), storeLaneSum(get, 'square01', 8),
     ]);
   });
 }
@@ -158,7 +153,7 @@ function loadGradientPair(locals: Locals, offset: number, relu: boolean, x: stri
 }
 
 function gradientSums(relu: boolean): WasmFunction {
-  return fn(relu ? 'gradientSumsRelu' : 'gradientSums', PARAMETERS, [COUNTERS, [F64, ['total']], [V128, ['sum01', 'sum23', 'dot01', 'dot23', 'g01', 'g23', 'x01', 'x23', 'slope', 'offset']]], (locals) => {
+  return fn(relu ? 'gradientSumsRelu' : 'gradientSums', PARAMETERS, [COUNTERS, [V128, ['sum01', 'sum23', 'dot01', 'dot23', 'g01', 'g23', 'x01', 'x23', 'slope', 'offset']]], (locals) => {
     const { get, set } = locals;
     return overRows(locals, [
       relu ? forwardCoefficients(get, set) : [],
@@ -171,8 +166,8 @@ function gradientSums(relu: boolean): WasmFunction {
       accumulate(get, set, 'dot01', [get('g01'), get('x01'), op.f64x2Mul]),
       accumulate(get, set, 'dot23', [get('g23'), get('x23'), op.f64x2Mul]),
     ], [
-      get('sum01'), get('sum23'), op.f64x2Add, set('sum01'), storeLaneSum(get, set, 'sum01', 0),
-      get('dot01'), get('dot23'), op.f64x2Add, set('dot01'), storeLaneSum(get, set, 'dot01', 8),
+      get('sum01'), get('sum23'), op.f64x2Add, set('sum01'), storeLaneSum(get, 'sum01', 0),
+      get('dot01'), get('dot23'), op.f64x2Add, set('dot01'), storeLaneSum(get, 'dot01', 8),
     ]);
   });
 }
