@@ -211,6 +211,17 @@ describe('IDX splits that cannot be used together or at all', () => {
   it('loadData refuses a split emptied by a limit of 0', async () => {
     await expectDataRejection(() => loadData(writeFolder(false), { testLimit: 0 }), /the test split holds 0 images/);
   });
+
+  it('loadData with testOnly keeps one training image and describes the test split alone', async () => {
+    const folder = writeFolder(false);
+    const whole = await loadData(folder);
+    const testOnly = await loadData(folder, { testOnly: true });
+    assert.equal(whole.splits.train.count, 12);
+    assert.equal(testOnly.splits.train.count, 1);
+    assert.equal(testOnly.splits.test.count, whole.splits.test.count);
+    assert.match(whole.description, /\(12 train, \d+ test, /);
+    assert.match(testOnly.description, /\(\d+ test images, /);
+  });
 });
 
 describe('gzipped IDX files are inflated no further than their header announces', () => {

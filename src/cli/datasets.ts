@@ -27,10 +27,17 @@ export interface LoadedData {
 export interface DataLimits {
   trainLimit?: number;
   testLimit?: number;
+  /**
+   * The caller uses the test split alone (eval, report, fold of a model file that carries its
+   * preprocessing): one training image is loaded instead of all of them — every split must hold one —
+   * and the description counts the test images only.
+   */
+  testOnly?: boolean;
 }
 
-function describe(kind: string, source: string | null, splits: DatasetSplits): string {
-  const counts = `${splits.train.count.toLocaleString('en-US')} train, ${splits.test.count.toLocaleString('en-US')} test`;
+function describe(kind: string, source: string | null, splits: DatasetSplits, limits: DataLimits): string {
+  const testCount = `${splits.test.count.toLocaleString('en-US')} test`;
+  const counts = limits.testOnly ? `${testCount} images` : `${splits.train.count.toLocaleString('en-US')} train, ${testCount}`;
   return `${kind}${source ? ` from ${source}` : ''} (${counts}, ${splits.train.channels}×${splits.train.height}×${splits.train.width})`;
 }
 
@@ -39,12 +46,12 @@ function generated(limits: DataLimits): LoadedData {
     ...(limits.trainLimit ? { trainCount: limits.trainLimit } : {}),
     ...(limits.testLimit ? { testCount: limits.testLimit } : {}),
   });
-  return { splits, kind: 'generated', source: null, description: describe('the embedded generated image set', null, splits) };
+  return { splits, kind: 'generated', source: null, description: describe('the embedded generated image set', null, splits, limits) };
 }
 
 async function cifar(location: string, limits: DataLimits): Promise<LoadedData> {
   const splits = await loadCifar10(location, limits);
-  return { splits, kind: 'cifar10', source: location, description: describe('CIFAR-10', location, splits) };
+  return { splits, kind: 'cifar10', source: location, description: describe('CIFAR-10', location, splits, limits) };
 }
 
 /**
@@ -53,7 +60,7 @@ async function cifar(location: string, limits: DataLimits): Promise<LoadedData> 
  * @throws (rejects with) DataError when a split holds no image: "accuracy 0.00 % of 0" would be true and useless.
  */
 export async function loadData(spec: string, limits: DataLimits = {}): Promise<LoadedData> {
-  const loaded = await loadDataUnchecked(spec, limits);
+  const loaded = await loadDataUnchecked(spec, limits.testOnly ? { ...limits, trainLimit: 1 } : limits);
   for (const split of ['train', 'test'] as const) {
     if (loaded.splits[split].count === 0) {
       throw new DataError(`${loaded.source ?? spec}: the ${split} split holds 0 images; training and testing need at least one`);
@@ -89,7 +96,7 @@ async function loadDataUnchecked(spec: string, limits: DataLimits): Promise<Load
         );
       }
       const splits = loadFashionMnist(found, limits);
-      return { splits, kind: 'fashion-mnist', source: found, description: describe('Fashion-MNIST', found, splits) };
+      return { splits, kind: 'fashion-mnist', source: found, description: describe('Fashion-MNIST', found, splits, limits) };
     }
     default: {
       const location = path.resolve(spec);
@@ -98,7 +105,7 @@ async function loadDataUnchecked(spec: string, limits: DataLimits): Promise<Load
       }
       if (resolveCifar10Location(location)) return cifar(location, limits);
       const splits = loadIdxFolder(location, 'idx', MNIST_CLASS_NAMES, limits);
-      return { splits, kind: 'mnist', source: location, description: describe('IDX images', location, splits) };
+      return { splits, kind: 'mnist', source: location, description: describe('IDX images', location, splits, limits) };
     }
   }
 }

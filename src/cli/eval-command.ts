@@ -24,7 +24,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (!options.model) throw new ConfigError('eval: --model <model.json|run folder> is required');
   const limit = options.limit === undefined ? undefined : numberOption('limit', options.limit, { min: 1, integer: true });
   const { net, file, source } = loadModel(options.model);
-  const data = await loadData(options.data ?? 'auto', limit ? { testLimit: limit } : {});
+  // The training split serves only the channel statistics of a model file without them.
+  const data = await loadData(options.data ?? 'auto', { ...(limit ? { testLimit: limit } : {}), testOnly: file.preprocessing !== undefined });
   const test = data.splits.test;
   checkModelFitsData(net, source, test);
   const preprocessing = file.preprocessing ?? channelStatistics(data.splits.train);

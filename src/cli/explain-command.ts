@@ -178,7 +178,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
   // The training split is only needed for the normalization when the model file does not carry it.
   // The whole test split is loaded (--images may name any of its images; a limit would make the
   // generated set generate more images rather than refuse the index).
-  const data = await loadData(dataSpec, file.preprocessing ? { trainLimit: 1 } : {});
+  const data = await loadData(dataSpec, { testOnly: file.preprocessing !== undefined });
   const test = data.splits.test;
   const normalization = file.preprocessing ?? channelStatistics(data.splits.train);
   const classNames = file.classNames ?? [...test.classNames];

@@ -51,7 +51,7 @@ export async function foldCommand(argv: string[]): Promise<number> {
     const limit = options.limit === undefined ? undefined : numberOption('limit', options.limit, { min: 1, integer: true });
     // The training split is needed only for the channel statistics of a model file without them:
     // otherwise keep one training image (loadData refuses an empty split), not 50,000 (150 MB for CIFAR-10).
-    const data = await loadData(options.data, { ...(limit ? { testLimit: limit } : {}), ...(file.preprocessing ? { trainLimit: 1 } : {}) });
+    const data = await loadData(options.data, { ...(limit ? { testLimit: limit } : {}), testOnly: file.preprocessing !== undefined });
     checkModelFitsData(net, source, data.splits.test);
     const preprocessing = file.preprocessing ?? channelStatistics(data.splits.train);
     const before = evaluate(net, data.splits.test, preprocessing);

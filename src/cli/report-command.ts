@@ -33,7 +33,8 @@ export async function reportCommand(argv: string[]): Promise<number> {
   const { net, file } = loadModel(folder);
   const runJson = path.join(folder, 'run.json');
   const saved = fs.existsSync(runJson) ? (readJsonFile(runJson) as { data?: string }) : {};
-  const data = await loadData(options.data ?? saved.data ?? 'auto');
+  // The training split serves only the channel statistics of a model file without them.
+  const data = await loadData(options.data ?? saved.data ?? 'auto', { testOnly: file.preprocessing !== undefined });
   checkModelFitsData(net, path.join(folder, 'model.json'), data.splits.test);
   const preprocessing = file.preprocessing ?? channelStatistics(data.splits.train);
   const activationInput = options.image
