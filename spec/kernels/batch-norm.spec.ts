@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   batchNormAffine, batchNormGradientCoefficients, batchNormGradientSums, batchNormInputGrad, batchNormInputSums,
-  batchNormStatistics,
+  batchNormStatistics, passTag,
 } from '../../src/kernels/batch-norm.ts';
 import { KERNEL_TIERS, kernelTier, setKernelTier } from '../../src/kernels/engines/kernel-tier.ts';
 import { Rng } from '../../src/tensor/rng.ts';
@@ -96,6 +96,8 @@ function reference(p: Problem, relu: boolean): Outcome {
 /** The same step through the kernels, each row kernel over the row ranges `cuts` (0 … N·C). */
 function throughKernels(p: Problem, relu: boolean, cuts: readonly number[]): Outcome {
   const { batchSize, channels, spatialSize, x, dy } = p;
+  const forward = { channels, spatialSize, pass: passTag() };
+  const backward = { channels, spatialSize, pass: passTag() };
   const geometry = { channels, spatialSize };
   const out: Outcome = {
     y: new Float32Array(x.length), dx: new Float32Array(x.length), mean: new Float64Array(channels), inverseStd: new Float64Array(channels),
@@ -108,19 +110,19 @@ function throughKernels(p: Problem, relu: boolean, cuts: readonly number[]): Out
   const eachPart = (run: (start: number, end: number) => void) => {
     for (let i = 0; i + 1 < cuts.length; i++) run(cuts[i], cuts[i + 1]);
   };
-  eachPart((start, end) => batchNormInputSums({ ...geometry, input: x, rowSums }, start, end));
+  eachPart((start, end) => batchNormInputSums({ ...forward, input: x, rowSums }, start, end));
   batchNormStatistics({
     ...geometry, input: x, rowSums, gamma: p.gamma, beta: p.beta, runningMean: out.runningMean, runningVariance: out.runningVariance,
     mean: out.mean, inverseStd: out.inverseStd, coefficients: forwardCoefficients, batchSize, training: true, momentum: 0.9, eps: 1e-5,
   });
-  eachPart((start, end) => batchNormAffine({ ...geometry, input: x, output: out.y, coefficients: forwardCoefficients, relu }, start, end));
-  eachPart((start, end) => batchNormGradientSums({ ...geometry, outputGrad: dy, input: x, rowSums, forwardCoefficients, relu }, start, end));
+  eachPart((start, end) => batchNormAffine({ ...forward, input: x, output: out.y, coefficients: forwardCoefficients, relu }, start, end));
+  eachPart((start, end) => batchNormGradientSums({ ...backward, outputGrad: dy, input: x, rowSums, forwardCoefficients, relu }, start, end));
   batchNormGradientCoefficients({
     ...geometry, rowSums, gamma: p.gamma, gammaGrad: out.gammaGrad, betaGrad: out.betaGrad, mean: out.mean, inverseStd: out.inverseStd,
     coefficients: backwardCoefficients, batchSize, training: true,
   });
   eachPart((start, end) => batchNormInputGrad({
-    ...geometry, outputGrad: dy, input: x, inputGrad: out.dx, coefficients: backwardCoefficients, forwardCoefficients, relu,
+    ...backward, outputGrad: dy, input: x, inputGrad: out.dx, coefficients: backwardCoefficients, forwardCoefficients, relu,
   }, start, end));
   return out;
 }
@@ -207,19 +209,55 @@ test('the fused ReLU decides y > 0 on the float32 y: values that round to ±0 or
   const x = Float32Array.from(values);
   const dy = Float32Array.from(values, (_, i) => i + 1);
   const forwardCoefficients = Float64Array.of(0.5, 0);
-  const geometry = { channels: 1, spatialSize: S };
   onEveryTier((tier) => {
+    const geometry = { channels: 1, spatialSize: S, pass: passTag() }; // each kernel stages its own rows: no two share a pass
     const y = new Float32Array(S);
     batchNormAffine({ ...geometry, input: x, output: y, coefficients: forwardCoefficients, relu: true }, 0, 1);
     const expectedY = Float32Array.from(values, (v) => Math.max(0, Math.fround(v / 2)) + 0); // +0 for ±0
     assert.deepEqual(new Uint32Array(y.buffer), new Uint32Array(expectedY.buffer), `${tier}: forward`);
     const rowSums = new Float64Array(2);
-    batchNormGradientSums({ ...geometry, outputGrad: dy, input: x, rowSums, forwardCoefficients, relu: true }, 0, 1);
+    batchNormGradientSums({ ...geometry, pass: passTag(), outputGrad: dy, input: x, rowSums, forwardCoefficients, relu: true }, 0, 1);
     const kept = values.map((v, i) => (Math.fround(v / 2) > 0 ? i + 1 : 0)); // positions 2·2⁻¹⁴⁹, 3·2⁻¹⁴⁹, 1, 2⁻¹²⁶
     assert.deepEqual(kept.filter((g) => g > 0), [3, 5, 9, 11], 'the cases the test is about');
     assert.equal(rowSums[0], rowSum(S, (s) => kept[s]), `${tier}: Σg`);
     const dx = new Float32Array(S);
-    batchNormInputGrad({ ...geometry, outputGrad: dy, input: x, inputGrad: dx, coefficients: Float64Array.of(1, 0, 0), forwardCoefficients, relu: true }, 0, 1);
+    batchNormInputGrad({ ...geometry, pass: passTag(), outputGrad: dy, input: x, inputGrad: dx, coefficients: Float64Array.of(1, 0, 0), forwardCoefficients, relu: true }, 0, 1);
     assert.deepEqual(Array.from(dx), kept.map((g, s) => Math.fround(g + (0 * values[s] + 0))), `${tier}: dx`);
+  });
+});
+
+test('a pass\'s second kernel reuses the rows its first staged, and only those: another pass, another range or other data are copied afresh', () => {
+  const rng = new Rng(5);
+  const [N, C, S] = [4, 3, 8];
+  const rows = N * C;
+  const x1 = randomArray(N * C * S, rng), x2 = randomArray(N * C * S, rng);
+  const coefficients = Float64Array.from(randomArray(2 * C, rng));
+  const expected = (x: Float32Array, start: number, end: number) => {
+    const y = new Float32Array(x.length);
+    for (let row = start; row < end; row++) {
+      for (let s = row * S; s < (row + 1) * S; s++) y[s] = coefficients[2 * (row % C)] * x[s] + coefficients[2 * (row % C) + 1];
+    }
+    return y;
+  };
+  onEveryTier((tier) => {
+    const rowSums = new Float64Array(2 * rows);
+    const geometry = { channels: C, spatialSize: S };
+    // The same pass and rows: the rows of x1 staged by the sums are the affine's input (and are x1's).
+    let pass = passTag();
+    batchNormInputSums({ ...geometry, pass, input: x1, rowSums }, 0, rows);
+    let y = new Float32Array(x1.length);
+    batchNormAffine({ ...geometry, pass, input: x1, output: y, coefficients, relu: false }, 0, rows);
+    assert.deepEqual(y, expected(x1, 0, rows), `${tier}: same pass`);
+    // Another pass after x1 was staged: x2 must be read, not the staged x1.
+    batchNormInputSums({ ...geometry, pass: passTag(), input: x1, rowSums }, 0, rows);
+    y = new Float32Array(x2.length);
+    batchNormAffine({ ...geometry, pass: passTag(), input: x2, output: y, coefficients, relu: false }, 0, rows);
+    assert.deepEqual(y, expected(x2, 0, rows), `${tier}: another pass`);
+    // The same pass but another range of rows: copied afresh.
+    pass = passTag();
+    batchNormInputSums({ ...geometry, pass, input: x1, rowSums }, 0, rows);
+    y = new Float32Array(x2.length);
+    batchNormAffine({ ...geometry, pass, input: x2, output: y, coefficients, relu: false }, 2, rows);
+    assert.deepEqual(y, expected(x2, 2, rows), `${tier}: another range`);
   });
 });

@@ -62,7 +62,8 @@
  *
  * Engines: on the 'simd' tier the row kernels run in WebAssembly (engines/batch-norm-simd.ts, reached
  * through engine-switch.ts) when S is a multiple of 4 — the rows move through that module's memory in
- * block copies — with the same bits (a spec compares the tiers). Other sizes, and the 'asm' and
+ * block copies, and a pass's second kernel reuses the rows its first one staged (simdPass) — with the
+ * same bits (a spec compares the tiers). Other sizes, and the 'asm' and
  * 'portable' tiers, run the loops below as written.
  */
 import { simdBatchNormLoops } from './engine-switch.ts';
@@ -80,6 +81,8 @@ export type BatchNormInputSumsArgs = {
   readonly rowSums: Float64Array;
   readonly channels: number;
   readonly spatialSize: number;
+  /** The pass (forward or backward) this call belongs to: a number no other pass uses (see passTag). */
+  readonly pass: number;
 };
 
 /**
@@ -96,6 +99,8 @@ export type BatchNormAffineArgs = {
   readonly relu: boolean;
   readonly channels: number;
   readonly spatialSize: number;
+  /** The pass (forward or backward) this call belongs to: a number no other pass uses (see passTag). */
+  readonly pass: number;
 };
 
 /** Row sums of the backward, of g = dy (or with `relu`, dy where the forward's a_c·x + b_c > RELU_THRESHOLD, else +0). */
@@ -110,6 +115,8 @@ export type BatchNormGradientSumsArgs = {
   readonly relu: boolean;
   readonly channels: number;
   readonly spatialSize: number;
+  /** The pass (forward or backward) this call belongs to: a number no other pass uses (see passTag). */
+  readonly pass: number;
 };
 
 /** dx = f32(A_c·g + (B_c·x + C_c)) for every value of every row (the training backward), g as in the sums. */
@@ -125,6 +132,8 @@ export type BatchNormInputGradArgs = {
   readonly relu: boolean;
   readonly channels: number;
   readonly spatialSize: number;
+  /** The pass (forward or backward) this call belongs to: a number no other pass uses (see passTag). */
+  readonly pass: number;
 };
 
 /** Everything batchNormStatistics reads and writes (on the calling thread). */
@@ -170,6 +179,43 @@ export interface BatchNormGradientCoefficientsArgs {
   readonly training: boolean;
 }
 
+let lastPass = 0;
+
+/**
+ * A number for one forward or one backward pass of a batch-norm layer, unique in this thread's
+ * program: the pass's two row kernels carry it, so that on the SIMD tier the second finds the rows
+ * the first left in the WebAssembly memory (see simdPass) and never mistakes another pass's for them.
+ */
+export function passTag(): number {
+  return ++lastPass;
+}
+
+/**
+ * Calls `body(row, rows, at)` for the chunks of rows [rowStart, rowEnd): as many whole rows of S
+ * floats as a chunk holds, staged at float `at` of the module's memory. With `resident` the chunks
+ * take consecutive places, the whole range staying in memory for the pass's second kernel; else they
+ * all take the first place.
+ *
+ * Why the second kernel reuses the rows: the data must be copied into the module's memory, and a
+ * copy out of a SharedArrayBuffer (where tensors live, for the worker pool) runs at about half the
+ * speed of an ordinary memcpy — V8 copies shared memory with relaxed atomic moves: 0.08–0.09 ms per
+ * 2 MiB here against 0.04. Inside a training step, each copy saved is worth more than the loop's
+ * arithmetic on the same rows.
+ */
+function simdPass(simd: SimdBatchNorm, rowStart: number, rowEnd: number, S: number, resident: boolean, body: (row: number, rows: number, at: number) => void): void {
+  const rowsPerChunk = Math.floor(simd.chunk / S);
+  for (let row = rowStart; row < rowEnd; row += rowsPerChunk) {
+    body(row, Math.min(rowsPerChunk, rowEnd - row), simd.dataAt + (resident ? (row - rowStart) * S : 0));
+  }
+}
+
+/** True when the operand regions hold rows [rowStart, rowEnd) of pass `pass` (then forgotten: the caller overwrites them). */
+function takeResident(simd: SimdBatchNorm, pass: number, rowStart: number, rowEnd: number): boolean {
+  const held = simd.resident;
+  simd.resident = null;
+  return held !== null && held.tag === pass && held.rowStart === rowStart && held.rowEnd === rowEnd;
+}
+
 /**
  * The SIMD loops when the tier allows them and the rows fit them (S a multiple of 4, a row within a
  * staging chunk, every channel in the table); otherwise undefined and the TypeScript loops run.
@@ -185,14 +231,15 @@ export function batchNormInputSums(args: BatchNormInputSumsArgs, rowStart: numbe
   const { input: x, rowSums, channels: C, spatialSize: S } = args;
   const simd = simdFor(C, S);
   if (simd !== undefined) {
+    const resident = simd.reserve((rowEnd - rowStart) * S);
+    simd.resident = null;
     for (let c = 0; c < C; c++) simd.f64[simd.tableAt + c] = x[c * S];
-    const rowsPerChunk = Math.floor(simd.chunk / S);
-    for (let row = rowStart; row < rowEnd; row += rowsPerChunk) {
-      const rows = Math.min(rowsPerChunk, rowEnd - row);
-      simd.f32.set(x.subarray(row * S, (row + rows) * S), 0);
-      simd.shiftedSums(rows, 4 * S, row % C, C);
+    simdPass(simd, rowStart, rowEnd, S, resident, (row, rows, at) => {
+      simd.f32.set(x.subarray(row * S, (row + rows) * S), at);
+      simd.shiftedSums(rows, 4 * S, row % C, C, 4 * at, 4 * simd.capacity);
       rowSums.set(simd.f64.subarray(simd.sumsAt, simd.sumsAt + 2 * rows), 2 * row);
-    }
+    });
+    if (resident) simd.resident = { tag: args.pass, rowStart, rowEnd };
     return;
   }
   for (let row = rowStart; row < rowEnd; row++) {
@@ -227,16 +274,17 @@ export function batchNormGradientSums(args: BatchNormGradientSumsArgs, rowStart:
   const { outputGrad: dy, input: x, rowSums, channels: C, spatialSize: S } = args;
   const simd = simdFor(C, S);
   if (simd !== undefined) {
+    const resident = simd.reserve((rowEnd - rowStart) * S);
+    simd.resident = null;
     if (args.relu) simd.f64.set(args.forwardCoefficients.subarray(0, 2 * C), simd.tableAt);
     const loop = args.relu ? simd.gradientSumsRelu : simd.gradientSums;
-    const rowsPerChunk = Math.floor(simd.chunk / S);
-    for (let row = rowStart; row < rowEnd; row += rowsPerChunk) {
-      const rows = Math.min(rowsPerChunk, rowEnd - row);
-      simd.f32.set(dy.subarray(row * S, (row + rows) * S), 0);
-      simd.f32.set(x.subarray(row * S, (row + rows) * S), simd.secondAt);
-      loop(rows, 4 * S, row % C, C);
+    simdPass(simd, rowStart, rowEnd, S, resident, (row, rows, at) => {
+      simd.f32.set(dy.subarray(row * S, (row + rows) * S), at);
+      simd.f32.set(x.subarray(row * S, (row + rows) * S), at + simd.capacity);
+      loop(rows, 4 * S, row % C, C, 4 * at, 4 * simd.capacity);
       rowSums.set(simd.f64.subarray(simd.sumsAt, simd.sumsAt + 2 * rows), 2 * row);
-    }
+    });
+    if (resident) simd.resident = { tag: args.pass, rowStart, rowEnd };
     return;
   }
   if (args.relu) {
@@ -297,15 +345,16 @@ export function batchNormAffine(args: BatchNormAffineArgs, rowStart: number, row
   const { input, output, coefficients, channels: C, spatialSize: S } = args;
   const simd = simdFor(C, S);
   if (simd !== undefined) {
+    // The rows are still in memory when this pass's batchNormInputSums (or batchNormGradientSums, for
+    // the inference backward on dy) just staged them on this thread.
+    const reuse = takeResident(simd, args.pass, rowStart, rowEnd);
     simd.f64.set(coefficients.subarray(0, 2 * C), simd.tableAt);
     const loop = args.relu ? simd.affineRelu : simd.affine;
-    const rowsPerChunk = Math.floor(simd.chunk / S);
-    for (let row = rowStart; row < rowEnd; row += rowsPerChunk) {
-      const rows = Math.min(rowsPerChunk, rowEnd - row);
-      simd.f32.set(input.subarray(row * S, (row + rows) * S), 0);
-      loop(rows, 4 * S, row % C, C);
-      output.set(simd.f32.subarray(0, rows * S), row * S);
-    }
+    simdPass(simd, rowStart, rowEnd, S, reuse, (row, rows, at) => {
+      if (!reuse) simd.f32.set(input.subarray(row * S, (row + rows) * S), at);
+      loop(rows, 4 * S, row % C, C, 4 * at, 4 * simd.capacity);
+      output.set(simd.f32.subarray(at, at + rows * S), row * S);
+    });
     return;
   }
   if (args.relu) {
@@ -341,17 +390,18 @@ export function batchNormInputGrad(args: BatchNormInputGradArgs, rowStart: numbe
   const { outputGrad: dy, input: x, inputGrad: dx, coefficients, channels: C, spatialSize: S } = args;
   const simd = simdFor(C, S);
   if (simd !== undefined) {
+    const reuse = takeResident(simd, args.pass, rowStart, rowEnd); // dy and x, from batchNormGradientSums
     simd.f64.set(coefficients.subarray(0, 3 * C), simd.backwardTableAt);
     if (args.relu) simd.f64.set(args.forwardCoefficients.subarray(0, 2 * C), simd.tableAt);
     const loop = args.relu ? simd.inputGradRelu : simd.inputGrad;
-    const rowsPerChunk = Math.floor(simd.chunk / S);
-    for (let row = rowStart; row < rowEnd; row += rowsPerChunk) {
-      const rows = Math.min(rowsPerChunk, rowEnd - row);
-      simd.f32.set(dy.subarray(row * S, (row + rows) * S), 0);
-      simd.f32.set(x.subarray(row * S, (row + rows) * S), simd.secondAt);
-      loop(rows, 4 * S, row % C, C);
-      dx.set(simd.f32.subarray(0, rows * S), row * S);
-    }
+    simdPass(simd, rowStart, rowEnd, S, reuse, (row, rows, at) => {
+      if (!reuse) {
+        simd.f32.set(dy.subarray(row * S, (row + rows) * S), at);
+        simd.f32.set(x.subarray(row * S, (row + rows) * S), at + simd.capacity);
+      }
+      loop(rows, 4 * S, row % C, C, 4 * at, 4 * simd.capacity);
+      dx.set(simd.f32.subarray(at, at + rows * S), row * S);
+    });
     return;
   }
   if (args.relu) {

@@ -51,7 +51,7 @@ import { PARALLEL_MIN_VALUES, executorFor } from '../parallel/executor.ts';
 import { serialExecutor } from '../parallel/serial-executor.ts';
 import {
   batchNormAffineKernel, batchNormGradientCoefficients, batchNormGradientSumsKernel, batchNormInputGradKernel,
-  batchNormInputSumsKernel, batchNormStatistics,
+  batchNormInputSumsKernel, batchNormStatistics, passTag,
 } from '../kernels/batch-norm.ts';
 import { KernelRecords } from './kernel-records.ts';
 
@@ -184,8 +184,10 @@ export class BatchNorm implements Layer {
     }
     this.ensureBuffers(batchSize);
     const rows = batchSize * this.channels;
+    const pass = passTag();
     if (mode.training) {
       const sums = this.records.refill(batchNormInputSumsKernel, this.geometry);
+      sums.pass = pass;
       sums.input = input.data;
       sums.rowSums = this.rowSums;
       this.run(batchNormInputSumsKernel, sums, rows);
@@ -197,6 +199,7 @@ export class BatchNorm implements Layer {
       spatialSize: this.spatialSize, training: mode.training, momentum: this.momentum, eps: this.eps,
     });
     const affine = this.records.refill(batchNormAffineKernel, this.geometry);
+    affine.pass = pass;
     affine.input = input.data;
     affine.output = this.output.data;
     affine.coefficients = this.forwardCoefficients;
@@ -223,7 +226,9 @@ export class BatchNorm implements Layer {
       );
     }
     const rows = this.batchSize * this.channels;
+    const pass = passTag();
     const sums = this.records.refill(batchNormGradientSumsKernel, this.geometry);
+    sums.pass = pass;
     sums.outputGrad = outputGrad.data;
     sums.input = this.input.data;
     sums.rowSums = this.rowSums;
@@ -237,6 +242,7 @@ export class BatchNorm implements Layer {
     });
     if (this.lastTraining) {
       const inputGrad = this.records.refill(batchNormInputGradKernel, this.geometry);
+      inputGrad.pass = pass;
       inputGrad.outputGrad = outputGrad.data;
       inputGrad.input = this.input.data;
       inputGrad.inputGrad = this.inputGrad.data;
@@ -246,6 +252,7 @@ export class BatchNorm implements Layer {
       this.run(batchNormInputGradKernel, inputGrad, rows);
     } else {
       const affine = this.records.refill(batchNormAffineKernel, this.geometry);
+      affine.pass = pass;
       affine.input = outputGrad.data;
       affine.output = this.inputGrad.data;
       affine.coefficients = this.backwardCoefficients;

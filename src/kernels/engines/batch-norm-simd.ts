@@ -24,8 +24,12 @@
  *
  * Rows are S floats, S a multiple of 4 (the caller keeps other sizes in TypeScript). The row's channel
  * is (first channel + row index) mod C: kernels/batch-norm.ts stages consecutive rows of the (N·C, S)
- * tensor — one block copy — in this module's memory, FIRST holding x (or dy) and SECOND the second
- * operand, and reads the row sums back from SUMS.
+ * tensor — one block copy — in this module's memory, x (or dy) in the first operand region and x in
+ * the second (`capacity` floats further), hands each loop the byte address of its first row and the
+ * distance to the second operand, and reads the row sums back from SUMS. The operand regions grow to
+ * hold a thread's whole share of a layer's rows (up to BATCH_NORM_RESIDENT_LIMIT floats each), so
+ * that the second kernel of a pass finds the rows the first one staged (kernels/batch-norm.ts,
+ * simdPass).
  */
 import { I32, V128, assembleModule, compileModule, fn, instantiate, op } from './wasm-module.ts';
 import type { Code, CompiledModule, Locals, WasmFunction, WasmMemory } from './wasm-module.ts';
@@ -35,14 +39,17 @@ export const BATCH_NORM_CHUNK = 16384;
 /** Channels the per-channel table holds (three doubles each). */
 export const BATCH_NORM_MAX_CHANNELS = 4096;
 
-// Byte addresses in the module's memory: the two operands, the forward's table (K_c, or a_c and b_c),
-// the backward's table (A_c, B_c, C_c), the row sums.
-const SECOND_AT = 4 * BATCH_NORM_CHUNK;
-const TABLE_AT = 2 * SECOND_AT;
+/** Floats per operand region at most: 16 MiB, so a thread holds at most 32 MiB for batch norm. */
+export const BATCH_NORM_RESIDENT_LIMIT = 1 << 22;
+
+// Byte addresses in the module's memory: the forward's table (K_c, or a_c and b_c), the backward's
+// table (A_c, B_c, C_c), the row sums of one chunk (rows of S ≥ 4 floats: at most CHUNK / 4 rows,
+// two doubles each), then the two operand regions, CHUNK floats each at first.
+const TABLE_AT = 0;
 const BACKWARD_TABLE_AT = TABLE_AT + 16 * BATCH_NORM_MAX_CHANNELS;
 const SUMS_AT = BACKWARD_TABLE_AT + 24 * BATCH_NORM_MAX_CHANNELS;
-/** Rows of a chunk: at most CHUNK / 4 (S ≥ 4), two doubles each. */
-const MEMORY_BYTES = SUMS_AT + 16 * (BATCH_NORM_CHUNK / 4);
+const DATA_AT = SUMS_AT + 16 * (BATCH_NORM_CHUNK / 4);
+const PAGE = 65536;
 
 /** Bytes 0–7 of the first v128 then bytes 0–7 of the second: two demoted pairs as four floats. */
 const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
@@ -61,9 +68,9 @@ function keepWhereAbove(value: Code, v: Code): Code {
   return [v, value, f64x2Const(RELU_THRESHOLD), op.f64x2Gt, op.v128And];
 }
 
-/** Floats at byte address (local `at` + offset) and the next one, widened to an f64x2. */
-function pairAt(get: Locals['get'], offset: number): Code {
-  return [get('at'), op.v128Load64Splat(offset), op.f64x2PromoteLowF32x4];
+/** Floats at byte address (local `base`: at, or second for the second operand) + offset and the next one, widened to an f64x2. */
+function pairAt(get: Locals['get'], offset: number, base = 'at'): Code {
+  return [get(base), op.v128Load64Splat(offset), op.f64x2PromoteLowF32x4];
 }
 
 /** One f64 of a table, at table + channel · stride + offset bytes, in both lanes. */
@@ -77,14 +84,14 @@ function storeLaneSum(get: Locals['get'], accumulator: string, offset: number): 
 }
 
 /**
- * The loop shared by the four functions: for each of `rows` rows (at = FIRST + row · rowBytes), run
- * `beforeRow`, then `step` for every 4 floats (at advancing by 16), then `afterRow`; the channel
- * counter wraps at `channels`.
+ * The loop shared by the functions: for each of `rows` rows (at = the parameter `at` + row · rowBytes,
+ * second = at + secondDelta), run `beforeRow`, then `step` for every 4 floats (at and second advancing
+ * by 16), then `afterRow`; row sums go to SUMS_AT + 16 · row; the channel counter wraps at `channels`.
  */
 function overRows(locals: Locals, beforeRow: Code, step: Code, afterRow: Code): Code {
   const { get, set } = locals;
   return [
-    op.i32Const(0), set('at'),
+    get('at'), get('secondDelta'), op.i32Add, set('second'),
     op.i32Const(SUMS_AT), set('out'),
     op.loop, // rows
     beforeRow,
@@ -92,6 +99,7 @@ function overRows(locals: Locals, beforeRow: Code, step: Code, afterRow: Code): 
     op.loop, // four floats at a time
     step,
     get('at'), op.i32Const(16), op.i32Add, set('at'),
+    get('second'), op.i32Const(16), op.i32Add, set('second'),
     get('at'), get('end'), op.i32LtS, op.brIf(0),
     op.end,
     afterRow,
@@ -104,8 +112,8 @@ function overRows(locals: Locals, beforeRow: Code, step: Code, afterRow: Code): 
   ];
 }
 
-const PARAMETERS = ['rows', 'rowBytes', 'channel', 'channels'];
-const COUNTERS: readonly [typeof I32, readonly string[]] = [I32, ['at', 'end', 'out']];
+const PARAMETERS = ['rows', 'rowBytes', 'channel', 'channels', 'at', 'secondDelta'];
+const COUNTERS: readonly [typeof I32, readonly string[]] = [I32, ['second', 'end', 'out']];
 
 /** into += value, lane-wise (value an f64x2). */
 function accumulate(get: Locals['get'], set: Locals['set'], into: string, value: Code): Code {
@@ -144,7 +152,7 @@ function forwardCoefficients(get: Locals['get'], set: Locals['set']): Code {
 function loadGradientPair(locals: Locals, offset: number, relu: boolean, x: string, g: string): Code {
   const { get, set } = locals;
   return [
-    pairAt(get, SECOND_AT + offset), set(x),
+    pairAt(get, offset, 'second'), set(x),
     relu
       ? keepWhereAbove([get(x), get('slope'), op.f64x2Mul, get('offset'), op.f64x2Add], pairAt(get, offset))
       : pairAt(get, offset),
@@ -206,20 +214,33 @@ function inputGrad(relu: boolean): WasmFunction {
   });
 }
 
-type RowLoop = (rows: number, rowBytes: number, channel: number, channels: number) => void;
+type RowLoop = (rows: number, rowBytes: number, channel: number, channels: number, at: number, secondDelta: number) => void;
+
+/** Which rows of which pass the operand regions hold (kernels/batch-norm.ts: the second kernel of a pass reuses them). */
+export interface ResidentRows {
+  readonly tag: number;
+  readonly rowStart: number;
+  readonly rowEnd: number;
+}
 
 export interface SimdBatchNorm {
-  /** Floats per staged operand (BATCH_NORM_CHUNK), and channels the tables hold. */
+  /** Floats per chunk of rows (BATCH_NORM_CHUNK), and channels the tables hold. */
   readonly chunk: number;
   readonly maxChannels: number;
-  /** The module's memory as floats and as doubles. */
+  /** The module's memory as floats and as doubles (new views after the memory grows). */
   readonly f32: Float32Array;
   readonly f64: Float64Array;
-  /** Where the second operand starts (in floats); the two tables and the row sums (in doubles). */
-  readonly secondAt: number;
+  /** The two tables and the row sums (in doubles); the first operand region (in floats). */
   readonly tableAt: number;
   readonly backwardTableAt: number;
   readonly sumsAt: number;
+  readonly dataAt: number;
+  /** Floats each operand region holds; the second starts `capacity` floats after the first. */
+  readonly capacity: number;
+  /** Grows both operand regions to hold `floats` each; false (and no change) above BATCH_NORM_RESIDENT_LIMIT. */
+  reserve(floats: number): boolean;
+  /** What the operand regions hold, when a pass's first kernel left its rows there; else null. */
+  resident: ResidentRows | null;
   readonly shiftedSums: RowLoop;
   readonly gradientSums: RowLoop;
   readonly gradientSumsRelu: RowLoop;
@@ -237,14 +258,26 @@ export function instantiateSimdBatchNorm(): SimdBatchNorm | undefined {
     shiftedSums(), gradientSums(false), gradientSums(true), affine(false), affine(true), inputGrad(false), inputGrad(true),
   ]));
   if (compiled === null) return undefined;
-  const { memory, exports } = instantiate(compiled, Math.ceil(MEMORY_BYTES / 65536));
-  const buffer = (memory as WasmMemory).buffer;
+  const { memory, exports } = instantiate(compiled, Math.ceil((DATA_AT + 8 * BATCH_NORM_CHUNK) / PAGE));
+  const wasmMemory = memory as WasmMemory;
   const loops = exports as Pick<SimdBatchNorm, 'shiftedSums' | 'gradientSums' | 'gradientSumsRelu' | 'affine' | 'affineRelu' | 'inputGrad' | 'inputGradRelu'>;
-  return {
+  const engine = {
     chunk: BATCH_NORM_CHUNK, maxChannels: BATCH_NORM_MAX_CHANNELS,
-    f32: new Float32Array(buffer), f64: new Float64Array(buffer),
-    secondAt: SECOND_AT / 4, tableAt: TABLE_AT / 8, backwardTableAt: BACKWARD_TABLE_AT / 8, sumsAt: SUMS_AT / 8,
-    shiftedSums: loops.shiftedSums, gradientSums: loops.gradientSums, gradientSumsRelu: loops.gradientSumsRelu,
-    affine: loops.affine, affineRelu: loops.affineRelu, inputGrad: loops.inputGrad, inputGradRelu: loops.inputGradRelu,
+    f32: new Float32Array(wasmMemory.buffer), f64: new Float64Array(wasmMemory.buffer),
+    tableAt: TABLE_AT / 8, backwardTableAt: BACKWARD_TABLE_AT / 8, sumsAt: SUMS_AT / 8, dataAt: DATA_AT / 4,
+    capacity: BATCH_NORM_CHUNK,
+    resident: null as ResidentRows | null,
+    reserve(floats: number): boolean {
+      if (floats <= engine.capacity) return true;
+      if (floats > BATCH_NORM_RESIDENT_LIMIT) return false;
+      wasmMemory.grow(Math.ceil((DATA_AT + 8 * floats) / PAGE) - wasmMemory.buffer.byteLength / PAGE);
+      engine.f32 = new Float32Array(wasmMemory.buffer);
+      engine.f64 = new Float64Array(wasmMemory.buffer);
+      engine.capacity = floats;
+      engine.resident = null; // the second region moved
+      return true;
+    },
+    ...loops,
   };
+  return engine;
 }

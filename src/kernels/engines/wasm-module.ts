@@ -214,7 +214,11 @@ export function assembleModule(functions: readonly WasmFunction[]): Uint8Array {
  * time this is the engine's global WebAssembly object, or undefined where there is none.
  */
 export interface CompiledModule { readonly compiled: true }
-export interface WasmMemory { readonly buffer: ArrayBuffer }
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  /** Adds `pages` × 64 KiB (contents kept); `buffer` is then a new, longer ArrayBuffer. */
+  grow(pages: number): number;
+}
 declare const WebAssembly: {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => CompiledModule;
