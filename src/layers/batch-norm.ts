@@ -198,13 +198,7 @@ export class BatchNorm implements Layer {
       inverseStd: this.inverseStd, coefficients: this.forwardCoefficients, batchSize, channels: this.channels,
       spatialSize: this.spatialSize, training: mode.training, momentum: this.momentum, eps: this.eps,
     });
-    const affine = this.records.refill(batchNormAffineKernel, this.geometry);
-    affine.pass = pass;
-    affine.input = input.data;
-    affine.output = this.output.data;
-    affine.coefficients = this.forwardCoefficients;
-    affine.relu = relu;
-    this.run(batchNormAffineKernel, affine, rows);
+    this.runAffine(pass, input.data, this.output.data, this.forwardCoefficients, relu, rows);
     this.input = input;
     this.lastTraining = mode.training;
     this.lastRelu = relu;
@@ -251,13 +245,7 @@ export class BatchNorm implements Layer {
       inputGrad.relu = this.lastRelu;
       this.run(batchNormInputGradKernel, inputGrad, rows);
     } else {
-      const affine = this.records.refill(batchNormAffineKernel, this.geometry);
-      affine.pass = pass;
-      affine.input = outputGrad.data;
-      affine.output = this.inputGrad.data;
-      affine.coefficients = this.backwardCoefficients;
-      affine.relu = false;
-      this.run(batchNormAffineKernel, affine, rows);
+      this.runAffine(pass, outputGrad.data, this.inputGrad.data, this.backwardCoefficients, false, rows);
     }
     return this.inputGrad;
   }
@@ -270,6 +258,17 @@ export class BatchNorm implements Layer {
       momentum: this.momentum,
       eps: this.eps,
     };
+  }
+
+  /** output = f32(a_c·input + b_c) over `rows` rows (with relu: rectified), coefficients (C, 2). */
+  private runAffine(pass: number, input: Float32Array, output: Float32Array, coefficients: Float64Array, relu: boolean, rows: number): void {
+    const args = this.records.refill(batchNormAffineKernel, this.geometry);
+    args.pass = pass;
+    args.input = input;
+    args.output = output;
+    args.coefficients = coefficients;
+    args.relu = relu;
+    this.run(batchNormAffineKernel, args, rows);
   }
 
   /**

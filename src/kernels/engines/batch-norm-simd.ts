@@ -120,23 +120,36 @@ function accumulate(get: Locals['get'], set: Locals['set'], into: string, value:
   return [get(into), value, op.f64x2Add, set(into)];
 }
 
+/** The sum loops' accumulators: lanes 0, 1 and lanes 2, 3 of a row's two sums. */
+const SUM_ACCUMULATORS = ['first01', 'first23', 'second01', 'second23'];
+
+/**
+ * The two sum loops' common form: per row, accumulators first01/first23 and second01/second23 start
+ * at 0; each step runs `load` and adds `terms` = [first01, first23, second01, second23] (f64x2 each)
+ * into them; after the row, the firsts are stored as the row's first sum and the seconds as its second.
+ */
+function twoRowSums(locals: Locals, beforeRow: Code, load: Code, terms: readonly [Code, Code, Code, Code]): Code {
+  const { get, set } = locals;
+  return overRows(locals, [
+    beforeRow,
+    SUM_ACCUMULATORS.map((name) => [op.v128Zero, set(name)]),
+  ], [
+    load,
+    SUM_ACCUMULATORS.map((name, index) => accumulate(get, set, name, terms[index])),
+  ], [
+    get('first01'), get('first23'), op.f64x2Add, set('first01'), storeLaneSum(get, 'first01', 0),
+    get('second01'), get('second23'), op.f64x2Add, set('second01'), storeLaneSum(get, 'second01', 8),
+  ]);
+}
+
+/** Per row: Σ(x − K_c) (first) and Σ(x − K_c)² (second). */
 function shiftedSums(): WasmFunction {
-  return fn('shiftedSums', PARAMETERS, [COUNTERS, [V128, ['shift', 'sum01', 'sum23', 'square01', 'square23', 'd01', 'd23']]], (locals) => {
+  return fn('shiftedSums', PARAMETERS, [COUNTERS, [V128, [...SUM_ACCUMULATORS, 'shift', 'd01', 'd23']]], (locals) => {
     const { get, set } = locals;
-    return overRows(locals, [
-      tableEntry(get, 8, 0), set('shift'),
-      op.v128Zero, set('sum01'), op.v128Zero, set('sum23'), op.v128Zero, set('square01'), op.v128Zero, set('square23'),
-    ], [
+    return twoRowSums(locals, [tableEntry(get, 8, 0), set('shift')], [
       pairAt(get, 0), get('shift'), op.f64x2Sub, set('d01'),
       pairAt(get, 8), get('shift'), op.f64x2Sub, set('d23'),
-      accumulate(get, set, 'sum01', get('d01')),
-      accumulate(get, set, 'sum23', get('d23')),
-      accumulate(get, set, 'square01', [get('d01'), get('d01'), op.f64x2Mul]),
-      accumulate(get, set, 'square23', [get('d23'), get('d23'), op.f64x2Mul]),
-    ], [
-      get('sum01'), get('sum23'), op.f64x2Add, set('sum01'), storeLaneSum(get, 'sum01', 0),
-      get('square01'), get('square23'), op.f64x2Add, set('square01'), storeLaneSum(get, 'square01', 8),
-    ]);
+    ], [get('d01'), get('d23'), [get('d01'), get('d01'), op.f64x2Mul], [get('d23'), get('d23'), op.f64x2Mul]]);
   });
 }
 
@@ -160,23 +173,14 @@ function loadGradientPair(locals: Locals, offset: number, relu: boolean, x: stri
   ];
 }
 
+/** Per row: Σg (first) and Σg·x (second). */
 function gradientSums(relu: boolean): WasmFunction {
-  return fn(relu ? 'gradientSumsRelu' : 'gradientSums', PARAMETERS, [COUNTERS, [V128, ['sum01', 'sum23', 'dot01', 'dot23', 'g01', 'g23', 'x01', 'x23', 'slope', 'offset']]], (locals) => {
-    const { get, set } = locals;
-    return overRows(locals, [
-      relu ? forwardCoefficients(get, set) : [],
-      op.v128Zero, set('sum01'), op.v128Zero, set('sum23'), op.v128Zero, set('dot01'), op.v128Zero, set('dot23'),
-    ], [
+  return fn(relu ? 'gradientSumsRelu' : 'gradientSums', PARAMETERS, [COUNTERS, [V128, [...SUM_ACCUMULATORS, 'g01', 'g23', 'x01', 'x23', 'slope', 'offset']]], (locals) => {
+    const { get } = locals;
+    return twoRowSums(locals, relu ? forwardCoefficients(get, locals.set) : [], [
       loadGradientPair(locals, 0, relu, 'x01', 'g01'),
       loadGradientPair(locals, 8, relu, 'x23', 'g23'),
-      accumulate(get, set, 'sum01', get('g01')),
-      accumulate(get, set, 'sum23', get('g23')),
-      accumulate(get, set, 'dot01', [get('g01'), get('x01'), op.f64x2Mul]),
-      accumulate(get, set, 'dot23', [get('g23'), get('x23'), op.f64x2Mul]),
-    ], [
-      get('sum01'), get('sum23'), op.f64x2Add, set('sum01'), storeLaneSum(get, 'sum01', 0),
-      get('dot01'), get('dot23'), op.f64x2Add, set('dot01'), storeLaneSum(get, 'dot01', 8),
-    ]);
+    ], [get('g01'), get('g23'), [get('g01'), get('x01'), op.f64x2Mul], [get('g23'), get('x23'), op.f64x2Mul]]);
   });
 }
 
