@@ -62,7 +62,7 @@
  *
  * Engines: on the 'simd' tier the row kernels run in WebAssembly (engines/batch-norm-simd.ts, reached
  * through engine-switch.ts) when S is a multiple of 4 — the rows move through that module's memory in
- * block copies, and a pass's second kernel reuses the rows its first one staged (simdPass) — with the
+ * block copies, and a pass's second kernel reuses the rows its first one staged (chunkAt) — with the
  * same bits (a spec compares the tiers). Other sizes, and the 'asm' and
  * 'portable' tiers, run the loops below as written.
  */
@@ -184,17 +184,17 @@ let lastPass = 0;
 /**
  * A number for one forward or one backward pass of a batch-norm layer, unique in this thread's
  * program: the pass's two row kernels carry it, so that on the SIMD tier the second finds the rows
- * the first left in the WebAssembly memory (see simdPass) and never mistakes another pass's for them.
+ * the first left in the WebAssembly memory (see chunkAt) and never mistakes another pass's for them.
  */
 export function passTag(): number {
   return ++lastPass;
 }
 
 /**
- * Calls `body(row, rows, at)` for the chunks of rows [rowStart, rowEnd): as many whole rows of S
- * floats as a chunk holds, staged at float `at` of the module's memory. With `resident` the chunks
- * take consecutive places, the whole range staying in memory for the pass's second kernel; else they
- * all take the first place.
+ * The float offset in the module's memory where the chunk of rows starting at `row` is staged. The
+ * SIMD loops take rows [rowStart, rowEnd) in chunks of as many whole rows of S floats as
+ * BATCH_NORM_CHUNK holds. With `resident` the chunks take consecutive places, the whole range staying
+ * in memory for the pass's second kernel; otherwise they all take the first place.
  *
  * Why the second kernel reuses the rows: the data must be copied into the module's memory, and a
  * copy out of a SharedArrayBuffer (where tensors live, for the worker pool) runs at about half the
@@ -202,18 +202,23 @@ export function passTag(): number {
  * 2 MiB here against 0.04. Inside a training step, each copy saved is worth more than the loop's
  * arithmetic on the same rows.
  */
-function simdPass(simd: SimdBatchNorm, rowStart: number, rowEnd: number, S: number, resident: boolean, body: (row: number, rows: number, at: number) => void): void {
-  const rowsPerChunk = Math.floor(simd.chunk / S);
-  for (let row = rowStart; row < rowEnd; row += rowsPerChunk) {
-    body(row, Math.min(rowsPerChunk, rowEnd - row), simd.dataAt + (resident ? (row - rowStart) * S : 0));
-  }
+function chunkAt(simd: SimdBatchNorm, row: number, rowStart: number, S: number, resident: boolean): number {
+  return simd.dataAt + (resident ? (row - rowStart) * S : 0);
 }
 
-/** True when the operand regions hold rows [rowStart, rowEnd) of pass `pass` (then forgotten: the caller overwrites them). */
+/** Records that the operand regions hold rows [rowStart, rowEnd) of pass `pass` (0: nothing). */
+function holdRows(simd: SimdBatchNorm, pass: number, rowStart: number, rowEnd: number): void {
+  simd.resident.pass = pass;
+  simd.resident.rowStart = rowStart;
+  simd.resident.rowEnd = rowEnd;
+}
+
+/** True when the operand regions hold rows [rowStart, rowEnd) of pass `pass`; forgotten either way (the caller overwrites them). */
 function takeResident(simd: SimdBatchNorm, pass: number, rowStart: number, rowEnd: number): boolean {
   const held = simd.resident;
-  simd.resident = null;
-  return held !== null && held.tag === pass && held.rowStart === rowStart && held.rowEnd === rowEnd;
+  const found = held.pass === pass && held.rowStart === rowStart && held.rowEnd === rowEnd;
+  held.pass = 0;
+  return found;
 }
 
 /**
@@ -232,14 +237,17 @@ export function batchNormInputSums(args: BatchNormInputSumsArgs, rowStart: numbe
   const simd = simdFor(C, S);
   if (simd !== undefined) {
     const resident = simd.reserve((rowEnd - rowStart) * S);
-    simd.resident = null;
+    holdRows(simd, 0, 0, 0);
     for (let c = 0; c < C; c++) simd.f64[simd.tableAt + c] = x[c * S];
-    simdPass(simd, rowStart, rowEnd, S, resident, (row, rows, at) => {
+    const rowsPerChunk = Math.floor(simd.chunk / S);
+    for (let row = rowStart; row < rowEnd; row += rowsPerChunk) {
+      const rows = Math.min(rowsPerChunk, rowEnd - row);
+      const at = chunkAt(simd, row, rowStart, S, resident);
       simd.f32.set(x.subarray(row * S, (row + rows) * S), at);
       simd.shiftedSums(rows, 4 * S, row % C, C, 4 * at, 4 * simd.capacity);
       rowSums.set(simd.f64.subarray(simd.sumsAt, simd.sumsAt + 2 * rows), 2 * row);
-    });
-    if (resident) simd.resident = { tag: args.pass, rowStart, rowEnd };
+    }
+    if (resident) holdRows(simd, args.pass, rowStart, rowEnd);
     return;
   }
   for (let row = rowStart; row < rowEnd; row++) {
@@ -275,16 +283,19 @@ export function batchNormGradientSums(args: BatchNormGradientSumsArgs, rowStart:
   const simd = simdFor(C, S);
   if (simd !== undefined) {
     const resident = simd.reserve((rowEnd - rowStart) * S);
-    simd.resident = null;
+    holdRows(simd, 0, 0, 0);
     if (args.relu) simd.f64.set(args.forwardCoefficients.subarray(0, 2 * C), simd.tableAt);
     const loop = args.relu ? simd.gradientSumsRelu : simd.gradientSums;
-    simdPass(simd, rowStart, rowEnd, S, resident, (row, rows, at) => {
+    const rowsPerChunk = Math.floor(simd.chunk / S);
+    for (let row = rowStart; row < rowEnd; row += rowsPerChunk) {
+      const rows = Math.min(rowsPerChunk, rowEnd - row);
+      const at = chunkAt(simd, row, rowStart, S, resident);
       simd.f32.set(dy.subarray(row * S, (row + rows) * S), at);
       simd.f32.set(x.subarray(row * S, (row + rows) * S), at + simd.capacity);
       loop(rows, 4 * S, row % C, C, 4 * at, 4 * simd.capacity);
       rowSums.set(simd.f64.subarray(simd.sumsAt, simd.sumsAt + 2 * rows), 2 * row);
-    });
-    if (resident) simd.resident = { tag: args.pass, rowStart, rowEnd };
+    }
+    if (resident) holdRows(simd, args.pass, rowStart, rowEnd);
     return;
   }
   if (args.relu) {
@@ -350,11 +361,14 @@ export function batchNormAffine(args: BatchNormAffineArgs, rowStart: number, row
     const reuse = takeResident(simd, args.pass, rowStart, rowEnd);
     simd.f64.set(coefficients.subarray(0, 2 * C), simd.tableAt);
     const loop = args.relu ? simd.affineRelu : simd.affine;
-    simdPass(simd, rowStart, rowEnd, S, reuse, (row, rows, at) => {
+    const rowsPerChunk = Math.floor(simd.chunk / S);
+    for (let row = rowStart; row < rowEnd; row += rowsPerChunk) {
+      const rows = Math.min(rowsPerChunk, rowEnd - row);
+      const at = chunkAt(simd, row, rowStart, S, reuse);
       if (!reuse) simd.f32.set(input.subarray(row * S, (row + rows) * S), at);
       loop(rows, 4 * S, row % C, C, 4 * at, 4 * simd.capacity);
       output.set(simd.f32.subarray(at, at + rows * S), row * S);
-    });
+    }
     return;
   }
   if (args.relu) {
@@ -394,14 +408,17 @@ export function batchNormInputGrad(args: BatchNormInputGradArgs, rowStart: numbe
     simd.f64.set(coefficients.subarray(0, 3 * C), simd.backwardTableAt);
     if (args.relu) simd.f64.set(args.forwardCoefficients.subarray(0, 2 * C), simd.tableAt);
     const loop = args.relu ? simd.inputGradRelu : simd.inputGrad;
-    simdPass(simd, rowStart, rowEnd, S, reuse, (row, rows, at) => {
+    const rowsPerChunk = Math.floor(simd.chunk / S);
+    for (let row = rowStart; row < rowEnd; row += rowsPerChunk) {
+      const rows = Math.min(rowsPerChunk, rowEnd - row);
+      const at = chunkAt(simd, row, rowStart, S, reuse);
       if (!reuse) {
         simd.f32.set(dy.subarray(row * S, (row + rows) * S), at);
         simd.f32.set(x.subarray(row * S, (row + rows) * S), at + simd.capacity);
       }
       loop(rows, 4 * S, row % C, C, 4 * at, 4 * simd.capacity);
       dx.set(simd.f32.subarray(at, at + rows * S), row * S);
-    });
+    }
     return;
   }
   if (args.relu) {

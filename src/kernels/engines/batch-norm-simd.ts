@@ -29,7 +29,7 @@
  * distance to the second operand, and reads the row sums back from SUMS. The operand regions grow to
  * hold a thread's whole share of a layer's rows (up to BATCH_NORM_RESIDENT_LIMIT floats each), so
  * that the second kernel of a pass finds the rows the first one staged (kernels/batch-norm.ts,
- * simdPass).
+ * chunkAt).
  */
 import { I32, V128, assembleModule, compileModule, fn, instantiate, op } from './wasm-module.ts';
 import type { Code, CompiledModule, Locals, WasmFunction, WasmMemory } from './wasm-module.ts';
@@ -222,9 +222,10 @@ type RowLoop = (rows: number, rowBytes: number, channel: number, channels: numbe
 
 /** Which rows of which pass the operand regions hold (kernels/batch-norm.ts: the second kernel of a pass reuses them). */
 export interface ResidentRows {
-  readonly tag: number;
-  readonly rowStart: number;
-  readonly rowEnd: number;
+  /** The pass (kernels/batch-norm.ts passTag); 0 when the regions hold nothing to reuse. */
+  pass: number;
+  rowStart: number;
+  rowEnd: number;
 }
 
 export interface SimdBatchNorm {
@@ -243,8 +244,8 @@ export interface SimdBatchNorm {
   readonly capacity: number;
   /** Grows both operand regions to hold `floats` each; false (and no change) above BATCH_NORM_RESIDENT_LIMIT. */
   reserve(floats: number): boolean;
-  /** What the operand regions hold, when a pass's first kernel left its rows there; else null. */
-  resident: ResidentRows | null;
+  /** What the operand regions hold, when a pass's first kernel left its rows there (one record, updated in place). */
+  readonly resident: ResidentRows;
   readonly shiftedSums: RowLoop;
   readonly gradientSums: RowLoop;
   readonly gradientSumsRelu: RowLoop;
@@ -270,7 +271,7 @@ export function instantiateSimdBatchNorm(): SimdBatchNorm | undefined {
     f32: new Float32Array(wasmMemory.buffer), f64: new Float64Array(wasmMemory.buffer),
     tableAt: TABLE_AT / 8, backwardTableAt: BACKWARD_TABLE_AT / 8, sumsAt: SUMS_AT / 8, dataAt: DATA_AT / 4,
     capacity: BATCH_NORM_CHUNK,
-    resident: null as ResidentRows | null,
+    resident: { pass: 0, rowStart: 0, rowEnd: 0 } as ResidentRows,
     reserve(floats: number): boolean {
       if (floats <= engine.capacity) return true;
       if (floats > BATCH_NORM_RESIDENT_LIMIT) return false;
@@ -278,7 +279,7 @@ export function instantiateSimdBatchNorm(): SimdBatchNorm | undefined {
       engine.f32 = new Float32Array(wasmMemory.buffer);
       engine.f64 = new Float64Array(wasmMemory.buffer);
       engine.capacity = floats;
-      engine.resident = null; // the second region moved
+      engine.resident.pass = 0; // the second region moved
       return true;
     },
     ...loops,
